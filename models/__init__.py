@@ -1,0 +1,27 @@
+"""SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
+
+from models.base import Base, UTCDateTime
+from models.digest import DigestRun, DigestSubscription
+from models.feedback import Kudos, Rating
+from models.reminder import Reminder
+from models.request import ACTIVE_STATES, CLOSED_STATES, Kind, Proposal, Request, RequestEvent, State
+from models.workspace import Person, Workspace
+
+__all__ = [
+    "ACTIVE_STATES",
+    "CLOSED_STATES",
+    "Base",
+    "DigestRun",
+    "DigestSubscription",
+    "Kind",
+    "Kudos",
+    "Person",
+    "Proposal",
+    "Rating",
+    "Reminder",
+    "Request",
+    "RequestEvent",
+    "State",
+    "UTCDateTime",
+    "Workspace",
+]

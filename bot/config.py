@@ -1,0 +1,179 @@
+"""Settings: one object built from the environment, validated once at start.
+
+Only the CLI reads the environment (``Settings.from_env``); everything else gets a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE_URL = "sqlite:///kundenfokus.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+#: Every setting: environment key, default, one-line meaning. ``.env.example`` and the README mirror this.
+DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
+    "SLACK_BOT_TOKEN": ("", "Bot token (xoxb-…) from your app's OAuth & Permissions page."),
+    "SLACK_SIGNING_SECRET": ("", "Signing secret from your app's Basic Information page."),
+    "SLACK_APP_TOKEN": ("", "App-level token (xapp-…, scope connections:write); set it for Socket Mode."),
+    "SLACK_API_URL": (DEFAULT_SLACK_API_URL, "Web API base URL (GovSlack: https://slack-gov.com/api/)."),
+    "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL; PostgreSQL: postgresql+psycopg://user@host/db."),
+    "PORT": ("3000", "HTTP port in HTTP mode (POST /slack/events, GET /healthz)."),
+    "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR."),
+    "KUNDENFOKUS_TIMEZONE": ("Europe/Berlin", "Workspace time zone, used when a person's own is unknown."),
+    "KUNDENFOKUS_LANGUAGE": ("en", "Default language (en or de) for people whose Slack locale is unknown."),
+    "KUNDENFOKUS_WORKING_HOURS": ("09:00-17:00", "Working hours, in each person's own time zone."),
+    "KUNDENFOKUS_WORKING_DAYS": ("mon-fri", "Working days, e.g. mon-fri or mon,tue,wed,thu."),
+    "KUNDENFOKUS_HOLIDAYS": (
+        "DE",
+        "Public holidays: country code, optionally with region, e.g. DE or DE-BY.",
+    ),
+    "KUNDENFOKUS_DEFAULT_RESPONSE": ("4h", "Response time when the requester names none (business time)."),
+    "KUNDENFOKUS_REMINDER_HOUR": ("10:00", "Earliest local time for reminders on a working day."),
+    "KUNDENFOKUS_ESCALATE_AFTER_DAYS": (
+        "3",
+        "Silent business days before the requester is offered to escalate.",
+    ),
+    "KUNDENFOKUS_HEADS_UP_DAYS": ("1", "Business days before a due date for the one heads-up."),
+    "KUNDENFOKUS_DIGEST_SCHEDULE": ("mon 09:00", "Default digest time in the channel's time zone."),
+}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    log_level: str = "INFO"
+    timezone: str = "Europe/Berlin"
+    language: str = "en"
+    working_hours: str = "09:00-17:00"
+    working_days: str = "mon-fri"
+    holidays: str = "DE"
+    default_response: str = "4h"
+    reminder_hour: time = field(default_factory=lambda: time(10, 0))
+    escalate_after_days: int = 3
+    heads_up_days: int = 1
+    digest_schedule: str = "mon 09:00"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(key: str) -> str:
+            value = env.get(key, "").strip()
+            return value or DOCUMENTED_KEYS[key][0]
+
+        api_url = get("SLACK_API_URL")
+        if not api_url.endswith("/"):
+            api_url += "/"
+        settings = cls(
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=api_url,
+            database_url=get("DATABASE_URL"),
+            port=_int(get("PORT"), "PORT", minimum=1),
+            log_level=get("LOG_LEVEL").upper(),
+            timezone=get("KUNDENFOKUS_TIMEZONE"),
+            language=get("KUNDENFOKUS_LANGUAGE").lower()[:2],
+            working_hours=get("KUNDENFOKUS_WORKING_HOURS"),
+            working_days=get("KUNDENFOKUS_WORKING_DAYS"),
+            holidays=get("KUNDENFOKUS_HOLIDAYS"),
+            default_response=get("KUNDENFOKUS_DEFAULT_RESPONSE"),
+            reminder_hour=_clock(get("KUNDENFOKUS_REMINDER_HOUR"), "KUNDENFOKUS_REMINDER_HOUR"),
+            escalate_after_days=_int(
+                get("KUNDENFOKUS_ESCALATE_AFTER_DAYS"), "KUNDENFOKUS_ESCALATE_AFTER_DAYS"
+            ),
+            heads_up_days=_int(get("KUNDENFOKUS_HEADS_UP_DAYS"), "KUNDENFOKUS_HEADS_UP_DAYS"),
+            digest_schedule=get("KUNDENFOKUS_DIGEST_SCHEDULE"),
+        )
+        settings.validate_defaults()
+        return settings
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def holiday_country(self) -> str | None:
+        country = self.holidays.split("-", 1)[0].strip().upper()
+        return country or None
+
+    @property
+    def holiday_subdivision(self) -> str | None:
+        parts = self.holidays.split("-", 1)
+        return parts[1].strip().upper() if len(parts) == 2 and parts[1].strip() else None
+
+    def validate_defaults(self) -> None:
+        """Check the product defaults (not the Slack credentials, see ``validate_slack``)."""
+        if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}.")
+        if self.language not in {"en", "de"}:
+            raise ConfigError(f"KUNDENFOKUS_LANGUAGE must be 'en' or 'de', not {self.language!r}.")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"KUNDENFOKUS_TIMEZONE {self.timezone!r} is not a time zone name; use one like Europe/Berlin."
+            ) from None
+        if not self.database_url.split(":", 1)[0].startswith(("sqlite", "postgresql")):
+            raise ConfigError(
+                "DATABASE_URL must be sqlite:///path.db or postgresql+psycopg://user@host/db, "
+                f"not {self.database_url.split(':', 1)[0]}:…"
+            )
+
+    def validate_slack(self) -> None:
+        """What ``run`` needs: say which variable is missing, where to get it, and what to try instead."""
+        hint = (
+            "Put it in a .env file next to where you start the bot (see .env.example), or export it.\n"
+            "No Slack app yet? Try the bot without Slack first: kundenfokus shell"
+        )
+        if not self.slack_bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set. Create the app from manifest.yml at https://api.slack.com/apps, "
+                "install it to your workspace and copy the Bot User OAuth Token (xoxb-…).\n" + hint
+            )
+        if not self.slack_bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN should start with xoxb- (the Bot User OAuth Token).\n" + hint)
+        if not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set. Copy it from your app's Basic Information page "
+                "(App Credentials → Signing Secret).\n" + hint
+            )
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise ConfigError(
+                "SLACK_APP_TOKEN should start with xapp- (an app-level token with connections:write). "
+                "Leave it empty to serve HTTP instead of Socket Mode.\n" + hint
+            )
+
+
+def _int(raw: str, key: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, not {raw!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{key} must be at least {minimum}, not {value}.")
+    return value
+
+
+def _clock(raw: str, key: str) -> time:
+    try:
+        hour, minute = raw.split(":")
+        return time(int(hour), int(minute))
+    except ValueError:
+        raise ConfigError(f"{key} must be a time like 10:00, not {raw!r}.") from None

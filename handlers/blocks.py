@@ -1,0 +1,435 @@
+"""Pure Block Kit builders: data in, dicts out. No Slack calls, no database; tested on their own.
+
+Every builder renders for one ``Reader`` — the person who will see it, in their language and time
+zone. User text always passes through ``safe_user_text`` before it reaches mrkdwn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.text import MAX_REASON_TEXT, MAX_REQUEST_TEXT, plain_text, safe_user_text, shorten
+from bot.i18n import N_, Translator, translator
+from models import Request, State
+
+Block = dict[str, Any]
+
+# Callback ids of our modals (stable: in-flight views carry them).
+NEW_REQUEST_VIEW = "request_new"
+DECLINE_VIEW = "request_decline_view"
+REASSIGN_VIEW = "request_reassign_view"
+
+STATE_LABELS = {
+    State.OPEN.value: N_("Open"),
+    State.ACKNOWLEDGED.value: N_("Acknowledged"),
+    State.DONE.value: N_("Done"),
+    State.DECLINED.value: N_("Declined"),
+    State.CANCELLED.value: N_("Cancelled"),
+}
+KIND_LABELS = {
+    "task": N_("Task"),
+    "question": N_("Question"),
+    "callback": N_("Call-back"),
+}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a message: their language and their time zone."""
+
+    tr: Translator
+    tz: ZoneInfo
+
+    @classmethod
+    def of(cls, language: str, tz: str | ZoneInfo) -> Reader:
+        return cls(tr=translator(language), tz=ZoneInfo(tz) if isinstance(tz, str) else tz)
+
+    def when(self, moment: datetime) -> str:
+        return self.tr.datetime(moment, self.tz)
+
+
+# --- small parts -------------------------------------------------------------------------------
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:150], "emoji": True}
+
+
+def section(text: str, *, fields: list[str] | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text[:3000])}
+    if fields:
+        block["fields"] = [mrkdwn(f[:2000]) for f in fields[:10]]
+    return block
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t[:3000]) for t in texts[:10]]}
+
+
+def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": plain(label), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def quote(text: str) -> str:
+    """User text as a mrkdwn block quote, escaped."""
+    return "\n".join("> " + line for line in safe_user_text(text).splitlines() or [""])
+
+
+def state_label(reader: Reader, state: str) -> str:
+    return reader.tr._(STATE_LABELS.get(state, state))
+
+
+def times_fields(request: Request, reader: Reader) -> list[str]:
+    tr = reader.tr
+    fields = [tr._("*First answer by*\n{when}", when=reader.when(request.response_due_at))]
+    if request.due_at is not None:
+        fields.append(tr._("*Due*\n{when}", when=reader.when(request.due_at)))
+    fields.append(tr._("*State*\n{state}", state=state_label(reader, request.state)))
+    if request.snoozed_until is not None and not request.is_closed:
+        fields.append(tr._("*Reminders paused until*\n{when}", when=reader.when(request.snoozed_until)))
+    return fields
+
+
+def title(request: Request, reader: Reader) -> str:
+    kind = reader.tr._(KIND_LABELS.get(request.kind, KIND_LABELS["task"]))
+    return reader.tr._("*#{number}* · {kind}", number=request.number, kind=kind)
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+def assignee_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+    """The assignee's DM: what, who asked, the times, and one-click answers while it is active."""
+    tr = reader.tr
+    value = str(request.id)
+    header = tr._(
+        "{title} — <@{requester}> asks you:", title=title(request, reader), requester=request.requester_id
+    )
+    blocks: list[Block] = [section(header + "\n" + quote(request.text), fields=times_fields(request, reader))]
+    if request.state == State.OPEN.value:
+        blocks.append(
+            actions(
+                button(tr._("Got it"), "request_ack", value, style="primary"),
+                button(tr._("Done"), "request_done", value),
+                button(tr._("Snooze"), "request_snooze", value),
+                button(tr._("Reassign"), "request_reassign", value),
+                button(tr._("Decline"), "request_decline", value, style="danger"),
+                block_id=f"request_{request.id}_actions",
+            )
+        )
+    elif request.state == State.ACKNOWLEDGED.value:
+        blocks.append(
+            actions(
+                button(tr._("Done"), "request_done", value, style="primary"),
+                button(tr._("Snooze"), "request_snooze", value),
+                button(tr._("Reassign"), "request_reassign", value),
+                button(tr._("Decline"), "request_decline", value, style="danger"),
+                block_id=f"request_{request.id}_actions",
+            )
+        )
+        blocks.append(
+            context(tr._("You answered — thank you. <@{requester}> knows.", requester=request.requester_id))
+        )
+    else:
+        blocks.append(context(closed_line(request, reader)))
+    fallback = tr._(
+        "Request #{number} from {requester}: {text}",
+        number=request.number,
+        requester=f"<@{request.requester_id}>",
+        text=plain_text(shorten(request.text, 120)),
+    )
+    return fallback, blocks
+
+
+def closed_line(request: Request, reader: Reader) -> str:
+    tr = reader.tr
+    when = reader.when(request.closed_at) if request.closed_at else ""
+    if request.state == State.DONE.value:
+        return tr._(":white_check_mark: Done · {when}", when=when)
+    if request.state == State.DECLINED.value:
+        return tr._(
+            ":no_entry_sign: Declined · {when} · Reason: {reason}",
+            when=when,
+            reason=safe_user_text(shorten(request.decline_reason or "", 300)),
+        )
+    return tr._(":heavy_multiplication_x: Cancelled by the requester · {when}", when=when)
+
+
+def requester_confirmation(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+    tr = reader.tr
+    text = tr._(
+        "Request *#{number}* to <@{assignee}> is filed. I'll keep you posted.",
+        number=request.number,
+        assignee=request.assignee_id,
+    )
+    blocks = [
+        section(text + "\n" + quote(request.text), fields=times_fields(request, reader)),
+        actions(button(tr._("Cancel request"), "request_cancel", str(request.id))),
+    ]
+    return tr._("Request #{number} is filed.", number=request.number), blocks
+
+
+REQUESTER_NEWS = {
+    "acknowledged": N_("<@{assignee}> has seen your request *#{number}* and is on it."),
+    "done": N_(":white_check_mark: <@{assignee}> has finished your request *#{number}*."),
+    "declined": N_("<@{assignee}> can't take on your request *#{number}*. Their reason:"),
+    "reassigned": N_("<@{previous}> has handed your request *#{number}* to <@{assignee}>."),
+    "snoozed": N_("<@{assignee}> has paused reminders for *#{number}* until {until}. The agreed times stay."),
+}
+
+
+def requester_news(
+    request: Request, kind: str, reader: Reader, detail: dict[str, Any]
+) -> tuple[str, list[Block]]:
+    """The DM that closes the loop with the requester after the assignee acted."""
+    tr = reader.tr
+    until = reader.when(request.snoozed_until) if request.snoozed_until else ""
+    text = tr._(
+        REQUESTER_NEWS[kind],
+        assignee=request.assignee_id,
+        number=request.number,
+        previous=detail.get("from_assignee_id", ""),
+        until=until,
+    )
+    body = text
+    if kind == "declined":
+        body += "\n" + quote(request.decline_reason or "")
+    blocks = [
+        section(body),
+        context(tr._("Your request: {text}", text=safe_user_text(shorten(request.text, 200)))),
+    ]
+    return plain_text(shorten(text.replace("*", ""), 150)), blocks
+
+
+def assignee_cancelled(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+    text = reader.tr._(
+        "<@{requester}> has cancelled request *#{number}* — no need to do anything more.",
+        requester=request.requester_id,
+        number=request.number,
+    )
+    return plain_text(text.replace("*", "")), [section(text + "\n" + quote(shorten(request.text, 300)))]
+
+
+def previous_assignee_handed_over(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+    text = reader.tr._(
+        ":arrow_right: You handed *#{number}* to <@{assignee}>. Thank you for passing it on.",
+        number=request.number,
+        assignee=request.assignee_id,
+    )
+    return plain_text(text.replace("*", "")), [section(text + "\n" + quote(shorten(request.text, 300)))]
+
+
+def notice(text: str) -> list[Block]:
+    return [section(text)]
+
+
+# --- help and list -----------------------------------------------------------------------------
+
+
+def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
+    tr = reader.tr
+    return [
+        section(
+            tr._(
+                "*Ask a colleague for something — with an agreed time.*\n"
+                "`{command} @person what [within <time>] [by <date>]`\n"
+                "Examples:\n"
+                "• `{command} @bob Send the Q3 numbers within 4h`\n"
+                "• `{command} @carol Call back the supplier within 2 business days by Friday`",
+                command=command,
+            )
+        ),
+        section(
+            tr._(
+                "*More*\n"
+                "• `{command}` alone opens a form\n"
+                "• `{command} list` shows your open requests, both directions\n"
+                "• `{command} digest` posts a weekly summary in this channel\n"
+                "• `{command} help` shows this help",
+                command=command,
+            )
+        ),
+        context(
+            tr._(
+                "Response times count working hours in the assignee's time zone. "
+                "Reminders are friendly, at most one a day, and only during working hours."
+            )
+        ),
+    ]
+
+
+def list_blocks(
+    asked_of_me: list[Request], my_asks: list[Request], reader: Reader, *, limit: int = 15
+) -> list[Block]:
+    tr = reader.tr
+    if not asked_of_me and not my_asks:
+        return [section(tr._("Nothing open — neither asked of you nor by you. :sparkles:"))]
+    blocks: list[Block] = []
+    for heading, items, other in (
+        (tr._("*Asked of you*"), asked_of_me, "requester_id"),
+        (tr._("*Your asks*"), my_asks, "assignee_id"),
+    ):
+        if not items:
+            continue
+        lines = [heading]
+        for request in items[:limit]:
+            lines.append(
+                tr._(
+                    "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
+                    number=request.number,
+                    who=getattr(request, other),
+                    text=safe_user_text(shorten(request.text, 80)),
+                    state=state_label(reader, request.state),
+                    when=reader.when(request.response_due_at),
+                )
+            )
+        if len(items) > limit:
+            lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
+        blocks.append(section("\n".join(lines)))
+    return blocks
+
+
+# --- modals ------------------------------------------------------------------------------------
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+) -> Block:
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def _modal(
+    callback_id: str, title_text: str, submit: str, reader: Reader, blocks: list[Block], metadata: str = ""
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title_text[:24]),
+        "submit": plain(submit[:24]),
+        "close": plain(reader.tr._("Cancel")[:24]),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+def new_request_modal(
+    reader: Reader, *, channel_id: str = "", assignee_id: str | None = None, text: str = ""
+) -> dict[str, Any]:
+    tr = reader.tr
+    user_select: dict[str, Any] = {"type": "users_select", "action_id": "assignee"}
+    if assignee_id:
+        user_select["initial_user"] = assignee_id
+    what: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "text",
+        "multiline": True,
+        "max_length": MAX_REQUEST_TEXT,
+    }
+    if text:
+        what["initial_value"] = text[:MAX_REQUEST_TEXT]
+    kind_options = [{"text": plain(tr._(label)), "value": value} for value, label in KIND_LABELS.items()]
+    return _modal(
+        NEW_REQUEST_VIEW,
+        tr._("New request"),
+        tr._("Send"),
+        reader,
+        [
+            _input("assignee", tr._("Who is it for?"), user_select),
+            _input("text", tr._("What do you need?"), what),
+            _input(
+                "kind",
+                tr._("Kind"),
+                {
+                    "type": "static_select",
+                    "action_id": "kind",
+                    "options": kind_options,
+                    "initial_option": kind_options[0],
+                },
+            ),
+            _input(
+                "within",
+                tr._("First answer within"),
+                {
+                    "type": "plain_text_input",
+                    "action_id": "within",
+                    "placeholder": plain(tr._("e.g. 4h or 2 business days")),
+                },
+                optional=True,
+                hint=tr._("Working time in their time zone. Leave empty for the default."),
+            ),
+            _input(
+                "due_date", tr._("Due date"), {"type": "datepicker", "action_id": "due_date"}, optional=True
+            ),
+            _input(
+                "due_time", tr._("Due time"), {"type": "timepicker", "action_id": "due_time"}, optional=True
+            ),
+        ],
+        metadata=channel_id,
+    )
+
+
+def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
+    tr = reader.tr
+    return _modal(
+        DECLINE_VIEW,
+        tr._("Decline request"),
+        tr._("Decline"),
+        reader,
+        [
+            section(tr._("*#{number}*", number=request.number) + "\n" + quote(shorten(request.text, 500))),
+            _input(
+                "reason",
+                tr._("Why can't you take it on?"),
+                {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "multiline": True,
+                    "max_length": MAX_REASON_TEXT,
+                },
+                hint=tr._(
+                    "<@{requester}> will read this. A kind word and a pointer to who could help go a long way.",
+                    requester=request.requester_id,
+                ),
+            ),
+        ],
+        metadata=str(request.id),
+    )
+
+
+def reassign_modal(request: Request, reader: Reader) -> dict[str, Any]:
+    tr = reader.tr
+    return _modal(
+        REASSIGN_VIEW,
+        tr._("Reassign request"),
+        tr._("Reassign"),
+        reader,
+        [
+            section(tr._("*#{number}*", number=request.number) + "\n" + quote(shorten(request.text, 500))),
+            _input(
+                "assignee", tr._("Who should take it?"), {"type": "users_select", "action_id": "assignee"}
+            ),
+        ],
+        metadata=str(request.id),
+    )

@@ -1,0 +1,122 @@
+"""Requests, their audit trail and counter-proposals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime
+
+
+class State(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in CLOSED_STATES
+
+
+CLOSED_STATES = frozenset({State.DONE, State.DECLINED, State.CANCELLED})
+ACTIVE_STATES = (State.OPEN.value, State.ACKNOWLEDGED.value)
+
+
+class Kind(enum.StrEnum):
+    TASK = "task"
+    QUESTION = "question"
+    CALLBACK = "callback"
+
+
+class Request(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        Index("ix_requests_assignee_state", "team_id", "assignee_id", "state"),
+        Index("ix_requests_requester_state", "team_id", "requester_id", "state"),
+        Index("ix_requests_state_response_due", "state", "response_due_at"),
+        Index("ix_requests_state_due", "state", "due_at"),
+        Index("ix_requests_team_created", "team_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    requester_id: Mapped[str] = mapped_column(String(32))
+    assignee_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default=Kind.TASK.value)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default=State.OPEN.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    response_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    # Where the assignee's card lives (updated after every action) and the thread that counts as an answer.
+    assignee_channel_id: Mapped[str | None] = mapped_column(String(32))
+    assignee_message_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_state(self) -> State:
+        return State(self.state)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.current_state.is_closed
+
+
+class RequestEvent(Base):
+    """Audit trail: who did what when. ``detail`` holds the before/after of what changed."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (Index("ix_request_events_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Proposal(Base):
+    """A counter-proposal of times by the assignee, accepted or rejected by the requester."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_request", "request_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    proposed_by: Mapped[str] = mapped_column(String(32))
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

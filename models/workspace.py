@@ -1,0 +1,36 @@
+"""Workspaces (per-team counters and defaults) and the people we have looked up in Slack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_request_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Person(Base):
+    """A Slack user as last seen through users.info; refreshed when stale."""
+
+    __tablename__ = "people"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    tz: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    language_override: Mapped[str | None] = mapped_column(String(8))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
