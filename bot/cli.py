@@ -115,10 +115,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _start_scheduler(deps):  # type: ignore[no-untyped-def]
-    try:
-        from bot.scheduler import start_scheduler
-    except ImportError:
-        return None
+    from bot.scheduler import start_scheduler
+
     return start_scheduler(deps)
 
 
@@ -143,15 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_extra_commands() -> None:
-    """Modules that add commands register themselves in EXTRA_COMMANDS when imported."""
-    import importlib
-
-    for module in ("bot.commands",):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
+    """Feature modules (listed in bot.commands) register their commands in EXTRA_COMMANDS."""
+    import bot.commands  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
