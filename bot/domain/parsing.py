@@ -14,21 +14,24 @@ Decisions worth knowing (the tests pin each of them down):
   a bare ``@name`` means Slack did not resolve it -> ``missing_assignee`` with ``{"name": "name"}``.
 * Clauses are only taken from the *end* of the text and only when the words after the trigger parse
   completely ("by the way", "bis dann", "sort by region" stay description). A trailing deadline that
-  clearly is a date attempt (``bis 15.13.``, ``by 31.02.``, ``by 12/04``) raises instead of being swallowed.
-  ``bis``/``until`` after ``von``/``from`` or between two numbers is a range ("von 9 bis 17 Uhr"), not a deadline.
+  clearly is a date attempt (``bis 15.13.``, ``by 31.02.``, ``by 12/04``) raises instead of being
+  swallowed. ``bis``/``until`` after ``von 9``/``from Monday`` or between two numbers is a range
+  ("von 9 bis 17 Uhr", "Seiten 2 bis 3"), not a deadline. Clauses longer than 80 characters are prose.
 * Durations are business time: hours/minutes -> ``Duration.minutes``, days/Tage/Werktage -> ``Duration.days``,
   weeks -> 5 business days each. More than 60 business days (hours counted at 8 per day) is refused.
 * A weekday means its next occurrence strictly after today, except when a time is given that is still
   ahead today ("by Thursday 3pm" on Thursday morning is today). "next Monday"/"nächsten Montag" means the
   coming Monday (same as "Monday") and never today.
 * A date without a time means that day's ``end_of_day`` (``Deadline.date_only`` is True); EOD/COB/
-  Feierabend likewise. "end of week"/"Ende der Woche" is the coming Friday (today if it is Friday).
-  "before X" is read like "by X".
+  Feierabend likewise. "end of week"/"Ende der Woche"/"Wochenende" is the coming Friday (today if it is
+  Friday). A time alone ("by 3pm") means today. "before X" is read like "by X". Days are calendar days:
+  "übermorgen" on a Thursday is Saturday — working days are the calendar's business, not the parser's.
 * A date without a year means the occurrence nearest to today (so "bis 15.01." in late December is next
   January); if that lies in the past -> ``past_date`` rather than silently jumping a year.
-* Dotted dates are day-first in both languages (``15.01.``). Slashed dates are day-first for German users;
-  for English users ``12/04`` is ``ambiguous_date`` unless one number is above 12. For English users a
-  dotted pair needs a trailing dot or a year (``15.01.``), because ``12.5`` is more likely a decimal.
+* Dotted dates are day-first in both languages (``15.01.``). Slashed (and d-m-yyyy) dates: when one number
+  is above 12 the reading is clear; otherwise German users mean day-first and for English users ``12/04``
+  is ``ambiguous_date`` (``options`` holds both readings). For English users a dotted pair needs a
+  trailing dot or a year (``15.01.``), because ``12.5`` is more likely a decimal.
 * Month names ("Dec 4", "4. Dezember", "4th of December 2027") are read by ``dateparser``; everything
   else is our own small grammar, because dateparser misreads "morgen 14 Uhr" (10:00), "15.01." (a time),
   "Montag 9 Uhr" (a past Monday) and silently picks month-first for "12/04".
@@ -300,7 +303,7 @@ _ISO_DATE = re.compile(r"(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})")
 _DOTTED_DATE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})(?P<dot>\.(?P<y>\d{4}|\d{2})?)?")
 _SLASHED_DATE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?")
 _DASHED_DATE = re.compile(r"(?P<a>\d{1,2})-(?P<b>\d{1,2})-(?P<y>\d{4})")
-_DATE_PREFIX = re.compile(r"(?:on|am|the|den|dem)\s+")
+_DATE_PREFIX = re.compile(r"^(?:on|am|the|den|dem)\s+")
 _DATE_ATTEMPT = re.compile(r"\d{1,4}[./]\d{1,4}|\d{1,4}-\d{1,2}-\d{1,4}")
 _PLAIN_DECIMAL = re.compile(r"\d+\.\d+")
 _YEAR = re.compile(r"\b\d{4}\b")
@@ -369,11 +372,10 @@ def _parse_deadline_expression(expression: str, clock: _Clock, *, original: str)
     """Deadline for a normalized expression, None if it is not one; raises for clear but bad dates."""
     if not expression:
         return None
-    if _END_OF_WEEK.fullmatch(expression) or _END_OF_NEXT_WEEK.fullmatch(expression):
-        friday = clock.today + timedelta(days=(4 - clock.today.weekday()) % 7)
-        if _END_OF_NEXT_WEEK.fullmatch(expression):
-            friday = clock.today + timedelta(days=4 - clock.today.weekday() + 7)
-        return _finish(friday, None, clock, original)
+    if _END_OF_WEEK.fullmatch(expression):  # the coming Friday, today if it is Friday
+        return _finish(clock.today + timedelta(days=(4 - clock.today.weekday()) % 7), None, clock, original)
+    if _END_OF_NEXT_WEEK.fullmatch(expression):  # Friday of next calendar week
+        return _finish(clock.today + timedelta(days=4 - clock.today.weekday() + 7), None, clock, original)
 
     rest, end_of_day_given = _split_end_of_day(expression)
     rest, time_of_day = _split_time(rest, original)
@@ -469,7 +471,7 @@ def _resolve_day(expression: str, clock: _Clock, time_of_day: time | None, origi
 
 
 def _resolve_calendar_date(expression: str, clock: _Clock, original: str) -> date | None:
-    expression = _DATE_PREFIX.sub("", expression, count=1) if _DATE_PREFIX.match(expression) else expression
+    expression = _DATE_PREFIX.sub("", expression)
 
     if match := _ISO_DATE.fullmatch(expression):
         return _checked_date(int(match["y"]), int(match["m"]), int(match["d"]), original)
@@ -479,33 +481,29 @@ def _resolve_calendar_date(expression: str, clock: _Clock, original: str) -> dat
             return None  # "12.5" is a decimal to an English writer
         return _day_month(int(match["d"]), int(match["m"]), match["y"], clock, original)
 
-    if match := _SLASHED_DATE.fullmatch(expression):
-        first, second = int(match["a"]), int(match["b"])
-        if first > 12 >= second:
-            return _day_month(first, second, match["y"], clock, original)
-        if second > 12 >= first:
-            return _day_month(second, first, match["y"], clock, original)
-        if first != second and clock.language == "en" and first <= 12 and second <= 12:
-            options = []
-            for day, month in ((second, first), (first, second)):
-                try:
-                    options.append(_day_month(day, month, match["y"], clock, original))
-                except ParseError:
-                    continue
-            raise ParseError("ambiguous_date", text=original, options=tuple(options))
-        return _day_month(first, second, match["y"], clock, original)
-
-    if match := _DASHED_DATE.fullmatch(expression):
-        first, second = int(match["a"]), int(match["b"])
-        if clock.language == "en" and first != second and first <= 12 and second <= 12:
-            raise ParseError("ambiguous_date", text=original)
-        if second > 12 >= first:
-            first, second = second, first
-        return _day_month(first, second, match["y"], clock, original)
+    if match := _SLASHED_DATE.fullmatch(expression) or _DASHED_DATE.fullmatch(expression):
+        return _slashed_date(int(match["a"]), int(match["b"]), match["y"], clock, original)
 
     if _MONTH_NAME_CANDIDATE.fullmatch(expression):
         return _month_name_date(expression, clock, original)
     return None
+
+
+def _slashed_date(first: int, second: int, year: str | None, clock: _Clock, original: str) -> date:
+    """ "12/24" and "24/12" are clear; "12/04" is day-first for German users and ambiguous for English ones."""
+    if first > 12 >= second:
+        return _day_month(first, second, year, clock, original)
+    if second > 12 >= first:
+        return _day_month(second, first, year, clock, original)
+    if first != second and clock.language == "en" and first <= 12 and second <= 12:
+        options = []
+        for day, month in ((second, first), (first, second)):
+            try:
+                options.append(_day_month(day, month, year, clock, original))
+            except ParseError:
+                continue
+        raise ParseError("ambiguous_date", text=original, options=tuple(options))
+    return _day_month(first, second, year, clock, original)
 
 
 def _month_name_date(expression: str, clock: _Clock, original: str) -> date | None:
