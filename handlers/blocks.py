@@ -6,6 +6,7 @@ zone. User text always passes through ``safe_user_text`` before it reaches mrkdw
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ Block = dict[str, Any]
 
 # Callback ids of our modals (stable: in-flight views carry them).
 NEW_REQUEST_VIEW = "request_new"
+MESSAGE_SHORTCUT = "request_from_message"
 DECLINE_VIEW = "request_decline_view"
 REASSIGN_VIEW = "request_reassign_view"
 
@@ -334,8 +336,26 @@ def _modal(
     }
 
 
+def read_origin(metadata: str) -> dict[str, str]:
+    """Where a new-request form came from: ``{"channel": …, "thread_ts": …}`` (both optional)."""
+    try:
+        origin = json.loads(metadata) if metadata else {}
+    except ValueError:
+        return {}
+    return (
+        {k: str(v) for k, v in origin.items() if k in ("channel", "thread_ts") and v}
+        if isinstance(origin, dict)
+        else {}
+    )
+
+
 def new_request_modal(
-    reader: Reader, *, channel_id: str = "", assignee_id: str | None = None, text: str = ""
+    reader: Reader,
+    *,
+    channel_id: str = "",
+    thread_ts: str | None = None,
+    assignee_id: str | None = None,
+    text: str = "",
 ) -> dict[str, Any]:
     tr = reader.tr
     user_select: dict[str, Any] = {"type": "users_select", "action_id": "assignee"}
@@ -386,7 +406,7 @@ def new_request_modal(
                 "due_time", tr._("Due time"), {"type": "timepicker", "action_id": "due_time"}, optional=True
             ),
         ],
-        metadata=channel_id,
+        metadata=json.dumps({"channel": channel_id, "thread_ts": thread_ts or ""}),
     )
 
 

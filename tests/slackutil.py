@@ -37,7 +37,15 @@ def wait_response(fake: FakeSlack, count: int = 1, timeout: float = 5.0) -> dict
     return responses(fake)[count - 1]
 
 
-def press(slack: SlackDriver, fake: FakeSlack, user_id: str, action_id: str, *, message: dict[str, Any], as_user: str | None = None) -> Reply:
+def press(
+    slack: SlackDriver,
+    fake: FakeSlack,
+    user_id: str,
+    action_id: str,
+    *,
+    message: dict[str, Any],
+    as_user: str | None = None,
+) -> Reply:
     """Click the button ``action_id`` on ``message`` (a message dict from the fake), as ``as_user``."""
     for block in message.get("blocks") or []:
         if block["type"] != "actions":

@@ -75,7 +75,8 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        channel_id = view.get("private_metadata") or None
+        origin = blocks.read_origin(view.get("private_metadata", ""))
+        channel_id = origin.get("channel") or None
         filing = Filing(
             team_id=team_id,
             requester_id=user_id,
@@ -85,6 +86,8 @@ def register(app: App, deps: Deps) -> None:
             channel_id=channel_id,
             within=within,
             due=due,
+            thread_channel_id=channel_id if origin.get("thread_ts") else None,
+            thread_ts=origin.get("thread_ts") or None,
         )
         try:
             request = file_and_deliver(deps, filing, now)

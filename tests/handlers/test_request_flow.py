@@ -35,7 +35,9 @@ def events(sessions) -> list[str]:
         return list(session.scalars(select(RequestEvent.kind).order_by(RequestEvent.id)))
 
 
-def test_filed_request_reaches_assignee_with_buttons_and_requester_gets_confirmation(slack, fake_slack, sessions):
+def test_filed_request_reaches_assignee_with_buttons_and_requester_gets_confirmation(
+    slack, fake_slack, sessions
+):
     confirmation = file_request(slack, fake_slack, "<@UBOB|bob> Send the Q3 numbers within 4h")
 
     assert "#1" in text_of(confirmation) and "Cancel request" in text_of(confirmation)
@@ -54,7 +56,12 @@ def test_filed_request_reaches_assignee_with_buttons_and_requester_gets_confirma
     assert values == {str(request.id)}
     # Filed Thursday 10:00 Berlin, 4 business hours: 14:00 the same day.
     assert request.response_due_at == datetime(2026, 11, 26, 14, 0, tzinfo=BERLIN)
-    assert (request.team_id, request.number, request.requester_id, request.assignee_id) == (TEAM, 1, "UALICE", "UBOB")
+    assert (request.team_id, request.number, request.requester_id, request.assignee_id) == (
+        TEAM,
+        1,
+        "UALICE",
+        "UBOB",
+    )
 
 
 def test_within_counts_business_time_and_by_sets_due_date(slack, fake_slack, sessions, clock):
@@ -93,7 +100,12 @@ def test_done_closes_card_and_tells_requester(slack, fake_slack, sessions):
     press(slack, fake_slack, "UBOB", "request_done", message=card)
     [news] = wait_dms(fake_slack, "UALICE")
     assert "has finished your request" in text_of(news)
-    fake_slack.wait_for(lambda _c: "Done" in text_of(dms_to(fake_slack, "UBOB")[0]) and not action_ids(dms_to(fake_slack, "UBOB")[0]["blocks"]))
+    fake_slack.wait_for(
+        lambda _c: (
+            "Done" in text_of(dms_to(fake_slack, "UBOB")[0])
+            and not action_ids(dms_to(fake_slack, "UBOB")[0]["blocks"])
+        )
+    )
     [request] = stored(sessions)
     assert request.state == "done" and request.closed_at is not None
 
@@ -116,7 +128,9 @@ def test_a_stranger_clicking_changes_nothing(slack, fake_slack, sessions, action
 
 def test_only_the_requester_may_cancel_and_the_assignee_is_told(slack, fake_slack, sessions):
     confirmation = file_request(slack, fake_slack, "<@UBOB|bob> Review the contract")
-    request_id = next(e["value"] for b in confirmation["blocks"] if b["type"] == "actions" for e in b["elements"])
+    request_id = next(
+        e["value"] for b in confirmation["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
     count = len(responses(fake_slack))
     slack.block_action("UBOB", "request_cancel", request_id, channel_id="C0001", message_ts="1.1")
     assert "Only <@UALICE>" in text_of(wait_response(fake_slack, count + 1))
@@ -136,12 +150,22 @@ def test_decline_asks_for_a_reason_and_the_requester_reads_it_escaped(slack, fak
     view = opened.args["view"]
     assert view["callback_id"] == "request_decline_view"
 
-    empty = slack.view_submission("UBOB", view["callback_id"], {"reason": {"reason": {"type": "plain_text_input", "value": " "}}}, private_metadata=view["private_metadata"])
+    empty = slack.view_submission(
+        "UBOB",
+        view["callback_id"],
+        {"reason": {"reason": {"type": "plain_text_input", "value": " "}}},
+        private_metadata=view["private_metadata"],
+    )
     assert empty.json()["response_action"] == "errors" and "reason" in empty.json()["errors"]
     assert stored(sessions)[0].state == "open"
 
     reason = "No budget <!channel> — ask <https://evil.example|the bank>"
-    reply = slack.view_submission("UBOB", view["callback_id"], {"reason": {"reason": {"type": "plain_text_input", "value": reason}}}, private_metadata=view["private_metadata"])
+    reply = slack.view_submission(
+        "UBOB",
+        view["callback_id"],
+        {"reason": {"reason": {"type": "plain_text_input", "value": reason}}},
+        private_metadata=view["private_metadata"],
+    )
     assert reply.status == 200
     [news] = wait_dms(fake_slack, "UALICE")
     assert "can't take on your request" in text_of(news)
@@ -158,10 +182,20 @@ def test_reassign_moves_the_card_and_tells_everyone(slack, fake_slack, sessions)
     [opened] = fake_slack.wait_for_method("views.open")
     view = opened.args["view"]
 
-    to_requester = slack.view_submission("UBOB", view["callback_id"], {"assignee": {"assignee": {"type": "users_select", "selected_user": "UALICE"}}}, private_metadata=view["private_metadata"])
+    to_requester = slack.view_submission(
+        "UBOB",
+        view["callback_id"],
+        {"assignee": {"assignee": {"type": "users_select", "selected_user": "UALICE"}}},
+        private_metadata=view["private_metadata"],
+    )
     assert to_requester.json()["response_action"] == "errors"
 
-    slack.view_submission("UBOB", view["callback_id"], {"assignee": {"assignee": {"type": "users_select", "selected_user": "UCAROL"}}}, private_metadata=view["private_metadata"])
+    slack.view_submission(
+        "UBOB",
+        view["callback_id"],
+        {"assignee": {"assignee": {"type": "users_select", "selected_user": "UCAROL"}}},
+        private_metadata=view["private_metadata"],
+    )
     [carol_card] = wait_dms(fake_slack, "UCAROL")
     assert "request_ack" in action_ids(carol_card["blocks"])
     [news] = wait_dms(fake_slack, "UALICE")
@@ -188,8 +222,28 @@ def test_reply_in_the_request_thread_counts_as_first_answer(slack, fake_slack, s
     file_request(slack, fake_slack, "<@UBOB|bob> Review the contract")
     [card] = wait_dms(fake_slack, "UBOB")
     # Someone else's reply does not count.
-    slack.event({"type": "message", "user": "UCAROL", "channel": card["channel"], "text": "hm", "ts": "1800000000.000001", "thread_ts": card["ts"], "channel_type": "im"})
-    slack.event({"type": "message", "user": "UBOB", "channel": card["channel"], "text": "On it!", "ts": "1800000000.000002", "thread_ts": card["ts"], "channel_type": "im"})
+    slack.event(
+        {
+            "type": "message",
+            "user": "UCAROL",
+            "channel": card["channel"],
+            "text": "hm",
+            "ts": "1800000000.000001",
+            "thread_ts": card["ts"],
+            "channel_type": "im",
+        }
+    )
+    slack.event(
+        {
+            "type": "message",
+            "user": "UBOB",
+            "channel": card["channel"],
+            "text": "On it!",
+            "ts": "1800000000.000002",
+            "thread_ts": card["ts"],
+            "channel_type": "im",
+        }
+    )
     [news] = wait_dms(fake_slack, "UALICE")
     assert "has seen your request" in text_of(news)
     [request] = stored(sessions)
@@ -200,7 +254,11 @@ def test_reply_in_the_request_thread_counts_as_first_answer(slack, fake_slack, s
 
 
 def test_broadcast_mentions_and_fake_links_never_reach_slack_unescaped(slack, fake_slack):
-    file_request(slack, fake_slack, "<@UBOB|bob> <!channel> <!here> pay <https://evil.example|the bank> & <!subteam^S1|@all> now")
+    file_request(
+        slack,
+        fake_slack,
+        "<@UBOB|bob> <!channel> <!here> pay <https://evil.example|the bank> & <!subteam^S1|@all> now",
+    )
     [card] = wait_dms(fake_slack, "UBOB")
     for call in fake_slack.calls:
         if call.method in {"chat.postMessage", "chat.update", "response_url", "chat.postEphemeral"}:
@@ -257,11 +315,18 @@ def test_request_alone_opens_the_form_and_the_form_files_a_request(slack, fake_s
             "due_time": {"due_time": {"type": "timepicker", "selected_time": None}},
         }
 
-    bad = slack.view_submission("UALICE", "request_new", values("soonish"), private_metadata="C0001")
+    bad = slack.view_submission(
+        "UALICE", "request_new", values("soonish"), private_metadata=view["private_metadata"]
+    )
     assert bad.json()["response_action"] == "errors" and "within" in bad.json()["errors"]
     assert stored(sessions) == []
 
-    assert slack.view_submission("UALICE", "request_new", values("2 business days"), private_metadata="C0001").status == 200
+    assert (
+        slack.view_submission(
+            "UALICE", "request_new", values("2 business days"), private_metadata=view["private_metadata"]
+        ).status
+        == 200
+    )
     [card] = wait_dms(fake_slack, "UBOB")
     assert "Proofread the flyer" in text_of(card)
     [request] = stored(sessions)
@@ -279,3 +344,38 @@ def test_clicks_from_another_workspace_find_nothing(slack, fake_slack, sessions,
     press(other, fake_slack, "UBOB", "request_done", message=card)
     assert "can't find that request" in text_of(wait_response(fake_slack, count + 1))
     assert stored(sessions)[0].state == "open"
+
+
+def test_message_shortcut_makes_a_request_whose_thread_counts_as_answer(slack, fake_slack, sessions):
+    original = fake_slack.add_message("C0001", "UCAROL", "Could someone update the price list?")
+    slack.message_shortcut(
+        "UALICE", "request_from_message", channel_id="C0001", message=original, trigger_id="trig-s"
+    )
+    [opened] = fake_slack.wait_for_method("views.open")
+    view = opened.args["view"]
+    assert "Could someone update the price list?" in text_of(view)
+    values = {
+        "assignee": {"assignee": {"type": "users_select", "selected_user": "UBOB"}},
+        "text": {"text": {"type": "plain_text_input", "value": "Could someone update the price list?"}},
+        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "task"}}},
+        "within": {"within": {"type": "plain_text_input", "value": None}},
+        "due_date": {"due_date": {"type": "datepicker", "selected_date": None}},
+        "due_time": {"due_time": {"type": "timepicker", "selected_time": None}},
+    }
+    slack.view_submission("UALICE", view["callback_id"], values, private_metadata=view["private_metadata"])
+    wait_dms(fake_slack, "UBOB")
+    [request] = stored(sessions)
+    assert (request.thread_channel_id, request.thread_ts) == ("C0001", original["ts"])
+    slack.event(
+        {
+            "type": "message",
+            "user": "UBOB",
+            "channel": "C0001",
+            "text": "I'll do it",
+            "ts": "1800000000.000003",
+            "thread_ts": original["ts"],
+            "channel_type": "channel",
+        }
+    )
+    [news] = wait_dms(fake_slack, "UALICE")
+    assert "has seen your request" in text_of(news)
