@@ -89,7 +89,10 @@ def _truncate_all(engine: Engine) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_template: Path, migrated_postgres: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    migrated_sqlite_template: Path,
+    migrated_postgres: str | None,
 ) -> Iterator[str]:
     """A migrated, empty database of each kind for every test that asks for one."""
     if request.param == "sqlite":
