@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,3 +52,33 @@ def make_server(app: App, engine: Engine, *, host: str = "0.0.0.0", port: int = 
     return create_server(
         make_wsgi_app(app, engine), host=host, port=port, threads=threads, ident="kundenfokus"
     )
+
+
+class BackgroundServer:
+    """A waitress server on a daemon thread that can be stopped cleanly (tests, ``kundenfokus shell``)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._stopping = False
+        self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.effective_port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            # Closing the listening socket wakes the loop with EBADF; only then is it expected.
+            if not self._stopping:
+                raise
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.server.close()
+        self._thread.join(timeout=5)

@@ -87,6 +87,8 @@ ERRORS: dict[str, str] = {
 
 def error_text(reader: Reader, code: str, **params: Any) -> str:
     message = ERRORS.get(code, ERRORS["internal"])
+    if "state" in params:
+        params["state"] = blocks.state_label(reader, params["state"])
     try:
         return reader.tr._(message, **params)
     except (KeyError, IndexError):

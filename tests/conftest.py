@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
-from bot.server import make_server
+from bot.server import BackgroundServer, make_server
 from bot.slack import make_web_client
 from handlers.common import Deps
 from models import Base
@@ -155,28 +154,27 @@ def settings(database_url: str, fake_slack: FakeSlack) -> Settings:
 
 @dataclass
 class RunningBot:
-    url: str
     deps: Deps
     engine: Engine
-    server: object
-    thread: threading.Thread
+    server: BackgroundServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
     @property
     def events_url(self) -> str:
         return self.url + "/slack/events"
 
     def stop(self) -> None:
-        self.server.close()  # type: ignore[attr-defined]
-        self.thread.join(timeout=5)
+        self.server.stop()
 
 
 def start_bot(settings: Settings, engine: Engine, clock: ManualClock) -> RunningBot:
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     app, deps = create_app(settings, sessions=make_session_factory(engine), clock=clock, client=client)
-    server = make_server(app, engine, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    return RunningBot(f"http://127.0.0.1:{server.effective_port}", deps, engine, server, thread)
+    server = BackgroundServer(make_server(app, engine, host="127.0.0.1", port=0, threads=8)).start()
+    return RunningBot(deps, engine, server)
 
 
 @pytest.fixture

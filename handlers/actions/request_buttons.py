@@ -100,9 +100,7 @@ def open_form(
             if request.assignee_id != user_id:
                 raise ServiceError("not_assignee", number=request.number, assignee_id=request.assignee_id)
             if request.is_closed:
-                raise ServiceError(
-                    "already_closed", number=request.number, state=blocks.state_label(reader, request.state)
-                )
+                raise ServiceError("already_closed", number=request.number, state=request.state)
             view = build(request, reader)
         except ServiceError as error:
             respond(

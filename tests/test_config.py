@@ -1,0 +1,110 @@
+"""Settings from the environment: defaults, validation with clear messages, documentation complete."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import SecretFilter
+from bot.config import DOCUMENTED_KEYS, ConfigError, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_without_any_environment():
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///kundenfokus.db"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.port == 3000 and settings.language == "en" and not settings.socket_mode
+    assert (settings.holiday_country, settings.holiday_subdivision) == ("DE", None)
+
+
+def test_values_are_read_and_normalised():
+    settings = Settings.from_env(
+        {
+            "SLACK_API_URL": "https://slack-gov.com/api",
+            "PORT": "8080",
+            "KUNDENFOKUS_HOLIDAYS": "de-by",
+            "KUNDENFOKUS_LANGUAGE": "DE",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.slack_api_url == "https://slack-gov.com/api/"
+    assert settings.port == 8080 and settings.language == "de" and settings.log_level == "DEBUG"
+    assert (settings.holiday_country, settings.holiday_subdivision) == ("DE", "BY")
+    assert settings.socket_mode
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORT": "eighty"}, "PORT must be a whole number"),
+        ({"KUNDENFOKUS_TIMEZONE": "Mars/Olympus"}, "not a time zone name"),
+        ({"KUNDENFOKUS_LANGUAGE": "fr"}, "must be 'en' or 'de'"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must be"),
+        ({"KUNDENFOKUS_REMINDER_HOUR": "ten"}, "must be a time like 10:00"),
+    ],
+)
+def test_malformed_values_are_explained(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_missing_slack_credentials_say_which_where_and_suggest_the_shell():
+    with pytest.raises(ConfigError) as missing_token:
+        Settings.from_env({}).validate_slack()
+    assert "SLACK_BOT_TOKEN" in str(missing_token.value) and "kundenfokus shell" in str(missing_token.value)
+    with pytest.raises(ConfigError) as missing_secret:
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).validate_slack()
+    assert "SLACK_SIGNING_SECRET" in str(missing_secret.value) and "Basic Information" in str(
+        missing_secret.value
+    )
+    with pytest.raises(ConfigError, match="xapp-"):
+        Settings.from_env(
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xoxb-2"}
+        ).validate_slack()
+
+
+def test_env_example_documents_every_setting_and_nothing_else():
+    text = (ROOT / ".env.example").read_text()
+    keys = set(re.findall(r"^([A-Z_]+)=", text, flags=re.MULTILINE))
+    assert keys == set(DOCUMENTED_KEYS)
+
+
+def test_readme_configuration_table_lists_every_setting():
+    readme = (ROOT / "README.md").read_text()
+    for key in DOCUMENTED_KEYS:
+        assert f"`{key}`" in readme, key
+
+
+def test_manifest_creates_the_app_in_one_step():
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == "/request" and command["should_escape"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "im:write", "users:read", "im:history"} <= scopes
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_secrets_never_reach_a_log_line(caplog):
+    logger = logging.getLogger("test.secrets")
+    handler_filter = SecretFilter(["s3cr3t-signing-value"])
+    record = logger.makeRecord(
+        "test",
+        logging.INFO,
+        __file__,
+        1,
+        "token %s secret %s app %s",
+        ("xoxb-123-456-abcdef", "s3cr3t-signing-value", "xapp-1-A1-xyz"),
+        None,
+    )
+    handler_filter.filter(record)
+    assert record.getMessage() == "token [redacted] secret [redacted] app [redacted]"
