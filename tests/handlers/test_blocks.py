@@ -1,0 +1,78 @@
+"""The pure Block Kit builders, without Slack: content, buttons, limits, both directions of a request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers import blocks
+from handlers.blocks import Reader
+from models import Request
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def make_request(**changes) -> Request:
+    values = dict(
+        id=7,
+        team_id="T1",
+        number=42,
+        requester_id="UALICE",
+        assignee_id="UBOB",
+        text="Send <!channel> the numbers",
+        kind="task",
+        channel_id="C1",
+        state="open",
+        created_at=NOW,
+        updated_at=NOW,
+        response_due_at=datetime(2026, 11, 26, 13, 0, tzinfo=UTC),
+        due_at=None,
+        acknowledged_at=None,
+        closed_at=None,
+        snoozed_until=None,
+        decline_reason=None,
+    )
+    values.update(changes)
+    return Request(**values)
+
+
+def test_open_card_has_every_answer_button_carrying_the_request_id():
+    text, card = blocks.assignee_card(make_request(), Reader.of("en", "Europe/Berlin"))
+    [actions] = [b for b in card if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "request_ack",
+        "request_done",
+        "request_snooze",
+        "request_reassign",
+        "request_decline",
+    ]
+    assert {e["value"] for e in actions["elements"]} == {"7"}
+    assert "*#42*" in card[0]["text"]["text"] and "&lt;!channel&gt;" in card[0]["text"]["text"]
+    assert "Thu, Nov 26, 2:00\u202fPM" in str(card)
+    assert "<!channel>" not in text
+
+
+def test_closed_card_has_no_buttons_and_says_why():
+    request = make_request(state="declined", closed_at=NOW, decline_reason="No budget <https://x.y|click>")
+    _, card = blocks.assignee_card(request, Reader.of("en", "UTC"))
+    assert not [b for b in card if b["type"] == "actions"]
+    assert "No budget &lt;https://x.y|click&gt;" in str(card)
+
+
+def test_times_are_shown_in_the_readers_zone():
+    request = make_request(due_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC))
+    _, card = blocks.assignee_card(request, Reader.of("en", "America/New_York"))
+    assert "Thu, Nov 26, 8:00\u202fAM" in str(card) and "Fri, Dec 4, 11:00\u202fAM" in str(card)
+
+
+def test_list_stays_short_and_says_how_many_more():
+    many = [make_request(id=i, number=i) for i in range(1, 40)]
+    view = blocks.list_blocks(many, [], Reader.of("en", "UTC"), limit=15)
+    assert "…and 24 more" in view[0]["text"]["text"]
+    assert len(view[0]["text"]["text"]) <= 3000
+
+
+def test_new_request_modal_respects_slack_limits():
+    view = blocks.new_request_modal(Reader.of("en", "UTC"), channel_id="C1", thread_ts="1.2")
+    assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
+    assert blocks.read_origin(view["private_metadata"]) == {"channel": "C1", "thread_ts": "1.2"}
+    assert {b["block_id"] for b in view["blocks"]} >= {"assignee", "text", "within", "due_date"}
