@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from handlers import blocks
 from handlers.blocks import Reader
 from models import Request
+from tests.slackutil import text_of
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -47,7 +48,7 @@ def test_open_card_has_every_answer_button_carrying_the_request_id():
     ]
     assert {e["value"] for e in actions["elements"]} == {"7"}
     assert "*#42*" in card[0]["text"]["text"] and "&lt;!channel&gt;" in card[0]["text"]["text"]
-    assert "Thu, Nov 26, 2:00\u202fPM" in str(card)
+    assert "Thu, Nov 26, 2:00\u202fPM" in text_of(card)
     assert "<!channel>" not in text
 
 
@@ -55,13 +56,13 @@ def test_closed_card_has_no_buttons_and_says_why():
     request = make_request(state="declined", closed_at=NOW, decline_reason="No budget <https://x.y|click>")
     _, card = blocks.assignee_card(request, Reader.of("en", "UTC"))
     assert not [b for b in card if b["type"] == "actions"]
-    assert "No budget &lt;https://x.y|click&gt;" in str(card)
+    assert "No budget &lt;https://x.y|click&gt;" in text_of(card)
 
 
 def test_times_are_shown_in_the_readers_zone():
     request = make_request(due_at=datetime(2026, 12, 4, 16, 0, tzinfo=UTC))
     _, card = blocks.assignee_card(request, Reader.of("en", "America/New_York"))
-    assert "Thu, Nov 26, 8:00\u202fAM" in str(card) and "Fri, Dec 4, 11:00\u202fAM" in str(card)
+    assert "Thu, Nov 26, 8:00\u202fAM" in text_of(card) and "Fri, Dec 4, 11:00\u202fAM" in text_of(card)
 
 
 def test_list_stays_short_and_says_how_many_more():
