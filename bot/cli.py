@@ -72,6 +72,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from slack_sdk.errors import SlackApiError
+
     from bot import migrate
     from bot.app import create_app
     from models.db import make_engine, make_session_factory
@@ -90,6 +92,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print("The database schema is not up to date. Run: kundenfokus migrate", file=sys.stderr)
         return 2
     app, deps = create_app(settings, sessions=make_session_factory(engine))
+    try:
+        identity = deps.client.auth_test()
+    except SlackApiError as error:
+        print(
+            f"Slack did not accept SLACK_BOT_TOKEN ({error.response.get('error')}). Copy the Bot User OAuth "
+            "Token again from your app's OAuth & Permissions page.",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as error:
+        print(f"Slack's Web API at {settings.slack_api_url} is not reachable: {error}", file=sys.stderr)
+        return 2
+    logger.info("connected to workspace %s as %s", identity.get("team"), identity.get("user"))
     scheduler = _start_scheduler(deps)
     try:
         if settings.socket_mode and not args.http:

@@ -53,3 +53,61 @@ def test_bad_configuration_is_explained_not_a_traceback(tmp_path):
     result = run_cli("migrate", cwd=tmp_path, env={"KUNDENFOKUS_TIMEZONE": "Nowhere/Special"})
     assert result.returncode == 2
     assert "Configuration problem" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_serves_http_and_health_with_a_valid_token(tmp_path, fake_slack):
+    """`kundenfokus run --http` against the fake Slack: migrates SQLite itself, answers /healthz."""
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))},
+        "SLACK_BOT_TOKEN": fake_slack.bot_token,
+        "SLACK_SIGNING_SECRET": "secret-for-the-test",
+        "SLACK_API_URL": fake_slack.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'kf.db'}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--http", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    assert json.loads(response.read()) == {"ok": True, "database": "ok"}
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "run did not start serving within 30 s"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "secret-for-the-test" not in output and fake_slack.bot_token not in output
+    assert (tmp_path / "kf.db").exists()
+
+
+def test_run_with_a_rejected_token_says_so(tmp_path, fake_slack):
+    result = run_cli(
+        "run",
+        "--http",
+        cwd=tmp_path,
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-wrong",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake_slack.base_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'kf.db'}",
+        },
+    )
+    assert result.returncode == 2 and "did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
