@@ -59,6 +59,7 @@ class BackgroundServer:
 
     def __init__(self, server: Any) -> None:
         self.server = server
+        server.adj.asyncore_loop_timeout = 0.2  # notice close() quickly
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
 
@@ -80,5 +81,6 @@ class BackgroundServer:
 
     def stop(self) -> None:
         self._stopping = True
+        self.server.task_dispatcher.shutdown(timeout=5)  # finish in-flight requests first
         self.server.close()
         self._thread.join(timeout=5)

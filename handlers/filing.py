@@ -66,6 +66,7 @@ def check_text(text: str) -> str:
 def file_and_deliver(deps: Deps, filing: Filing, now: datetime) -> Request:
     """Store the request (one transaction), then send the assignee their card. Raises ServiceError."""
     text = check_text(filing.text)
+    due_at = filing.due.at if filing.due else None
     with transaction(deps.sessions) as session:
         assignee = check_assignee(
             deps,
@@ -75,6 +76,9 @@ def file_and_deliver(deps: Deps, filing: Filing, now: datetime) -> Request:
             assignee_id=filing.assignee_id,
             now=now,
         )
+        respond_by = response_due(deps.settings, tz=assignee.tz, now=now, within=filing.within)
+        if due_at is not None and due_at < respond_by:
+            respond_by = due_at  # an answer can't be due after the work itself
         request = request_service.file_request(
             session,
             team_id=filing.team_id,
@@ -84,8 +88,8 @@ def file_and_deliver(deps: Deps, filing: Filing, now: datetime) -> Request:
             kind=filing.kind,
             channel_id=filing.channel_id,
             now=now,
-            response_due_at=response_due(deps.settings, tz=assignee.tz, now=now, within=filing.within),
-            due_at=filing.due.at if filing.due else None,
+            response_due_at=respond_by,
+            due_at=due_at,
             thread_channel_id=filing.thread_channel_id,
             thread_ts=filing.thread_ts,
         )

@@ -54,11 +54,21 @@ def show_list(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader
     respond(response_type="ephemeral", text=reader.tr._("Your open requests"), blocks=view)
 
 
+def unescape_slack(text: str) -> str:
+    """Slack escapes ``&``, ``<`` and ``>`` in command text; store what the person typed (it is escaped
+    again, safely, wherever it is shown)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def file_from_text(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, text: str) -> None:
     now = deps.now()
     try:
         draft = parse_request_command(
-            text, now=now, tz=reader.tz, language=reader.tr.language, end_of_day=end_of_day(deps.settings)
+            unescape_slack(text),
+            now=now,
+            tz=reader.tz,
+            language=reader.tr.language,
+            end_of_day=end_of_day(deps.settings),
         )
     except ParseError as error:
         params = dict(error.params)

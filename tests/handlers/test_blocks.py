@@ -42,6 +42,7 @@ def test_open_card_has_every_answer_button_carrying_the_request_id():
     assert [e["action_id"] for e in actions["elements"]] == [
         "request_ack",
         "request_done",
+        "request_propose",
         "request_snooze",
         "request_reassign",
         "request_decline",

@@ -47,6 +47,7 @@ def test_filed_request_reaches_assignee_with_buttons_and_requester_gets_confirma
     assert action_ids(card["blocks"]) == [
         "request_ack",
         "request_done",
+        "request_propose",
         "request_snooze",
         "request_reassign",
         "request_decline",
@@ -379,3 +380,21 @@ def test_message_shortcut_makes_a_request_whose_thread_counts_as_answer(slack, f
     )
     [news] = wait_dms(fake_slack, "UALICE")
     assert "has seen your request" in text_of(news)
+
+
+def test_what_slack_escaped_in_the_command_is_stored_as_typed_and_shown_escaped_once(
+    slack, fake_slack, sessions
+):
+    # Slack sends "Q&A <draft>" typed in a slash command as "Q&amp;A &lt;draft&gt;".
+    file_request(slack, fake_slack, "<@UBOB|bob> Review the Q&amp;A &lt;draft&gt;")
+    [request] = stored(sessions)
+    assert request.text == "Review the Q&A <draft>"
+    [card] = wait_dms(fake_slack, "UBOB")
+    assert "Q&amp;A &lt;draft&gt;" in text_of(card) and "&amp;amp;" not in text_of(card)
+
+
+def test_first_answer_is_never_due_after_the_work_itself(slack, fake_slack, sessions):
+    file_request(slack, fake_slack, "<@UBOB|bob> Tiny fix within 2 business days by tomorrow 10:00")
+    [request] = stored(sessions)
+    assert request.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN)
+    assert request.response_due_at == request.due_at
