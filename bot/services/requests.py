@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import exc, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import ACTIVE_STATES, Kind, Request, RequestEvent, State, Workspace
+from models import ACTIVE_STATES, Kind, Proposal, Request, RequestEvent, State, Workspace
 
 
 class ServiceError(Exception):
@@ -319,3 +319,180 @@ def open_requests_for(session: Session, *, team_id: str, user_id: str) -> tuple[
         .order_by(Request.response_due_at, Request.id)
     ).all()
     return list(asked_of_me), list(my_asks)
+
+
+# --- the agreement: counter-proposals ------------------------------------------------------------
+
+
+def pending_proposal(session: Session, *, request_id: int, lock: bool = False) -> Proposal | None:
+    """The proposal waiting for the requester's decision, if any (at most one is pending)."""
+    query = (
+        select(Proposal)
+        .where(Proposal.request_id == request_id, Proposal.state == "pending")
+        .order_by(Proposal.id.desc())
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def propose(
+    session: Session,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    now: datetime,
+    response_due_at: datetime | None = None,
+    due_at: datetime | None = None,
+    note: str | None = None,
+) -> Outcome:
+    """The assignee proposes other times; the requester accepts or rejects with one click.
+
+    A newer proposal replaces a pending one. Once the request is acknowledged only the due date is
+    still open to change, so a proposed response time is ignored then.
+    """
+    request = load(session, team_id=team_id, request_id=request_id)
+    _as_assignee(request, actor_id)
+    _still_open(request)
+    if request.state != State.OPEN.value:
+        response_due_at = None
+    if response_due_at is None and due_at is None:
+        raise ServiceError("proposal_needs_time")
+    if any(moment is not None and moment <= now for moment in (response_due_at, due_at)):
+        raise ServiceError("past_date")
+    if response_due_at in (None, request.response_due_at) and due_at in (None, request.due_at):
+        raise ServiceError("proposal_unchanged", number=request.number)
+    note = (note or "").strip() or None
+    session.execute(
+        update(Proposal)
+        .where(Proposal.request_id == request.id, Proposal.state == "pending")
+        .values(state="superseded", decided_at=now)
+    )
+    proposal = Proposal(
+        request_id=request.id,
+        proposed_by=actor_id,
+        response_due_at=response_due_at,
+        due_at=due_at,
+        note=note,
+        state="pending",
+        created_at=now,
+    )
+    session.add(proposal)
+    session.flush()
+    outcome = _transition(
+        session,
+        request,
+        kind="proposed",
+        actor_id=actor_id,
+        now=now,
+        state=None,
+        proposal_id=proposal.id,
+        response_due_at=_iso(response_due_at),
+        due_at=_iso(due_at),
+        note=note,
+    )
+    outcome.detail["proposal"] = proposal
+    return outcome
+
+
+def _decide(
+    session: Session,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    now: datetime,
+    proposal_id: int | None,
+    accept: bool,
+) -> Outcome:
+    request = load(session, team_id=team_id, request_id=request_id)
+    if actor_id != request.requester_id:
+        raise NotAllowed("not_requester_decide", number=request.number, requester_id=request.requester_id)
+    _still_open(request)
+    proposal = pending_proposal(session, request_id=request.id, lock=True)
+    if proposal is None or (proposal_id is not None and proposal.id != proposal_id):
+        raise NotNow("no_pending_proposal", number=request.number)
+    proposal.state = "accepted" if accept else "rejected"
+    proposal.decided_at = now
+    if not accept:
+        outcome = _transition(
+            session,
+            request,
+            kind="proposal_rejected",
+            actor_id=actor_id,
+            now=now,
+            state=None,
+            proposal_id=proposal.id,
+        )
+        outcome.detail["proposal"] = proposal
+        return outcome
+    before = {"response_due_at": _iso(request.response_due_at), "due_at": _iso(request.due_at)}
+    if proposal.response_due_at is not None:
+        request.response_due_at = proposal.response_due_at
+    if proposal.due_at is not None:
+        request.due_at = proposal.due_at
+    new_state = None
+    if request.state == State.OPEN.value:
+        # Agreeing on new times is the first answer.
+        request.acknowledged_at = now
+        new_state = State.ACKNOWLEDGED
+    outcome = _transition(
+        session,
+        request,
+        kind="proposal_accepted",
+        actor_id=actor_id,
+        now=now,
+        state=new_state,
+        proposal_id=proposal.id,
+        before=before,
+        after={"response_due_at": _iso(request.response_due_at), "due_at": _iso(request.due_at)},
+    )
+    outcome.detail["proposal"] = proposal
+    return outcome
+
+
+def accept_proposal(
+    session: Session,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    now: datetime,
+    proposal_id: int | None = None,
+) -> Outcome:
+    """The requester agrees: the proposed times become the agreed ones (and count as the first answer)."""
+    return _decide(
+        session,
+        team_id=team_id,
+        request_id=request_id,
+        actor_id=actor_id,
+        now=now,
+        proposal_id=proposal_id,
+        accept=True,
+    )
+
+
+def reject_proposal(
+    session: Session,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    now: datetime,
+    proposal_id: int | None = None,
+) -> Outcome:
+    """The requester keeps the original times; the reminders pick them up again."""
+    return _decide(
+        session,
+        team_id=team_id,
+        request_id=request_id,
+        actor_id=actor_id,
+        now=now,
+        proposal_id=proposal_id,
+        accept=False,
+    )

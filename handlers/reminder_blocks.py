@@ -1,0 +1,476 @@
+"""Pure Block Kit builders for the nudge ladder and the agreement: reminders (one message per person
+and sweep), the escalation offer, counter-proposals and their decisions. No Slack calls, no database.
+
+Tone: a reminder is a courtesy between colleagues — short, warm, never guilt-tripping. Channel posts
+name no one but the person asking for help (blameless) and never use @channel or @here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain.text import plain_text, shorten
+from handlers.blocks import (
+    Block,
+    Reader,
+    actions,
+    button,
+    context,
+    plain,
+    quote,
+    section,
+    times_fields,
+    title,
+)
+from models import Proposal, Request, State
+
+# Callback ids of our modals (stable: in-flight views carry them).
+PROPOSE_VIEW = "request_propose_view"
+ESCALATE_VIEW = "request_escalate_view"
+
+#: Slack allows 50 blocks per message; each item takes two, the frame up to four.
+MAX_MESSAGE_BLOCKS = 50
+MAX_ITEMS = 20
+NOTE_LIMIT = 500
+
+ASSIGNEE_STEPS = ("overdue", "response", "heads_up")
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One request in a reminder message, and which ladder step brought it up."""
+
+    request: Request
+    step: str
+    key: str = ""
+
+
+def _short(request: Request, limit: int = 300) -> str:
+    return quote(shorten(request.text, limit))
+
+
+def _assignee_line(item: ReminderItem, reader: Reader) -> str:
+    tr, request = reader.tr, item.request
+    if item.step == "overdue" and request.due_at is not None:
+        return tr._(
+            "This was due {when}. Need more time? Propose a new date — <@{requester}> can accept it "
+            "with one click.",
+            when=reader.when(request.due_at),
+            requester=request.requester_id,
+        )
+    if item.step == "heads_up" and request.due_at is not None:
+        return tr._("Just a heads-up: this is due {when}.", when=reader.when(request.due_at))
+    return tr._(
+        "The first answer was planned for {when}. A quick *Got it* lets <@{requester}> know it's in good "
+        "hands.",
+        when=reader.when(request.response_due_at),
+        requester=request.requester_id,
+    )
+
+
+def _assignee_buttons(request: Request, reader: Reader) -> Block:
+    tr, value = reader.tr, str(request.id)
+    elements = []
+    if request.state == State.OPEN.value:
+        elements.append(button(tr._("Got it"), "request_ack", value, style="primary"))
+    elements += [
+        button(tr._("Done"), "request_done", value),
+        button(tr._("Need more time"), "request_propose", value),
+        button(tr._("Snooze"), "request_snooze", value),
+        button(tr._("Decline"), "request_decline", value, style="danger"),
+    ]
+    return actions(*elements, block_id=f"reminder_{request.id}")
+
+
+def _escalation_line(item: ReminderItem, reader: Reader) -> str:
+    tr, request = reader.tr, item.request
+    if item.key.startswith("due@") and request.due_at is not None:
+        return tr._(
+            "Your request {title} to <@{assignee}> was due {when} and isn't marked done yet. "
+            "Would you like to ask someone for help?",
+            title=title(request, reader),
+            assignee=request.assignee_id,
+            when=reader.when(request.due_at),
+        )
+    return tr._(
+        "Your request {title} to <@{assignee}> hasn't had a first answer yet (planned for {when}). "
+        "<@{assignee}> may simply be swamped. Would you like to ask someone for help?",
+        title=title(request, reader),
+        assignee=request.assignee_id,
+        when=reader.when(request.response_due_at),
+    )
+
+
+def filed_in_channel(request: Request) -> bool:
+    """A public or private channel we could post to (not a DM)."""
+    return bool(request.channel_id) and request.channel_id[0] in "CG"
+
+
+def _escalation_buttons(request: Request, reader: Reader) -> Block:
+    tr, value = reader.tr, str(request.id)
+    elements = []
+    if filed_in_channel(request):
+        elements.append(button(tr._("Ask in the channel"), "request_escalate_channel", value))
+    elements.append(button(tr._("Ask someone else"), "request_escalate_person", value))
+    return actions(*elements, block_id=f"escalate_{request.id}")
+
+
+def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, list[Block]]:
+    """Everything due for one person in one sweep, as ONE message with per-item buttons.
+
+    Assignee items (overdue, response, heads-up) come first, then escalation offers on the person's own
+    requests. More than ``MAX_ITEMS`` end in "and N more — /request list".
+    """
+    tr = reader.tr
+    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, "escalate"))}
+    items = sorted(items, key=lambda i: (order.get(i.step, 9), i.request.number))
+    shown, hidden = items[:MAX_ITEMS], items[MAX_ITEMS:]
+    mine = [i for i in shown if i.step != "escalate"]
+    theirs = [i for i in shown if i.step == "escalate"]
+    blocks: list[Block] = []
+    if mine:
+        blocks.append(
+            section(
+                tr.n_(
+                    ":wave: A friendly reminder about a request for you:",
+                    ":wave: A friendly reminder about {n} requests for you:",
+                    len([i for i in items if i.step != "escalate"]),
+                )
+            )
+        )
+        for item in mine:
+            request = item.request
+            header = tr._(
+                "{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id
+            )
+            blocks.append(section(header + "\n" + _short(request) + "\n" + _assignee_line(item, reader)))
+            blocks.append(_assignee_buttons(request, reader))
+    if theirs:
+        if mine:
+            blocks.append({"type": "divider"})
+        for item in theirs:
+            blocks.append(section(_escalation_line(item, reader) + "\n" + _short(item.request, 200)))
+            blocks.append(_escalation_buttons(item.request, reader))
+    if hidden:
+        blocks.append(
+            context(
+                tr.n_(
+                    "…and {n} more — see `/request list`.",
+                    "…and {n} more — see `/request list`.",
+                    len(hidden),
+                )
+            )
+        )
+    notes = []
+    if mine:
+        notes.append(tr._("At most one reminder a day per request, and only during your working hours."))
+    if theirs:
+        notes.append(tr._("Only you see this. Nothing is posted unless you choose to."))
+    blocks.append(context(" ".join(notes)))
+    assert len(blocks) <= MAX_MESSAGE_BLOCKS
+    first = items[0].request
+    if len(items) == 1:
+        fallback = tr._(
+            "A friendly reminder: #{number} {text}", number=first.number, text=shorten(first.text, 80)
+        )
+    else:
+        fallback = tr.n_(
+            "A friendly reminder about {n} request", "A friendly reminder about {n} requests", len(items)
+        )
+    return plain_text(fallback), blocks
+
+
+# --- the agreement ---------------------------------------------------------------------------------
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+) -> Block:
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def _modal(
+    callback_id: str, title_text: str, submit: str, reader: Reader, blocks: list[Block], metadata: str
+) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title_text[:24]),
+        "submit": plain(submit[:24]),
+        "close": plain(reader.tr._("Cancel")[:24]),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+def _local_date(moment: datetime | None, reader: Reader) -> str | None:
+    return moment.astimezone(reader.tz).date().isoformat() if moment else None
+
+
+def _local_time(moment: datetime | None, reader: Reader) -> str | None:
+    return moment.astimezone(reader.tz).strftime("%H:%M") if moment else None
+
+
+def _date_time_inputs(prefix: str, label: str, moment: datetime | None, reader: Reader) -> list[Block]:
+    day: dict[str, Any] = {"type": "datepicker", "action_id": f"{prefix}_date"}
+    clock: dict[str, Any] = {"type": "timepicker", "action_id": f"{prefix}_time"}
+    if moment is not None:
+        day["initial_date"] = _local_date(moment, reader)
+        clock["initial_time"] = _local_time(moment, reader)
+    return [
+        _input(f"{prefix}_date", label, day, optional=True),
+        _input(f"{prefix}_time", reader.tr._("Time"), clock, optional=True),
+    ]
+
+
+def propose_modal(request: Request, reader: Reader) -> dict[str, Any]:
+    """ "Need more time": the assignee proposes other times; empty fields keep the agreed value."""
+    tr = reader.tr
+    blocks: list[Block] = [
+        section(
+            tr._("{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id)
+            + "\n"
+            + _short(request, 500),
+            fields=times_fields(request, reader),
+        )
+    ]
+    if request.state == State.OPEN.value:
+        blocks += _date_time_inputs("response", tr._("First answer by"), request.response_due_at, reader)
+    blocks += _date_time_inputs("due", tr._("Done by"), request.due_at, reader)
+    blocks.append(
+        _input(
+            "note",
+            tr._("A short note (optional)"),
+            {"type": "plain_text_input", "action_id": "note", "multiline": True, "max_length": NOTE_LIMIT},
+            optional=True,
+            hint=tr._(
+                "<@{requester}> sees your proposal and accepts or keeps the old times with one click.",
+                requester=request.requester_id,
+            ),
+        )
+    )
+    return _modal(PROPOSE_VIEW, tr._("Need more time"), tr._("Propose"), reader, blocks, str(request.id))
+
+
+def _change_fields(request: Request, proposal: Proposal, reader: Reader) -> list[str]:
+    tr = reader.tr
+    fields = []
+    if proposal.response_due_at is not None:
+        fields.append(
+            tr._(
+                "*First answer by*\n~{old}~ → {new}",
+                old=reader.when(request.response_due_at),
+                new=reader.when(proposal.response_due_at),
+            )
+        )
+    if proposal.due_at is not None:
+        old = reader.when(request.due_at) if request.due_at else tr._("no due date")
+        fields.append(tr._("*Due*\n~{old}~ → {new}", old=old, new=reader.when(proposal.due_at)))
+    return fields
+
+
+def proposal_for_requester(request: Request, proposal: Proposal, reader: Reader) -> tuple[str, list[Block]]:
+    """The requester decides with one click; the block id names the proposal, so stale clicks are caught."""
+    tr = reader.tr
+    text = tr._(
+        "<@{assignee}> proposes new times for your request {title}:",
+        assignee=request.assignee_id,
+        title=title(request, reader),
+    )
+    body = text + "\n" + _short(request, 200)
+    if proposal.note:
+        body += "\n" + tr._("Their note:") + "\n" + quote(proposal.note)
+    blocks = [
+        section(body, fields=_change_fields(request, proposal, reader)),
+        actions(
+            button(tr._("Accept"), "request_accept_proposal", str(request.id), style="primary"),
+            button(tr._("Keep the original times"), "request_reject_proposal", str(request.id)),
+            block_id=f"proposal_{proposal.id}",
+        ),
+    ]
+    fallback = tr._("New times proposed for request #{number}", number=request.number)
+    return fallback, blocks
+
+
+def proposal_sent(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+    text = reader.tr._(
+        "Thanks — I've sent your proposal for {title} to <@{requester}>. Reminders pause until they decide.",
+        title=title(request, reader),
+        requester=request.requester_id,
+    )
+    return plain_text(text.replace("*", "")), [section(text)]
+
+
+def proposal_decided_for_requester(
+    request: Request, accepted: bool, reader: Reader
+) -> tuple[str, list[Block]]:
+    """Replaces the proposal message once the requester clicked."""
+    tr = reader.tr
+    if accepted:
+        text = tr._(
+            ":handshake: You accepted the new times for {title}. <@{assignee}> knows.",
+            title=title(request, reader),
+            assignee=request.assignee_id,
+        )
+    else:
+        text = tr._(
+            "You kept the original times for {title}. <@{assignee}> knows.",
+            title=title(request, reader),
+            assignee=request.assignee_id,
+        )
+    return plain_text(text.replace("*", "")), [section(text, fields=times_fields(request, reader))]
+
+
+def proposal_decided_for_assignee(
+    request: Request, accepted: bool, reader: Reader
+) -> tuple[str, list[Block]]:
+    tr = reader.tr
+    if accepted:
+        text = tr._(
+            ":handshake: <@{requester}> accepted your proposed times for {title}. Thanks for saying early.",
+            requester=request.requester_id,
+            title=title(request, reader),
+        )
+    else:
+        text = tr._(
+            "<@{requester}> would like to keep the original times for {title}. If they can't work, a "
+            "quick word in the thread or a kind decline helps most.",
+            requester=request.requester_id,
+            title=title(request, reader),
+        )
+    return plain_text(text.replace("*", "")), [section(text, fields=times_fields(request, reader))]
+
+
+# --- escalation (always the requester's choice) -----------------------------------------------------
+
+
+def escalate_modal(request: Request, reader: Reader) -> dict[str, Any]:
+    tr = reader.tr
+    return _modal(
+        ESCALATE_VIEW,
+        tr._("Ask for help"),
+        tr._("Ask"),
+        reader,
+        [
+            section(title(request, reader) + "\n" + _short(request, 500)),
+            _input(
+                "person", tr._("Whom would you like to ask?"), {"type": "users_select", "action_id": "person"}
+            ),
+            _input(
+                "note",
+                tr._("A short note (optional)"),
+                {
+                    "type": "plain_text_input",
+                    "action_id": "note",
+                    "multiline": True,
+                    "max_length": NOTE_LIMIT,
+                },
+                optional=True,
+                hint=tr._(
+                    "I'll let <@{assignee}> know too, so nobody is surprised.", assignee=request.assignee_id
+                ),
+            ),
+        ],
+        str(request.id),
+    )
+
+
+def channel_help_post(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+    """Blameless: names only the person asking for help; never @channel."""
+    tr = reader.tr
+    text = tr._(
+        ":raising_hand: <@{requester}> is looking for help with request *#{number}*:",
+        requester=request.requester_id,
+        number=request.number,
+    )
+    blocks = [
+        section(text + "\n" + _short(request, 500)),
+        context(
+            tr._(
+                "If you can help or know who can, please reach out to <@{requester}>. Posted at their request.",
+                requester=request.requester_id,
+            )
+        ),
+    ]
+    return plain_text(tr._("Looking for help with request #{number}", number=request.number)), blocks
+
+
+def person_help_dm(request: Request, reader: Reader, note: str | None) -> tuple[str, list[Block]]:
+    tr = reader.tr
+    text = tr._(
+        "<@{requester}> wonders whether you could help with request *#{number}*, filed {when}:",
+        requester=request.requester_id,
+        number=request.number,
+        when=reader.when(request.created_at),
+    )
+    body = text + "\n" + _short(request, 500)
+    if note:
+        body += "\n" + tr._("Their note:") + "\n" + quote(note)
+    blocks = [
+        section(body),
+        context(
+            tr._(
+                "No obligation — a quick reply to <@{requester}> helps either way.",
+                requester=request.requester_id,
+            )
+        ),
+    ]
+    return plain_text(tr._("Can you help with request #{number}?", number=request.number)), blocks
+
+
+def assignee_escalation_notice(
+    request: Request, reader: Reader, *, channel_id: str | None = None, person_id: str | None = None
+) -> tuple[str, list[Block]]:
+    """Nothing happens behind anyone's back: the assignee hears where help was asked for."""
+    tr = reader.tr
+    if channel_id:
+        text = tr._(
+            "Just so you know: <@{requester}> has asked in <#{channel}> whether someone can help with {title}.",
+            requester=request.requester_id,
+            channel=channel_id,
+            title=title(request, reader),
+        )
+    else:
+        text = tr._(
+            "Just so you know: <@{requester}> has asked <@{person}> whether they can help with {title}.",
+            requester=request.requester_id,
+            person=person_id,
+            title=title(request, reader),
+        )
+    text += " " + tr._("If you're already on it, a quick *Got it* or a word in the thread helps.")
+    return plain_text(text.replace("*", "")), [section(text + "\n" + _short(request, 200))]
+
+
+def escalation_confirmation(
+    reader: Reader, *, channel_id: str | None = None, person_id: str | None = None
+) -> str:
+    if channel_id:
+        return reader.tr._("Done — I've asked for help in <#{channel}>.", channel=channel_id)
+    return reader.tr._("Done — I've asked <@{person}> for help.", person=person_id)
+
+
+__all__ = [
+    "ESCALATE_VIEW",
+    "MAX_ITEMS",
+    "PROPOSE_VIEW",
+    "ReminderItem",
+    "assignee_escalation_notice",
+    "channel_help_post",
+    "escalate_modal",
+    "escalation_confirmation",
+    "filed_in_channel",
+    "person_help_dm",
+    "proposal_decided_for_assignee",
+    "proposal_decided_for_requester",
+    "proposal_for_requester",
+    "proposal_sent",
+    "propose_modal",
+    "reminder_message",
+]
