@@ -1,4 +1,4 @@
-"""feedback and digest: ratings, kudos, subscriptions, posted weeks
+"""feedback and digest: ratings, kudos, subscriptions, posted weeks, App Home visits
 
 Revision ID: 0003
 Revises: 0002
@@ -36,6 +36,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("request_id", name=op.f("pk_ratings")),
     )
+    with op.batch_alter_table("ratings", schema=None) as batch_op:
+        batch_op.create_index("ix_ratings_team_created", ["team_id", "created_at"], unique=False)
     op.create_table(
         "kudos",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,6 +50,7 @@ def upgrade() -> None:
             ["request_id"], ["requests.id"], name=op.f("fk_kudos_request_id_requests"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kudos")),
+        sa.UniqueConstraint("request_id", "from_id", name=op.f("uq_kudos_request_id_from_id")),
     )
     with op.batch_alter_table("kudos", schema=None) as batch_op:
         batch_op.create_index("ix_kudos_team_created", ["team_id", "created_at"], unique=False)
@@ -79,6 +82,7 @@ def upgrade() -> None:
         sa.Column("claimed_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("posted_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("message_ts", sa.String(length=32), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["digest_subscriptions.id"],
@@ -90,9 +94,23 @@ def upgrade() -> None:
             "subscription_id", "week_key", name=op.f("uq_digest_runs_subscription_id_week_key")
         ),
     )
+    op.create_table(
+        "home_visits",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("opened_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "user_id", name=op.f("pk_home_visits")),
+    )
+    with op.batch_alter_table("requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_requests_team_channel_created", ["team_id", "channel_id", "created_at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_requests_team_channel_created")
+    op.drop_table("home_visits")
     op.drop_table("digest_runs")
     op.drop_table("digest_subscriptions")
     op.drop_table("kudos")

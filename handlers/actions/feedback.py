@@ -1,0 +1,176 @@
+"""The requester's rating prompt: five stars, "Say thank you", and "Add a comment" (a modal).
+
+The prompt is the requester's DM when a request is done (``send_rating_prompt`` is called from
+``publish_outcome``). Clicking a star stores or changes the rating and redraws the prompt in place;
+the thank-you reaches the assignee as kudos.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from sqlalchemy.orm import Session
+
+from bot.services import feedback as feedback_service
+from bot.services import requests as request_service
+from bot.services.requests import ServiceError
+from handlers import feedback_blocks
+from handlers.common import Deps, error_text, reader_for
+from handlers.events.app_home import refresh_homes
+from models import Request, State
+from models.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def send_rating_prompt(deps: Deps, session: Session, request: Request, now: datetime) -> None:
+    """Tell the requester it is done and ask how it went — one DM."""
+    reader = reader_for(deps, session, team_id=request.team_id, user_id=request.requester_id, now=now)
+    rating = feedback_service.rating_of(session, request.id)
+    thanked = feedback_service.has_thanked(session, request_id=request.id, from_id=request.requester_id)
+    text, blocks = feedback_blocks.rating_prompt(request, reader, rating=rating, thanked=thanked)
+    deps.messenger.dm(request.requester_id, text=text, blocks=blocks)
+
+
+def redraw_prompt(
+    deps: Deps, session: Session, request: Request, *, channel: str | None, ts: str | None, now: datetime
+) -> None:
+    """Show the current rating on the prompt message the person clicked."""
+    if not (channel and ts):
+        return
+    reader = reader_for(deps, session, team_id=request.team_id, user_id=request.requester_id, now=now)
+    rating = feedback_service.rating_of(session, request.id)
+    thanked = feedback_service.has_thanked(session, request_id=request.id, from_id=request.requester_id)
+    text, blocks = feedback_blocks.rating_prompt(request, reader, rating=rating, thanked=thanked)
+    deps.messenger.update(channel, ts, text=text, blocks=blocks)
+
+
+def _ids(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str, int | None]:
+    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+    try:
+        request_id: int | None = int(action.get("value", ""))
+    except ValueError:
+        request_id = None
+    return team_id, body["user"]["id"], request_id
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The message the click came from (None for a click in App Home)."""
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return None, None
+    return container.get("channel_id"), container.get("message_ts")
+
+
+def _tell(deps: Deps, body: dict[str, Any], respond: Respond, team_id: str, user_id: str, text: str) -> None:
+    if body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False, text=text)
+    else:  # from App Home there is no response_url; a DM always reaches the person
+        deps.messenger.dm(user_id, text=text, blocks=[])
+
+
+def rate(deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, score: int) -> None:
+    team_id, user_id, request_id = _ids(body, action)
+    now = deps.now()
+    try:
+        if request_id is None:
+            raise ServiceError("not_found")
+        with transaction(deps.sessions) as session:
+            rated = feedback_service.rate(
+                session, team_id=team_id, request_id=request_id, actor_id=user_id, now=now, score=score
+            )
+    except ServiceError as error:
+        with transaction(deps.sessions) as session:
+            reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
+        _tell(deps, body, respond, team_id, user_id, error_text(reader, error.code, **error.params))
+        return
+    channel, ts = _where(body)
+    with transaction(deps.sessions) as session:
+        request = session.merge(rated.request)
+        redraw_prompt(deps, session, request, channel=channel, ts=ts, now=now)
+        refresh_homes(
+            deps, session, team_id=team_id, user_ids=[request.requester_id, request.assignee_id], now=now
+        )
+
+
+def thank(deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    team_id, user_id, request_id = _ids(body, action)
+    now = deps.now()
+    try:
+        if request_id is None:
+            raise ServiceError("not_found")
+        with transaction(deps.sessions) as session:
+            thanked = feedback_service.thank(
+                session, team_id=team_id, request_id=request_id, actor_id=user_id, now=now
+            )
+    except ServiceError as error:
+        with transaction(deps.sessions) as session:
+            reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
+        _tell(deps, body, respond, team_id, user_id, error_text(reader, error.code, **error.params))
+        return
+    channel, ts = _where(body)
+    with transaction(deps.sessions) as session:
+        request = session.merge(thanked.request)
+        if thanked.created:
+            reader = reader_for(deps, session, team_id=team_id, user_id=request.assignee_id, now=now)
+            text, blocks = feedback_blocks.kudos_message(request, reader)
+            deps.messenger.dm(request.assignee_id, text=text, blocks=blocks)
+        redraw_prompt(deps, session, request, channel=channel, ts=ts, now=now)
+        refresh_homes(deps, session, team_id=team_id, user_ids=[request.assignee_id], now=now)
+
+
+def open_details(
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: Any
+) -> None:
+    """ "Add a comment": stars, tone and comment in a modal (only for the requester of a done request)."""
+    team_id, user_id, request_id = _ids(body, action)
+    now = deps.now()
+    channel, ts = _where(body)
+    with transaction(deps.sessions) as session:
+        reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
+        try:
+            if request_id is None:
+                raise ServiceError("not_found")
+            request = request_service.load(session, team_id=team_id, request_id=request_id, lock=False)
+            if request.requester_id != user_id:
+                raise ServiceError(
+                    "rating_not_requester", number=request.number, requester_id=request.requester_id
+                )
+            if request.state != State.DONE.value:
+                raise ServiceError("rating_not_done", number=request.number)
+            metadata = json.dumps({"request_id": request.id, "channel": channel, "ts": ts})
+            view = feedback_blocks.rating_modal(
+                request, reader, rating=feedback_service.rating_of(session, request.id), metadata=metadata
+            )
+        except ServiceError as error:
+            _tell(deps, body, respond, team_id, user_id, error_text(reader, error.code, **error.params))
+            return
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App, deps: Deps) -> None:
+    def make_rater(score: int):  # type: ignore[no-untyped-def]
+        def on_rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+            ack()
+            rate(deps, body, action, respond, score)
+
+        return on_rate
+
+    for score, action_id in enumerate(feedback_blocks.RATE_ACTIONS, start=1):
+        app.action(action_id)(make_rater(score))
+
+    @app.action(feedback_blocks.THANK_ACTION)
+    def on_thank(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        thank(deps, body, action, respond)
+
+    @app.action(feedback_blocks.DETAILS_ACTION)
+    def on_details(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: Any
+    ) -> None:
+        ack()
+        open_details(deps, body, action, respond, client)

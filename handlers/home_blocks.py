@@ -1,0 +1,178 @@
+"""Pure builder for App Home: a person's own dashboard, private to them.
+
+Asked of them (most urgent first, overdue ones marked), their asks with the promised times, recently
+done (with a way to rate), and their numbers this month. Never more than Slack's 100 blocks: long
+lists end with "and N more".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.text import safe_user_text, shorten
+from bot.services.home import HomeData, is_overdue
+from handlers.blocks import Block, Reader, context, section, state_label
+from handlers.digest_blocks import decimal, percent, working_time
+from handlers.feedback_blocks import DETAILS_ACTION, stars
+
+MAX_BLOCKS = 100
+HOME_CALLBACK = "kundenfokus_home"
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+
+
+def _divider() -> Block:
+    return {"type": "divider"}
+
+
+def _times(request: Any, reader: Reader) -> str:
+    tr = reader.tr
+    parts = []
+    if request.acknowledged_at is None:
+        parts.append(tr._("first answer by {when}", when=reader.when(request.response_due_at)))
+    else:
+        parts.append(tr._("answered {when}", when=reader.when(request.acknowledged_at)))
+    if request.due_at is not None:
+        parts.append(tr._("due {when}", when=reader.when(request.due_at)))
+    return " · ".join(parts)
+
+
+def _item(request: Any, reader: Reader, *, other: str, now: datetime) -> Block:
+    tr = reader.tr
+    who = (
+        tr._("from <@{user}>", user=request.requester_id)
+        if other == "requester"
+        else tr._("to <@{user}>", user=request.assignee_id)
+    )
+    line = tr._(
+        "*#{number}* {who} — {text}",
+        number=request.number,
+        who=who,
+        text=safe_user_text(shorten(request.text, 120)),
+    )
+    status = state_label(reader, request.state) + " · " + _times(request, reader)
+    if is_overdue(request, now):
+        status = ":hourglass_flowing_sand: " + tr._("past the agreed time") + " · " + status
+    return section(line + "\n" + status)
+
+
+def _numbers(data: HomeData, reader: Reader) -> Block:
+    tr = reader.tr
+    numbers = data.numbers
+    rating = (
+        tr.n_(
+            "{average} / 5 ({n} rating)",
+            "{average} / 5 ({n} ratings)",
+            numbers.ratings,
+            average=decimal(reader, numbers.rating_average),
+        )
+        if numbers.rating_average is not None
+        else "—"
+    )
+    return section(
+        tr._("*Your numbers this month* (only you see these)"),
+        fields=[
+            tr._("*Asked of you*\n{n}", n=numbers.asked_of_me),
+            tr._("*Done by you*\n{n}", n=numbers.done_by_me),
+            tr._(
+                "*Answered within the agreed time*\n{share}",
+                share=(
+                    tr._(
+                        "{share} ({part} of {whole})",
+                        share=percent(reader, numbers.in_time_share),
+                        part=numbers.answered_in_time,
+                        whole=numbers.answers_due,
+                    )
+                    if numbers.answers_due
+                    else "—"
+                ),
+            ),
+            tr._(
+                "*Median time to first answer*\n{text}",
+                text=working_time(reader, numbers.median_first_answer),
+            ),
+            tr._("*Rating of your work*\n{text}", text=rating),
+            tr._("*Thank-yous received*\n{n}", n=numbers.kudos_received),
+            tr._("*Your asks*\n{n}", n=numbers.my_asks),
+        ],
+    )
+
+
+def _more(reader: Reader, shown: int, total: int) -> list[Block]:
+    if total <= shown:
+        return []
+    return [
+        context(
+            reader.tr.n_(
+                "…and {n} more. `/request list` shows all your open requests.",
+                "…and {n} more. `/request list` shows all your open requests.",
+                total - shown,
+            )
+        )
+    ]
+
+
+def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) -> dict[str, Any]:
+    """The ``home`` view for ``views.publish``."""
+    tr = reader.tr
+    blocks: list[Block] = [_header(tr._("Your requests")), _numbers(data, reader), _divider()]
+
+    overdue = sum(1 for request in data.asked_of_me if is_overdue(request, now))
+    heading = tr._("*Asked of you* ({n}) — most urgent first", n=data.asked_of_me_total)
+    if overdue:
+        heading += "\n" + tr.n_(
+            "{n} is past the agreed time. A short answer or a new time helps the requester plan.",
+            "{n} are past the agreed time. A short answer or a new time helps the requesters plan.",
+            overdue,
+        )
+    blocks.append(section(heading))
+    if data.asked_of_me:
+        blocks += [_item(r, reader, other="requester", now=now) for r in data.asked_of_me]
+        blocks += _more(reader, len(data.asked_of_me), data.asked_of_me_total)
+    else:
+        blocks.append(context(tr._("Nothing asked of you right now. :sparkles:")))
+    blocks.append(_divider())
+
+    blocks.append(section(tr._("*Your asks* ({n})", n=data.my_asks_total)))
+    if data.my_asks:
+        blocks += [_item(r, reader, other="assignee", now=now) for r in data.my_asks]
+        blocks += _more(reader, len(data.my_asks), data.my_asks_total)
+    else:
+        blocks.append(context(tr._("You are not waiting for anyone. File a request with `/request`.")))
+    blocks.append(_divider())
+
+    blocks.append(section(tr._("*Recently done*")))
+    if not data.recently_done:
+        blocks.append(context(tr._("Nothing finished in the last two weeks.")))
+    for request, rating in data.recently_done:
+        mine = request.requester_id == user_id
+        who = (
+            tr._("by <@{user}>", user=request.assignee_id)
+            if mine
+            else tr._("for <@{user}>", user=request.requester_id)
+        )
+        line = tr._(
+            "*#{number}* {who} — {text} · done {when}",
+            number=request.number,
+            who=who,
+            text=safe_user_text(shorten(request.text, 100)),
+            when=reader.when(request.closed_at) if request.closed_at else "",
+        )
+        if mine and rating is not None:
+            line += " · " + tr._("you rated {stars}", stars=stars(rating.score))
+        block = section(line)
+        if mine:
+            label = tr._("Rate") if rating is None else tr._("Change rating")
+            block["accessory"] = {
+                "type": "button",
+                "text": {"type": "plain_text", "text": label, "emoji": True},
+                "action_id": DETAILS_ACTION,
+                "value": str(request.id),
+            }
+        blocks.append(block)
+    if len(blocks) > MAX_BLOCKS:  # cannot happen with the service's limits; never let Slack refuse it
+        blocks = [*blocks[: MAX_BLOCKS - 1], context(tr._("…and more."))]
+    return {"type": "home", "callback_id": HOME_CALLBACK, "blocks": blocks}
