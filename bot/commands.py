@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = ["bot.shell", "bot.digest_cli", "bot.export_cli", "bot.sweep"]
 
 for _module in FEATURE_MODULES:
     importlib.import_module(_module)

@@ -22,6 +22,12 @@ Job = Callable[[Deps, datetime], object]
 def periodic_jobs() -> list[tuple[str, Job]]:
     """The jobs each tick runs, in order. Feature modules are listed here explicitly."""
     jobs: list[tuple[str, Job]] = []
+    from bot.sweep import sweep_job
+
+    jobs.append(("reminders", sweep_job))
+    from handlers.commands.digest import digest_job
+
+    jobs.append(("digest", digest_job))
     return jobs
 
 

@@ -130,6 +130,7 @@ def assignee_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
             actions(
                 button(tr._("Got it"), "request_ack", value, style="primary"),
                 button(tr._("Done"), "request_done", value),
+                button(tr._("Need more time"), "request_propose", value),
                 button(tr._("Snooze"), "request_snooze", value),
                 button(tr._("Reassign"), "request_reassign", value),
                 button(tr._("Decline"), "request_decline", value, style="danger"),
@@ -140,6 +141,7 @@ def assignee_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
         blocks.append(
             actions(
                 button(tr._("Done"), "request_done", value, style="primary"),
+                button(tr._("Need more time"), "request_propose", value),
                 button(tr._("Snooze"), "request_snooze", value),
                 button(tr._("Reassign"), "request_reassign", value),
                 button(tr._("Decline"), "request_decline", value, style="danger"),
@@ -428,10 +430,7 @@ def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
                     "multiline": True,
                     "max_length": MAX_REASON_TEXT,
                 },
-                hint=tr._(
-                    "<@{requester}> will read this. A kind word and a pointer to who could help go a long way.",
-                    requester=request.requester_id,
-                ),
+                hint=tr._("The requester will read this. A kind word and a pointer to who could help go a long way."),
             ),
         ],
         metadata=str(request.id),

@@ -79,6 +79,50 @@ ERRORS: dict[str, str] = {
     "bot_user": N_("<@{user}> is a bot and can't answer requests. Please ask a person."),
     "deleted_user": N_("<@{user}> is no longer active in this workspace. Please ask someone else."),
     "usergroup_unsupported": N_("Requests to a whole team aren't supported yet — please pick one person."),
+    "rating_not_requester": N_("Only <@{requester_id}>, who asked, can rate request *#{number}*."),
+    "rating_not_done": N_("Request *#{number}* isn't done yet, so there's nothing to rate."),
+    "rating_bad_score": N_("Please pick between {low} and {high} stars."),
+    "rating_score_missing": N_("Please pick a number of stars first."),
+    "digest_needs_channel": N_(
+        "The digest is posted in a channel. Please run this in the channel that should get it."
+    ),
+    "digest_not_subscribed": N_(
+        "This channel doesn't get the digest yet. Subscribe it with `/request digest`."
+    ),
+    "digest_bad_schedule": N_(
+        "I didn't understand *{text}*. Try `/request digest monday 9:00` or `/request digest help`."
+    ),
+    "digest_bad_time": N_("*{text}* isn't a time of day. Try 9:00 or 16:30."),
+    "digest_bad_timezone": N_(
+        "*{text}* isn't a time zone I know. Try one like Europe/Berlin or America/New_York."
+    ),
+    "digest_bad_language": N_("I can write the digest in `en` or `de`, not *{text}*."),
+    "digest_bad_option": N_("I didn't understand *{text}*. `/request digest help` lists the settings."),
+    "digest_bad_usergroup": N_(
+        "Pick the user group from Slack's suggestions, e.g. `/request digest group @team`."
+    ),
+    "digest_unknown_usergroup": N_("I can't see that user group. Is it still active, and may I read it?"),
+    "proposal_needs_time": N_("Please propose a new time for the first answer, the due date, or both."),
+    "proposal_unchanged": N_(
+        "Those are the times already agreed for *#{number}*, so there's nothing to propose."
+    ),
+    "not_requester_decide": N_(
+        "Only <@{requester_id}>, who asked, can accept or keep the times for request *#{number}*."
+    ),
+    "no_pending_proposal": N_(
+        "That proposal for *#{number}* has already been decided or replaced by a newer one, so nothing changed."
+    ),
+    "not_requester_escalate": N_(
+        "Only <@{requester_id}>, who asked, can ask others for help with *#{number}*."
+    ),
+    "escalate_no_channel": N_(
+        "Request *#{number}* wasn't filed in a channel. You could ask a person for help instead."
+    ),
+    "escalate_channel_failed": N_(
+        "I couldn't post in <#{channel}> — it may be archived, or I'm not a member there. "
+        "You could ask a person for help instead."
+    ),
+    "escalate_same_person": N_("Please pick someone other than yourself and <@{assignee}>."),
     "internal": N_(
         "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
     ),
@@ -155,11 +199,19 @@ def publish_outcome(deps: Deps, session: Session, outcome: request_service.Outco
         deliver_card(deps, session, request, now)
     else:
         refresh_card(deps, session, request, now)
+    # Local imports: these feature modules build on this one.
+    from handlers.actions.feedback import send_rating_prompt
+    from handlers.events.app_home import refresh_homes
+
     if outcome.kind == "cancelled":
         reader = reader_for(deps, session, team_id=request.team_id, user_id=request.assignee_id, now=now)
         text, message = blocks.assignee_cancelled(request, reader)
         deps.messenger.dm(request.assignee_id, text=text, blocks=message)
+    elif outcome.kind == "done":
+        send_rating_prompt(deps, session, request, now)  # the news and "how did it go?" in one DM
     elif outcome.kind in blocks.REQUESTER_NEWS:
         reader = reader_for(deps, session, team_id=request.team_id, user_id=request.requester_id, now=now)
         text, message = blocks.requester_news(request, outcome.kind, reader, outcome.detail)
         deps.messenger.dm(request.requester_id, text=text, blocks=message)
+    involved = [request.requester_id, request.assignee_id, outcome.detail.get("from_assignee_id")]
+    refresh_homes(deps, session, team_id=request.team_id, user_ids=[u for u in involved if u], now=now)

@@ -18,6 +18,7 @@ from bot.services.agreement import response_due
 from bot.services.requests import ServiceError
 from bot.slack import lookup_person
 from handlers.common import Deps, deliver_card
+from handlers.events.app_home import refresh_homes
 from models import Request
 from models.db import transaction
 
@@ -97,4 +98,11 @@ def file_and_deliver(deps: Deps, filing: Filing, now: datetime) -> Request:
         request = session.merge(request)
         if not deliver_card(deps, session, request, now):
             logger.error("request %s stored but the assignee's DM failed", request.id)
+        refresh_homes(
+            deps,
+            session,
+            team_id=request.team_id,
+            user_ids=[request.requester_id, request.assignee_id],
+            now=now,
+        )
     return request
