@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from models import Person
@@ -87,16 +88,27 @@ def lookup_person(
             )
             return _info(person)
         raise
-    if person is None:
-        person = Person(team_id=team_id, user_id=user_id)
-        session.add(person)
     profile = user.get("profile") or {}
-    person.name = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
-    person.tz = user.get("tz")
-    person.locale = user.get("locale")
-    person.is_bot = bool(user.get("is_bot")) or user_id == "USLACKBOT"
-    person.deleted = bool(user.get("deleted"))
-    person.fetched_at = now
+    fields = {
+        "name": profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
+        "tz": user.get("tz"),
+        "locale": user.get("locale"),
+        "is_bot": bool(user.get("is_bot")) or user_id == "USLACKBOT",
+        "deleted": bool(user.get("deleted")),
+        "fetched_at": now,
+    }
+    if person is None:
+        try:
+            with session.begin_nested():
+                person = Person(team_id=team_id, user_id=user_id, **fields)
+                session.add(person)
+        except exc.IntegrityError:
+            # Another process stored this person a moment ago: update their row instead.
+            person = session.get(Person, (team_id, user_id), populate_existing=True)
+    if person is None:  # pragma: no cover - only if the other insert was rolled back meanwhile
+        return None
+    for key, value in fields.items():
+        setattr(person, key, value)
     session.flush()
     return _info(person)
 
