@@ -266,6 +266,7 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
                 "• `{command}` alone opens a form\n"
                 "• `{command} list` shows your open requests, both directions\n"
                 "• `{command} digest` posts a weekly summary in this channel\n"
+                "• `{command} language de|en|auto` picks the language I write to you in\n"
                 "• `{command} help` shows this help",
                 command=command,
             )

@@ -75,6 +75,8 @@ ERRORS: dict[str, str] = {
     "too_long": N_(
         "That's {length} characters; please keep a request under {limit}. Put the details in a doc and link it."
     ),
+    "reason_too_long": N_("That's {length} characters; please keep the reason under {limit}."),
+    "missing_text": N_("Please describe what you need."),
     "unknown_user": N_("I can't find that person in this workspace."),
     "bot_user": N_("<@{user}> is a bot and can't answer requests. Please ask a person."),
     "deleted_user": N_("<@{user}> is no longer active in this workspace. Please ask someone else."),

@@ -58,7 +58,7 @@ def check_assignee(
 def check_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise ServiceError("missing_description", assignee="")
+        raise ServiceError("missing_text")
     if len(text) > MAX_REQUEST_TEXT:
         raise ServiceError("too_long", length=len(text), limit=MAX_REQUEST_TEXT)
     return text

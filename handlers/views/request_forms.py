@@ -108,7 +108,7 @@ def register(app: App, deps: Deps) -> None:
                 reader = reader_for(
                     deps, session, team_id=body["team"]["id"], user_id=body["user"]["id"], now=deps.now()
                 )
-            code = "reason_required" if not reason else "too_long"
+            code = "reason_required" if not reason else "reason_too_long"
             ack(
                 response_action="errors",
                 errors={"reason": error_text(reader, code, length=len(reason), limit=MAX_REASON_TEXT)},
