@@ -431,7 +431,9 @@ def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
                     "multiline": True,
                     "max_length": MAX_REASON_TEXT,
                 },
-                hint=tr._("The requester will read this. A kind word and a pointer to who could help go a long way."),
+                hint=tr._(
+                    "The requester will read this. A kind word and a pointer to who could help go a long way."
+                ),
             ),
         ],
         metadata=str(request.id),
