@@ -54,7 +54,7 @@ class PersonInfo:
         return not (self.is_bot or self.deleted)
 
 
-def _info(person: Person) -> PersonInfo:
+def person_info(person: Person) -> PersonInfo:
     return PersonInfo(
         user_id=person.user_id,
         name=person.name,
@@ -76,7 +76,7 @@ def lookup_person(
     """
     person = session.get(Person, (team_id, user_id))
     if person is not None and not refresh and now - person.fetched_at < PERSON_TTL:
-        return _info(person)
+        return person_info(person)
     try:
         user: dict[str, Any] = client.users_info(user=user_id, include_locale=True)["user"]
     except SlackApiError as error:
@@ -86,7 +86,7 @@ def lookup_person(
             logger.warning(
                 "users.info failed for %s (%s); using cached data", user_id, error.response.get("error")
             )
-            return _info(person)
+            return person_info(person)
         raise
     profile = user.get("profile") or {}
     fields = {
@@ -110,7 +110,7 @@ def lookup_person(
     for key, value in fields.items():
         setattr(person, key, value)
     session.flush()
-    return _info(person)
+    return person_info(person)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from bot.config import Settings
 from bot.services import reminders as reminder_service
 from bot.services.agreement import calendar_for
 from bot.services.reminders import LEASE, Claimed
-from bot.slack import PERSON_TTL, PersonInfo, lookup_person, make_web_client
+from bot.slack import PERSON_TTL, PersonInfo, lookup_person, make_web_client, person_info
 from handlers.common import Deps, reader_for_person, workspace_language
 from handlers.reminder_blocks import ReminderItem, reminder_message
 from models import Person
@@ -101,18 +101,6 @@ class People:
         self._known: dict[tuple[str, str], PersonInfo | None] = {}
         self._languages: dict[str, str] = {}
 
-    @staticmethod
-    def _info(row: Person) -> PersonInfo:
-        return PersonInfo(
-            user_id=row.user_id,
-            name=row.name,
-            tz=row.tz,
-            locale=row.locale,
-            language_override=row.language_override,
-            is_bot=row.is_bot,
-            deleted=row.deleted,
-        )
-
     def prefetch(self, session: Session, pairs: Iterable[tuple[str, str]]) -> None:
         missing = [pair for pair in pairs if pair not in self._known]
         for start in range(0, len(missing), 500):
@@ -121,7 +109,7 @@ class People:
                 select(Person).where(tuple_(Person.team_id, Person.user_id).in_(chunk))
             ):
                 if self._now - row.fetched_at < PERSON_TTL:
-                    self._known[(row.team_id, row.user_id)] = self._info(row)
+                    self._known[(row.team_id, row.user_id)] = person_info(row)
         for team_id, user_id in missing:
             if (team_id, user_id) not in self._known:
                 self._known[(team_id, user_id)] = self._fetch(session, team_id, user_id)
@@ -142,7 +130,7 @@ class People:
                 break
         row = session.get(Person, (team_id, user_id))
         if row is not None:
-            return self._info(row)
+            return person_info(row)
         return PersonInfo(user_id, user_id, None, None, None, is_bot=False, deleted=False)
 
     def language(self, session: Session, settings: Settings, team_id: str) -> str:

@@ -314,7 +314,7 @@ def list_blocks(
 # --- modals ------------------------------------------------------------------------------------
 
 
-def _input(
+def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
 ) -> Block:
     block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
@@ -325,7 +325,7 @@ def _input(
     return block
 
 
-def _modal(
+def modal(
     callback_id: str, title_text: str, submit: str, reader: Reader, blocks: list[Block], metadata: str = ""
 ) -> dict[str, Any]:
     return {
@@ -373,15 +373,15 @@ def new_request_modal(
     if text:
         what["initial_value"] = text[:MAX_REQUEST_TEXT]
     kind_options = [{"text": plain(tr._(label)), "value": value} for value, label in KIND_LABELS.items()]
-    return _modal(
+    return modal(
         NEW_REQUEST_VIEW,
         tr._("New request"),
         tr._("Send"),
         reader,
         [
-            _input("assignee", tr._("Who is it for?"), user_select),
-            _input("text", tr._("What do you need?"), what),
-            _input(
+            input_block("assignee", tr._("Who is it for?"), user_select),
+            input_block("text", tr._("What do you need?"), what),
+            input_block(
                 "kind",
                 tr._("Kind"),
                 {
@@ -391,7 +391,7 @@ def new_request_modal(
                     "initial_option": kind_options[0],
                 },
             ),
-            _input(
+            input_block(
                 "within",
                 tr._("First answer within"),
                 {
@@ -402,10 +402,10 @@ def new_request_modal(
                 optional=True,
                 hint=tr._("Working time in their time zone. Leave empty for the default."),
             ),
-            _input(
+            input_block(
                 "due_date", tr._("Due date"), {"type": "datepicker", "action_id": "due_date"}, optional=True
             ),
-            _input(
+            input_block(
                 "due_time", tr._("Due time"), {"type": "timepicker", "action_id": "due_time"}, optional=True
             ),
         ],
@@ -415,14 +415,14 @@ def new_request_modal(
 
 def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
     tr = reader.tr
-    return _modal(
+    return modal(
         DECLINE_VIEW,
         tr._("Decline request"),
         tr._("Decline"),
         reader,
         [
             section(tr._("*#{number}*", number=request.number) + "\n" + quote(shorten(request.text, 500))),
-            _input(
+            input_block(
                 "reason",
                 tr._("Why can't you take it on?"),
                 {
@@ -442,14 +442,14 @@ def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
 
 def reassign_modal(request: Request, reader: Reader) -> dict[str, Any]:
     tr = reader.tr
-    return _modal(
+    return modal(
         REASSIGN_VIEW,
         tr._("Reassign request"),
         tr._("Reassign"),
         reader,
         [
             section(tr._("*#{number}*", number=request.number) + "\n" + quote(shorten(request.text, 500))),
-            _input(
+            input_block(
                 "assignee", tr._("Who should take it?"), {"type": "users_select", "action_id": "assignee"}
             ),
         ],

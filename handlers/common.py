@@ -40,6 +40,20 @@ class Deps:
         return self.clock()
 
 
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace of an interaction payload (``team`` is absent for some Enterprise Grid payloads)."""
+    return body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+
+
+def action_ids(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str, int | None]:
+    """(team, user, request id) of a button click; the id is None when the value is not a number."""
+    try:
+        request_id: int | None = int(action.get("value", ""))
+    except ValueError:
+        request_id = None
+    return team_of(body), body["user"]["id"], request_id
+
+
 ERRORS: dict[str, str] = {
     "not_found": N_("I can't find that request any more."),
     "not_assignee": N_("Only <@{assignee_id}>, who was asked, can answer request *#{number}*."),

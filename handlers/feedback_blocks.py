@@ -11,11 +11,11 @@ from handlers.blocks import (
     REQUESTER_NEWS,
     Block,
     Reader,
-    _input,
-    _modal,
     actions,
     button,
     context,
+    input_block,
+    modal,
     plain,
     quote,
     section,
@@ -147,7 +147,7 @@ def rating_modal(request: Request, reader: Reader, *, rating: Rating | None, met
     }
     if rating is not None and rating.comment:
         comment_element["initial_value"] = rating.comment[:MAX_COMMENT]
-    return _modal(
+    return modal(
         RATING_VIEW,
         tr._("How did it go?"),
         tr._("Save"),
@@ -158,9 +158,9 @@ def rating_modal(request: Request, reader: Reader, *, rating: Rating | None, met
                 + "\n"
                 + quote(shorten(request.text, 300))
             ),
-            _input("score", tr._("Your rating"), score_element),
-            _input("tone", tr._("Did the tone feel respectful?"), tone_element, optional=True),
-            _input(
+            input_block("score", tr._("Your rating"), score_element),
+            input_block("tone", tr._("Did the tone feel respectful?"), tone_element, optional=True),
+            input_block(
                 "comment",
                 tr._("Anything to add?"),
                 comment_element,

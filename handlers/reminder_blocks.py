@@ -18,7 +18,8 @@ from handlers.blocks import (
     actions,
     button,
     context,
-    plain,
+    input_block,
+    modal,
     quote,
     section,
     times_fields,
@@ -185,31 +186,6 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
 # --- the agreement ---------------------------------------------------------------------------------
 
 
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
-) -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element}
-    if optional:
-        block["optional"] = True
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
-def _modal(
-    callback_id: str, title_text: str, submit: str, reader: Reader, blocks: list[Block], metadata: str
-) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title_text[:24]),
-        "submit": plain(submit[:24]),
-        "close": plain(reader.tr._("Cancel")[:24]),
-        "private_metadata": metadata,
-        "blocks": blocks,
-    }
-
-
 def _local_date(moment: datetime | None, reader: Reader) -> str | None:
     return moment.astimezone(reader.tz).date().isoformat() if moment else None
 
@@ -225,8 +201,8 @@ def _date_time_inputs(prefix: str, label: str, moment: datetime | None, reader: 
         day["initial_date"] = _local_date(moment, reader)
         clock["initial_time"] = _local_time(moment, reader)
     return [
-        _input(f"{prefix}_date", label, day, optional=True),
-        _input(f"{prefix}_time", reader.tr._("Time"), clock, optional=True),
+        input_block(f"{prefix}_date", label, day, optional=True),
+        input_block(f"{prefix}_time", reader.tr._("Time"), clock, optional=True),
     ]
 
 
@@ -245,7 +221,7 @@ def propose_modal(request: Request, reader: Reader) -> dict[str, Any]:
         blocks += _date_time_inputs("response", tr._("First answer by"), request.response_due_at, reader)
     blocks += _date_time_inputs("due", tr._("Done by"), request.due_at, reader)
     blocks.append(
-        _input(
+        input_block(
             "note",
             tr._("A short note (optional)"),
             {"type": "plain_text_input", "action_id": "note", "multiline": True, "max_length": NOTE_LIMIT},
@@ -256,7 +232,7 @@ def propose_modal(request: Request, reader: Reader) -> dict[str, Any]:
             ),
         )
     )
-    return _modal(PROPOSE_VIEW, tr._("Need more time"), tr._("Propose"), reader, blocks, str(request.id))
+    return modal(PROPOSE_VIEW, tr._("Need more time"), tr._("Propose"), reader, blocks, str(request.id))
 
 
 def _change_fields(request: Request, proposal: Proposal, reader: Reader) -> list[str]:
@@ -353,17 +329,17 @@ def proposal_decided_for_assignee(
 
 def escalate_modal(request: Request, reader: Reader) -> dict[str, Any]:
     tr = reader.tr
-    return _modal(
+    return modal(
         ESCALATE_VIEW,
         tr._("Ask for help"),
         tr._("Ask"),
         reader,
         [
             section(title(request, reader) + "\n" + _short(request, 500)),
-            _input(
+            input_block(
                 "person", tr._("Whom would you like to ask?"), {"type": "users_select", "action_id": "person"}
             ),
-            _input(
+            input_block(
                 "note",
                 tr._("A short note (optional)"),
                 {

@@ -31,7 +31,7 @@ def test_help_lists_every_command_with_a_description(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("run", "migrate"):
+    for command in ("run", "migrate", "sweep", "digest", "export", "shell"):
         assert f"    {command} " in out
 
 

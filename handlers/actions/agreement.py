@@ -15,19 +15,10 @@ from bot.services.requests import ServiceError
 from handlers import reminder_blocks
 from handlers.actions.request_buttons import open_form
 from handlers.blocks import Reader, state_label
-from handlers.common import Deps, error_text, publish_outcome, reader_for, workspace_language
+from handlers.common import Deps, action_ids, error_text, publish_outcome, reader_for, workspace_language
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
-
-
-def _ids(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str, int | None]:
-    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-    try:
-        request_id: int | None = int(action.get("value", ""))
-    except ValueError:
-        request_id = None
-    return team_id, body["user"]["id"], request_id
 
 
 def _proposal_id(action: dict[str, Any]) -> int | None:
@@ -54,7 +45,7 @@ def decide(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, *, accept: bool
 ) -> None:
     """The requester's one click on a proposal; both sides see the outcome."""
-    team_id, user_id, request_id = _ids(body, action)
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     change = request_service.accept_proposal if accept else request_service.reject_proposal
     try:
@@ -90,7 +81,7 @@ def channel_reader(deps: Deps, session: Any, team_id: str) -> Reader:
 
 def escalate_to_channel(deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
     """Post a blameless call for help where the request was filed — only because the requester asked."""
-    team_id, user_id, request_id = _ids(body, action)
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     try:
         if request_id is None:
@@ -134,7 +125,7 @@ def escalate_to_channel(deps: Deps, body: dict[str, Any], action: dict[str, Any]
 def open_escalate_form(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: Any
 ) -> None:
-    team_id, user_id, request_id = _ids(body, action)
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     try:
         if request_id is None:

@@ -19,7 +19,7 @@ from bot.services import feedback as feedback_service
 from bot.services import requests as request_service
 from bot.services.requests import ServiceError
 from handlers import feedback_blocks
-from handlers.common import Deps, error_text, reader_for
+from handlers.common import Deps, action_ids, error_text, reader_for
 from handlers.events.app_home import refresh_homes
 from models import Request, State
 from models.db import transaction
@@ -49,15 +49,6 @@ def redraw_prompt(
     deps.messenger.update(channel, ts, text=text, blocks=blocks)
 
 
-def _ids(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str, int | None]:
-    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-    try:
-        request_id: int | None = int(action.get("value", ""))
-    except ValueError:
-        request_id = None
-    return team_id, body["user"]["id"], request_id
-
-
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """The message the click came from (None for a click in App Home)."""
     container = body.get("container") or {}
@@ -74,7 +65,7 @@ def _tell(deps: Deps, body: dict[str, Any], respond: Respond, team_id: str, user
 
 
 def rate(deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, score: int) -> None:
-    team_id, user_id, request_id = _ids(body, action)
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     try:
         if request_id is None:
@@ -98,7 +89,7 @@ def rate(deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Resp
 
 
 def thank(deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-    team_id, user_id, request_id = _ids(body, action)
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     try:
         if request_id is None:
@@ -127,7 +118,7 @@ def open_details(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: Any
 ) -> None:
     """ "Add a comment": stars, tone and comment in a modal (only for the requester of a done request)."""
-    team_id, user_id, request_id = _ids(body, action)
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     channel, ts = _where(body)
     with transaction(deps.sessions) as session:

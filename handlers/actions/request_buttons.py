@@ -14,19 +14,12 @@ from bot.services.agreement import calendar_for
 from bot.services.requests import Outcome, ServiceError
 from bot.slack import lookup_person
 from handlers import blocks
-from handlers.common import Deps, error_text, publish_outcome, reader_for
+from handlers.common import Deps, action_ids, error_text, publish_outcome, reader_for
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
 
 Change = Callable[[Session, Deps, dict[str, Any]], Outcome]
-
-
-def _request_id(action: dict[str, Any]) -> int | None:
-    try:
-        return int(action.get("value", ""))
-    except ValueError:
-        return None
 
 
 def _snooze(session: Session, deps: Deps, kwargs: dict[str, Any]) -> Outcome:
@@ -51,10 +44,8 @@ def apply_change(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, change: Change
 ) -> None:
     """One click: check and change in one transaction, then update the card and tell the other side."""
-    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-    user_id = body["user"]["id"]
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
-    request_id = _request_id(action)
     try:
         if request_id is None:
             raise ServiceError("not_found")
@@ -87,13 +78,11 @@ def open_form(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: Any, build: Callable
 ) -> None:
     """Decline and Reassign ask for more in a modal; only the assignee gets it."""
-    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-    user_id = body["user"]["id"]
+    team_id, user_id, request_id = action_ids(body, action)
     now = deps.now()
     with transaction(deps.sessions) as session:
         reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
         try:
-            request_id = _request_id(action)
             if request_id is None:
                 raise ServiceError("not_found")
             request = request_service.load(session, team_id=team_id, request_id=request_id, lock=False)

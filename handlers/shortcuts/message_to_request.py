@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.domain.text import MAX_REQUEST_TEXT
 from handlers import blocks
-from handlers.common import Deps, reader_for
+from handlers.common import Deps, reader_for, team_of
 from models.db import transaction
 
 
@@ -18,7 +18,7 @@ def register(app: App, deps: Deps) -> None:
     def on_shortcut(ack: Ack, body: dict[str, Any], client: Any) -> None:
         ack()
         message = body.get("message") or {}
-        team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team_id = team_of(body)
         with transaction(deps.sessions) as session:
             reader = reader_for(deps, session, team_id=team_id, user_id=body["user"]["id"], now=deps.now())
         view = blocks.new_request_modal(

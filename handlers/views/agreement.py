@@ -14,7 +14,7 @@ from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
 from handlers import reminder_blocks
-from handlers.common import Deps, error_text, publish_outcome, reader_for
+from handlers.common import Deps, error_text, publish_outcome, reader_for, team_of
 from handlers.filing import check_assignee
 from models.db import transaction
 
@@ -50,7 +50,7 @@ def proposed_time(
 def register(app: App, deps: Deps) -> None:
     @app.view(reminder_blocks.PROPOSE_VIEW)
     def on_propose(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team_id = team_of(body)
         user_id, now = body["user"]["id"], deps.now()
         values = view["state"]["values"]
         note = (_value(values, "note", "note").get("value") or "").strip()[: reminder_blocks.NOTE_LIMIT]
@@ -104,7 +104,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(reminder_blocks.ESCALATE_VIEW)
     def on_escalate(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team_id = team_of(body)
         user_id, now = body["user"]["id"], deps.now()
         values = view["state"]["values"]
         person_id = _value(values, "person", "person").get("selected_user") or ""

@@ -12,7 +12,7 @@ from bot.services import feedback as feedback_service
 from bot.services.requests import ServiceError
 from handlers import feedback_blocks
 from handlers.actions.feedback import redraw_prompt
-from handlers.common import Deps, error_text, reader_for
+from handlers.common import Deps, error_text, reader_for, team_of
 from handlers.events.app_home import refresh_homes
 from models.db import transaction
 
@@ -27,7 +27,7 @@ def _selected(values: dict[str, Any], block_id: str) -> str | None:
 def register(app: App, deps: Deps) -> None:
     @app.view(feedback_blocks.RATING_VIEW)
     def on_rating(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team_id = team_of(body)
         user_id = body["user"]["id"]
         now = deps.now()
         values = view["state"]["values"]

@@ -15,7 +15,7 @@ from bot.services import requests as request_service
 from bot.services.agreement import end_of_day, response_due
 from bot.services.requests import ServiceError
 from handlers import blocks
-from handlers.common import Deps, error_text, publish_outcome, reader_for
+from handlers.common import Deps, error_text, publish_outcome, reader_for, team_of
 from handlers.filing import Filing, check_assignee, check_text, file_and_deliver
 from models.db import transaction
 
@@ -39,7 +39,7 @@ def _due_from_form(values: dict[str, Any], tz: ZoneInfo, default_time: time) -> 
 def register(app: App, deps: Deps) -> None:
     @app.view(blocks.NEW_REQUEST_VIEW)
     def on_new_request(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team_id = team_of(body)
         user_id = body["user"]["id"]
         values = view["state"]["values"]
         now = deps.now()
