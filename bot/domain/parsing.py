@@ -262,6 +262,8 @@ _WEEKDAYS_DOTTED = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 
 _RELATIVE_DAYS = {
     "today": 0, "heute": 0, "tomorrow": 1, "morgen": 1,
     "day after tomorrow": 2, "the day after tomorrow": 2, "übermorgen": 2,
+    # Past days parse too, so that "by yesterday" is answered with past_date instead of being kept as text.
+    "yesterday": -1, "gestern": -1, "day before yesterday": -2, "the day before yesterday": -2, "vorgestern": -2,
 }  # fmt: skip
 
 _WEEKDAY_WORD = r"(?P<wd>[a-zäöü]+\.?)"

@@ -391,6 +391,8 @@ COMMAND_ERRORS = [
     ("<@U1|bob> Send it by 2026-11-25", "en", "past_date", {"text": "2026-11-25"}),
     ("<@U1|bob> Schicken bis 25.11.", "de", "past_date", {"text": "25.11."}),
     ("<@U1|bob> Schicken bis heute 9 Uhr", "de", "past_date", {"text": "heute 9 Uhr"}),
+    ("<@U1|bob> Zahlen bis gestern", "de", "past_date", {"text": "gestern"}),
+    ("<@U1|bob> Numbers by yesterday 3pm", "en", "past_date", {"text": "yesterday 3pm"}),
     ("<@U1|bob> Send it by 9am", "en", "past_date", {"at": datetime(2026, 11, 26, 8, 0, tzinfo=UTC)}),
     ("<@U1|bob> Send it by 15.01.27x", "en", "unparseable_date", {"text": "15.01.27x"}),
     ("<@U1|bob> Schicken bis 1.2.3.4", "de", "unparseable_date", {"text": "1.2.3.4"}),
