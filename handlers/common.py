@@ -15,9 +15,11 @@ from bot.config import Settings
 from bot.i18n import N_, language_for
 from bot.services import requests as request_service
 from bot.services.agreement import zone_or_default
+from bot.services.reminders import sent_messages_about
 from bot.slack import Messenger, PersonInfo, lookup_person
 from handlers import blocks
 from handlers.blocks import Reader
+from handlers.reminder_blocks import ReminderItem, reminder_message
 from models import Request, Workspace
 
 logger = logging.getLogger(__name__)
@@ -189,6 +191,15 @@ def refresh_card(deps: Deps, session: Session, request: Request, now: datetime) 
     deps.messenger.update(request.assignee_channel_id, request.assignee_message_ts, text=text, blocks=card)
 
 
+def refresh_reminders(deps: Deps, session: Session, request: Request, now: datetime) -> None:
+    """Reminder messages that listed this request show its new state too, so no stale buttons linger."""
+    for message in sent_messages_about(session, request_id=request.id):
+        reader = reader_for(deps, session, team_id=message.team_id, user_id=message.recipient_id, now=now)
+        items = [ReminderItem(listed, step, key) for listed, step, key in message.rows]
+        text, redrawn = reminder_message(items, reader)
+        deps.messenger.update(message.channel_id, message.message_ts, text=text, blocks=redrawn)
+
+
 def deliver_card(deps: Deps, session: Session, request: Request, now: datetime) -> bool:
     """Send the assignee their card by DM and remember where it is."""
     reader = reader_for(deps, session, team_id=request.team_id, user_id=request.assignee_id, now=now)
@@ -215,6 +226,7 @@ def publish_outcome(deps: Deps, session: Session, outcome: request_service.Outco
         deliver_card(deps, session, request, now)
     else:
         refresh_card(deps, session, request, now)
+    refresh_reminders(deps, session, request, now)
     # Local imports: these feature modules build on this one.
     from handlers.actions.feedback import send_rating_prompt
     from handlers.events.app_home import refresh_homes

@@ -17,6 +17,7 @@ from handlers.blocks import (
     Reader,
     actions,
     button,
+    closed_line,
     context,
     input_block,
     modal,
@@ -146,12 +147,20 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
             header = tr._(
                 "{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id
             )
+            if request.is_closed:
+                blocks.append(section(header + "\n" + _short(request)))
+                blocks.append(context(closed_line(request, reader)))
+                continue
             blocks.append(section(header + "\n" + _short(request) + "\n" + _assignee_line(item, reader)))
             blocks.append(_assignee_buttons(request, reader))
     if theirs:
         if mine:
             blocks.append({"type": "divider"})
         for item in theirs:
+            if item.request.is_closed:
+                blocks.append(section(title(item.request, reader) + "\n" + _short(item.request, 200)))
+                blocks.append(context(closed_line(item.request, reader)))
+                continue
             blocks.append(section(_escalation_line(item, reader) + "\n" + _short(item.request, 200)))
             blocks.append(_escalation_buttons(item.request, reader))
     if hidden:

@@ -448,6 +448,44 @@ def mark_sent(
     return len(sent)
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """A reminder message already in someone's DMs: where it is and what it listed."""
+
+    team_id: str
+    recipient_id: str
+    channel_id: str
+    message_ts: str
+    rows: list[tuple[Request, str, str]]  # (request, step, key) in the order they were sent
+
+
+def sent_messages_about(session: Session, *, request_id: int) -> list[SentMessage]:
+    """The reminder messages that listed ``request_id`` — so they can be redrawn when it changes.
+
+    Two queries however many messages: the messages' keys, then all rows of those messages.
+    """
+    keys = session.execute(
+        select(Reminder.channel_id, Reminder.message_ts)
+        .where(Reminder.request_id == request_id, Reminder.state == "sent", Reminder.message_ts.is_not(None))
+        .distinct()
+    ).all()
+    if not keys:
+        return []
+    rows = session.execute(
+        select(Reminder, Request)
+        .join(Request, Request.id == Reminder.request_id)
+        .where(tuple_(Reminder.channel_id, Reminder.message_ts).in_([tuple(k) for k in keys]))
+        .order_by(Reminder.id)
+    ).all()
+    messages: dict[tuple[str, str], SentMessage] = {}
+    for reminder, request in rows:
+        key = (reminder.channel_id or "", reminder.message_ts or "")
+        if key not in messages:
+            messages[key] = SentMessage(reminder.team_id, reminder.recipient_id, key[0], key[1], [])
+        messages[key].rows.append((request, reminder.step, reminder.key))
+    return list(messages.values())
+
+
 def mark_skipped(session: Session, ids: Iterable[int], *, worker: str, reason: str) -> None:
     """No longer wanted (answered, closed, snoozed, reassigned): keep the row, so its slot stays used."""
     ids = list(ids)

@@ -179,6 +179,27 @@ def test_the_ladder_end_to_end_over_a_week(slack, fake_slack, bot, clock, sessio
     assert kinds.count("reminded") == 5 and kinds[-1] == "acknowledged"
 
 
+def test_answering_on_the_card_redraws_the_reminders_that_listed_it(slack, fake_slack, bot, clock, sessions):
+    """No stale buttons: once Bob finishes the request from his card, the reminders he (and Alice's
+    escalation offer) got about it say how it ended and offer nothing more to click."""
+    slack.command("UALICE", "<@UBOB|bob> Review the contract within 4h")
+    wait_response(fake_slack)
+    [card] = wait_dms(fake_slack, "UBOB")
+    for moment in (berlin(11, 26, 14, 0), berlin(12, 1, 14, 0)):
+        clock.set(moment)
+        tick(bot.deps, moment)
+    assert len(reminders_to(fake_slack, "UBOB")) == 2 and len(reminders_to(fake_slack, "UALICE")) == 1
+    assert all("request_ack" in action_ids(m["blocks"]) for m in reminders_to(fake_slack, "UBOB"))
+
+    press(slack, fake_slack, "UBOB", "request_done", message=card)
+
+    def settled(_calls) -> bool:
+        messages = reminders_to(fake_slack, "UBOB") + reminders_to(fake_slack, "UALICE")
+        return all(not action_ids(m["blocks"]) and "Done ·" in text_of(m) for m in messages)
+
+    fake_slack.wait_for(settled)
+
+
 def test_snooze_moves_the_next_reminder_and_never_hides_the_request(slack, fake_slack, bot, clock, sessions):
     slack.command("UALICE", "<@UBOB|bob> Review the contract within 4h")
     wait_response(fake_slack)
