@@ -706,3 +706,25 @@ def _is_range(trigger: str, before: str, clause: str) -> bool:
     if _RANGE_START.search(before):
         return True
     return bool(_ENDS_WITH_DIGIT.search(before) and clause[:1].isdigit())
+
+
+# --------------------------------------------------------------------------------------------------
+# Kind
+
+_CALLBACK_WORDS = re.compile(
+    r"\b(?:call[\s-]*back|call\s+me|ring\s+me|rückruf\w*|zurückrufen)\b|\bruf\s+(?:mich|uns)\b.*\ban\b",
+    re.IGNORECASE,
+)
+
+
+def guess_kind(description: str) -> str:
+    """The request's kind from its words: a call-back, a question, or (by default) a task.
+
+    Only for the text form; the modal asks explicitly. Cheap and predictable on purpose: a wrong
+    guess costs nothing, the kind only labels the request.
+    """
+    if _CALLBACK_WORDS.search(description):
+        return "callback"
+    if description.rstrip().endswith("?"):
+        return "question"
+    return "task"

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.domain.parsing import ParseError, parse_request_command
+from bot.domain.parsing import ParseError, guess_kind, parse_request_command
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
@@ -87,6 +87,7 @@ def file_from_text(deps: Deps, body: dict[str, Any], respond: Respond, reader: R
         requester_id=body["user_id"],
         assignee_id=draft.assignee.id,
         text=draft.description,
+        kind=guess_kind(draft.description),
         channel_id=body.get("channel_id"),
         within=draft.response_within,
         due=draft.due,

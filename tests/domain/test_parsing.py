@@ -14,6 +14,7 @@ from bot.domain.parsing import (
     Duration,
     Mention,
     ParseError,
+    guess_kind,
     parse_deadline,
     parse_duration,
     parse_mention,
@@ -476,3 +477,21 @@ def test_any_text_yields_a_draft_or_a_parse_error(words, language):
         return
     assert draft.description
     assert draft.description in text  # clauses are cut off, nothing is rewritten
+
+
+@pytest.mark.parametrize(
+    ("description", "kind"),
+    [
+        ("Please call back the supplier", "callback"),
+        ("Call me back about the offer", "callback"),
+        ("Bitte um Rückruf wegen der Rechnung", "callback"),
+        ("Ruf mich bitte heute noch an", "callback"),
+        ("Kannst du den Kunden zurückrufen", "callback"),
+        ("Do we still have budget for Q4?", "question"),
+        ("Haben wir noch Budget?", "question"),
+        ("Send the Q3 numbers", "task"),
+        ("Backup the callbacks table", "task"),
+    ],
+)
+def test_guess_kind(description, kind):
+    assert guess_kind(description) == kind

@@ -398,3 +398,10 @@ def test_first_answer_is_never_due_after_the_work_itself(slack, fake_slack, sess
     [request] = stored(sessions)
     assert request.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN)
     assert request.response_due_at == request.due_at
+
+
+def test_the_kind_is_read_from_the_words(slack, fake_slack, sessions):
+    file_request(slack, fake_slack, "<@UBOB|bob> Bitte um Rückruf wegen der Rechnung")
+    file_request(slack, fake_slack, "<@UBOB|bob> Do we still have budget for Q4?")
+    assert [r.kind for r in stored(sessions)] == ["callback", "question"]
+    assert "Call-back" in text_of(wait_dms(fake_slack, "UBOB", 2)[0])
