@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.workspace import TEAM_ID, populate
-from bot.server import EVENTS_PATH, make_server
+from bot.server import EVENTS_PATH, BackgroundServer, make_server
 from bot.slack import make_web_client
 from handlers.common import Deps
 from models.db import make_engine, make_session_factory
@@ -171,20 +171,9 @@ class Sandbox:
             settings, sessions=make_session_factory(self.engine), clock=self.clock, client=client
         )
         self._in_flight = InFlight.install(app)
-        server = make_server(app, self.engine, host="127.0.0.1", port=0, threads=4)
-        # The accept loop notices it was closed only when its poll times out (1 s by default).
-        server.adj.asyncore_loop_timeout = 0.2
-        thread = threading.Thread(target=server.run, name="sandbox-bot", daemon=True)
-        thread.start()
-
-        def stop_server() -> None:
-            # Let request threads finish first: closing under a running task breaks waitress's trigger.
-            server.task_dispatcher.shutdown(timeout=5)
-            server.close()
-            thread.join(timeout=5)
-
-        self._stack.callback(stop_server)
-        events_url = f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}"
+        server = BackgroundServer(make_server(app, self.engine, host="127.0.0.1", port=0, threads=4)).start()
+        self._stack.callback(server.stop)
+        events_url = f"{server.url}{EVENTS_PATH}"
         self.driver = SlackDriver(events_url, self._signing_secret, team_id=TEAM_ID, fake=self.slack)
 
     def settle(self, timeout: float = 15.0) -> bool:
