@@ -84,7 +84,7 @@ class Translator:
 
     def relative(self, delta: timedelta) -> str:
         """``in 2 hours`` / ``vor 3 Tagen``."""
-        return dates.format_timedelta(delta, add_direction=True, locale=self.locale, threshold=1.1)
+        return dates.format_timedelta(delta, add_direction=True, locale=self.locale, threshold=2)
 
     def duration(self, delta: timedelta) -> str:
         """``4 hours`` / ``4 Stunden`` (no direction)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,9 @@ from bot.i18n import N_, Translator, translator
 from models import Request, State
 
 Block = dict[str, Any]
+
+#: Relative hints ("in 4 hours") only for moments this close; beyond, the date says more.
+RELATIVE_HORIZON = timedelta(days=2)
 
 # Callback ids of our modals (stable: in-flight views carry them).
 NEW_REQUEST_VIEW = "request_new"
@@ -49,8 +52,13 @@ class Reader:
     def of(cls, language: str, tz: str | ZoneInfo) -> Reader:
         return cls(tr=translator(language), tz=ZoneInfo(tz) if isinstance(tz, str) else tz)
 
-    def when(self, moment: datetime) -> str:
-        return self.tr.datetime(moment, self.tz)
+    def when(self, moment: datetime, *, seen_at: datetime | None = None) -> str:
+        """``Fri, Dec 4, 2:00 PM``; with ``seen_at`` (for messages read at once, never for ones that stay
+        around and would go stale) a relative hint is added when it is near: ``… (in 4 hours)``."""
+        absolute = self.tr.datetime(moment, self.tz)
+        if seen_at is None or not timedelta(0) < moment - seen_at < RELATIVE_HORIZON:
+            return absolute
+        return self.tr._("{when} ({relative})", when=absolute, relative=self.tr.relative(moment - seen_at))
 
 
 # --- small parts -------------------------------------------------------------------------------
@@ -98,11 +106,11 @@ def state_label(reader: Reader, state: str) -> str:
     return reader.tr._(STATE_LABELS.get(state, state))
 
 
-def times_fields(request: Request, reader: Reader) -> list[str]:
+def times_fields(request: Request, reader: Reader, *, seen_at: datetime | None = None) -> list[str]:
     tr = reader.tr
-    fields = [tr._("*First answer by*\n{when}", when=reader.when(request.response_due_at))]
+    fields = [tr._("*First answer by*\n{when}", when=reader.when(request.response_due_at, seen_at=seen_at))]
     if request.due_at is not None:
-        fields.append(tr._("*Due*\n{when}", when=reader.when(request.due_at)))
+        fields.append(tr._("*Due*\n{when}", when=reader.when(request.due_at, seen_at=seen_at)))
     fields.append(tr._("*State*\n{state}", state=state_label(reader, request.state)))
     if request.snoozed_until is not None and not request.is_closed:
         fields.append(tr._("*Reminders paused until*\n{when}", when=reader.when(request.snoozed_until)))
@@ -184,7 +192,11 @@ def requester_confirmation(request: Request, reader: Reader) -> tuple[str, list[
         assignee=request.assignee_id,
     )
     blocks = [
-        section(text + "\n" + quote(request.text), fields=times_fields(request, reader)),
+        # The confirmation is read the moment it arrives, so a relative hint cannot go stale.
+        section(
+            text + "\n" + quote(request.text),
+            fields=times_fields(request, reader, seen_at=request.created_at),
+        ),
         actions(button(tr._("Cancel request"), "request_cancel", str(request.id))),
     ]
     return tr._("Request #{number} is filed.", number=request.number), blocks

@@ -78,3 +78,13 @@ def test_new_request_modal_respects_slack_limits():
     assert len(view["title"]["text"]) <= 24 and len(view["submit"]["text"]) <= 24
     assert blocks.read_origin(view["private_metadata"]) == {"channel": "C1", "thread_ts": "1.2"}
     assert {b["block_id"] for b in view["blocks"]} >= {"assignee", "text", "within", "due_date"}
+
+
+def test_the_confirmation_adds_a_relative_hint_the_card_does_not():
+    """The requester reads the confirmation at once; the assignee's card stays around and would go stale."""
+    request = make_request(due_at=datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    _, confirmation = blocks.requester_confirmation(request, Reader.of("de", "Europe/Berlin"))
+    assert "Do., 26. Nov., 14:00 (in 4 Stunden)" in text_of(confirmation)
+    assert "Fr., 27. Nov., 17:00 (in 31 Stunden)" in text_of(confirmation)
+    _, card = blocks.assignee_card(request, Reader.of("de", "Europe/Berlin"))
+    assert "(in 4 Stunden)" not in text_of(card)
