@@ -111,3 +111,70 @@ def test_run_with_a_rejected_token_says_so(tmp_path, fake_slack):
         },
     )
     assert result.returncode == 2 and "did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+
+
+def test_run_in_socket_mode_answers_a_slash_command(tmp_path, fake_slack):
+    """`kundenfokus run` with SLACK_APP_TOKEN: connects out over Socket Mode, acks the envelope and
+    files the request — the same handlers as over HTTP."""
+    import queue
+
+    from tests.slackutil import text_of, wait_dms
+    from tests.socket_mode_server import SocketModeServer
+
+    server = SocketModeServer().start()
+    fake_slack.socket_mode_url = server.url
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))},
+        "SLACK_BOT_TOKEN": fake_slack.bot_token,
+        "SLACK_SIGNING_SECRET": "secret-for-the-test",
+        "SLACK_APP_TOKEN": fake_slack.app_token,
+        "SLACK_API_URL": fake_slack.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'kf.db'}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        server.wait_connected()
+        command = {
+            "token": "unused",
+            "team_id": "T0001",
+            "team_domain": "sandbox",
+            "channel_id": "C0001",
+            "channel_name": "general",
+            "user_id": "UALICE",
+            "user_name": "alice",
+            "command": "/request",
+            "text": "<@UBOB|bob> Check the socket within 4h",
+            "api_app_id": "A0001",
+            "trigger_id": "t-1",
+            "response_url": fake_slack.response_url("socket-1", channel="C0001", user="UALICE"),
+        }
+        server.send(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "payload": command,
+                "accepts_response_payload": True,
+            }
+        )
+        ack = None
+        while ack is None:
+            message = server.received.get(timeout=15)
+            ack = message if message.get("envelope_id") == "env-1" else None
+        [card] = wait_dms(fake_slack, "UBOB", timeout=15)
+        assert "Check the socket" in text_of(card)
+        fake_slack.wait_for(lambda calls: any(c.method == "response_url" for c in calls), timeout=15)
+    except queue.Empty:
+        raise AssertionError("no ack for the envelope") from None
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+        server.close()
+    assert fake_slack.app_token not in output and fake_slack.bot_token not in output
+    assert [c.token for c in fake_slack.calls_to("apps.connections.open")] == [fake_slack.app_token]

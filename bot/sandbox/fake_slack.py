@@ -255,6 +255,7 @@ class FakeSlack:
         team_id: str = "T0001",
         bot_user_id: str = "UBOT",
         bot_token: str = "xoxb-test-token",
+        app_token: str = "xapp-test-token",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.team_id = team_id
@@ -264,6 +265,9 @@ class FakeSlack:
         self.bot_id = "B0001"
         self.app_id = "A0001"
         self.bot_token = bot_token
+        self.app_token = app_token
+        #: Socket Mode: the ws:// URL apps.connections.open hands out (None: Socket Mode is off).
+        self.socket_mode_url: str | None = None
         self._clock = clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -575,7 +579,8 @@ class FakeSlack:
             return 200, {}, {"ok": False, "error": "invalid_json"}
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
-        if method != "api.test" and token != self.bot_token:
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        if method != "api.test" and token != expected:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         try:
             result = handler(self, args)
@@ -871,6 +876,12 @@ class FakeSlack:
 
     def _api_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"args": args}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Socket Mode: where to connect (the app-level token is checked, not the bot token)."""
+        if not self.socket_mode_url:
+            raise _ApiError("socket_mode_not_enabled")
+        return {"url": self.socket_mode_url}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -1169,6 +1180,7 @@ class FakeSlack:
     _METHODS: ClassVar[dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]]] = {
         "api.test": _api_test,
         "auth.test": _auth_test,
+        "apps.connections.open": _apps_connections_open,
         "team.info": _team_info,
         "users.info": _users_info,
         "users.list": _users_list,
