@@ -16,11 +16,13 @@ from bot.i18n import N_, language_for
 from bot.services import requests as request_service
 from bot.services.agreement import zone_or_default
 from bot.services.reminders import sent_messages_about
+from bot.services.requests import ServiceError
 from bot.slack import Messenger, PersonInfo, lookup_person
 from handlers import blocks
 from handlers.blocks import Reader
 from handlers.reminder_blocks import ReminderItem, reminder_message
 from models import Request, Workspace
+from models.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +158,15 @@ def error_text(reader: Reader, code: str, **params: Any) -> str:
     except (KeyError, IndexError):
         logger.exception("error text %s lacks parameters %s", code, params)
         return reader.tr._(ERRORS["internal"])
+
+
+def refuse(deps: Deps, respond: Any, *, team_id: str, user_id: str, error: ServiceError) -> None:
+    """Only the person who clicked learns, in their language, why nothing changed."""
+    with transaction(deps.sessions) as session:
+        reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=deps.now())
+    respond(
+        response_type="ephemeral", replace_original=False, text=error_text(reader, error.code, **error.params)
+    )
 
 
 def workspace_language(session: Session, settings: Settings, team_id: str) -> str:

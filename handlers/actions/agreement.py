@@ -14,8 +14,15 @@ from bot.services import requests as request_service
 from bot.services.requests import ServiceError
 from handlers import reminder_blocks
 from handlers.actions.request_buttons import open_form
-from handlers.blocks import Reader, state_label
-from handlers.common import Deps, action_ids, error_text, publish_outcome, reader_for, workspace_language
+from handlers.blocks import Reader
+from handlers.common import (
+    Deps,
+    action_ids,
+    publish_outcome,
+    reader_for,
+    refuse,
+    workspace_language,
+)
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -30,15 +37,6 @@ def _proposal_id(action: dict[str, Any]) -> int | None:
         if block_id.startswith(prefix) and block_id[len(prefix) :].isdigit()
         else None
     )
-
-
-def _refuse(deps: Deps, respond: Respond, team_id: str, user_id: str, error: ServiceError) -> None:
-    with transaction(deps.sessions) as session:
-        reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=deps.now())
-    params = dict(error.params)
-    if "state" in params:
-        params["state"] = state_label(reader, params["state"])
-    respond(response_type="ephemeral", replace_original=False, text=error_text(reader, error.code, **params))
 
 
 def decide(
@@ -61,7 +59,7 @@ def decide(
                 proposal_id=_proposal_id(action),
             )
     except ServiceError as error:
-        _refuse(deps, respond, team_id, user_id, error)
+        refuse(deps, respond, team_id=team_id, user_id=user_id, error=error)
         return
     with transaction(deps.sessions) as session:
         request = outcome.request = session.merge(outcome.request)
@@ -116,7 +114,7 @@ def escalate_to_channel(deps: Deps, body: dict[str, Any], action: dict[str, Any]
                 request, assignee, channel_id=channel_id
             )
     except ServiceError as error:
-        _refuse(deps, respond, team_id, user_id, error)
+        refuse(deps, respond, team_id=team_id, user_id=user_id, error=error)
         return
     respond(response_type="ephemeral", replace_original=False, text=confirmation)
     deps.messenger.dm(request.assignee_id, text=text, blocks=blocks)
@@ -137,7 +135,7 @@ def open_escalate_form(
             reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
             view = reminder_blocks.escalate_modal(request, reader)
     except ServiceError as error:
-        _refuse(deps, respond, team_id, user_id, error)
+        refuse(deps, respond, team_id=team_id, user_id=user_id, error=error)
         return
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

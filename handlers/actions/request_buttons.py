@@ -14,7 +14,7 @@ from bot.services.agreement import calendar_for
 from bot.services.requests import Outcome, ServiceError
 from bot.slack import lookup_person
 from handlers import blocks
-from handlers.common import Deps, action_ids, error_text, publish_outcome, reader_for
+from handlers.common import Deps, action_ids, error_text, publish_outcome, reader_for, refuse
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -54,13 +54,7 @@ def apply_change(
                 session, deps, {"team_id": team_id, "request_id": request_id, "actor_id": user_id, "now": now}
             )
     except ServiceError as error:
-        with transaction(deps.sessions) as session:
-            reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=error_text(reader, error.code, **error.params),
-        )
+        refuse(deps, respond, team_id=team_id, user_id=user_id, error=error)
         return
     with transaction(deps.sessions) as session:
         outcome.request = session.merge(outcome.request)
