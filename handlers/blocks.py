@@ -102,6 +102,11 @@ def quote(text: str) -> str:
     return "\n".join("> " + line for line in safe_user_text(text).splitlines() or [""])
 
 
+def excerpt(request: Request, limit: int = 300) -> str:
+    """The request's words, shortened and quoted (escaped) — how every message shows what was asked."""
+    return quote(shorten(request.text, limit))
+
+
 def state_label(reader: Reader, state: str) -> str:
     return reader.tr._(STATE_LABELS.get(state, state))
 
@@ -240,7 +245,7 @@ def assignee_cancelled(request: Request, reader: Reader) -> tuple[str, list[Bloc
         requester=request.requester_id,
         number=request.number,
     )
-    return plain_text(text.replace("*", "")), [section(text + "\n" + quote(shorten(request.text, 300)))]
+    return plain_text(text.replace("*", "")), [section(text + "\n" + excerpt(request))]
 
 
 def previous_assignee_handed_over(request: Request, reader: Reader) -> tuple[str, list[Block]]:
@@ -249,7 +254,7 @@ def previous_assignee_handed_over(request: Request, reader: Reader) -> tuple[str
         number=request.number,
         assignee=request.assignee_id,
     )
-    return plain_text(text.replace("*", "")), [section(text + "\n" + quote(shorten(request.text, 300)))]
+    return plain_text(text.replace("*", "")), [section(text + "\n" + excerpt(request))]
 
 
 def notice(text: str) -> list[Block]:
@@ -433,7 +438,7 @@ def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
         tr._("Decline"),
         reader,
         [
-            section(tr._("*#{number}*", number=request.number) + "\n" + quote(shorten(request.text, 500))),
+            section(tr._("*#{number}*", number=request.number) + "\n" + excerpt(request, 500)),
             input_block(
                 "reason",
                 tr._("Why can't you take it on?"),
@@ -460,7 +465,7 @@ def reassign_modal(request: Request, reader: Reader) -> dict[str, Any]:
         tr._("Reassign"),
         reader,
         [
-            section(tr._("*#{number}*", number=request.number) + "\n" + quote(shorten(request.text, 500))),
+            section(tr._("*#{number}*", number=request.number) + "\n" + excerpt(request, 500)),
             input_block(
                 "assignee", tr._("Who should take it?"), {"type": "users_select", "action_id": "assignee"}
             ),

@@ -14,6 +14,7 @@ from handlers.blocks import (
     actions,
     button,
     context,
+    excerpt,
     input_block,
     modal,
     plain,
@@ -52,7 +53,7 @@ def rating_prompt(
     value = str(request.id)
     news = tr._(REQUESTER_NEWS["done"], assignee=request.assignee_id, number=request.number)
     blocks: list[Block] = [
-        section(news + "\n" + quote(shorten(request.text, 300))),
+        section(news + "\n" + excerpt(request)),
     ]
     if rating is None:
         blocks.append(
@@ -156,7 +157,7 @@ def rating_modal(request: Request, reader: Reader, *, rating: Rating | None, met
             section(
                 tr._("*#{number}* by <@{assignee}>", number=request.number, assignee=request.assignee_id)
                 + "\n"
-                + quote(shorten(request.text, 300))
+                + excerpt(request)
             ),
             input_block("score", tr._("Your rating"), score_element),
             input_block("tone", tr._("Did the tone feel respectful?"), tone_element, optional=True),

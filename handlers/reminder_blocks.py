@@ -19,6 +19,7 @@ from handlers.blocks import (
     button,
     closed_line,
     context,
+    excerpt,
     input_block,
     modal,
     quote,
@@ -47,10 +48,6 @@ class ReminderItem:
     request: Request
     step: str
     key: str = ""
-
-
-def _short(request: Request, limit: int = 300) -> str:
-    return quote(shorten(request.text, limit))
 
 
 def _assignee_line(item: ReminderItem, reader: Reader) -> str:
@@ -148,20 +145,20 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 "{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id
             )
             if request.is_closed:
-                blocks.append(section(header + "\n" + _short(request)))
+                blocks.append(section(header + "\n" + excerpt(request)))
                 blocks.append(context(closed_line(request, reader)))
                 continue
-            blocks.append(section(header + "\n" + _short(request) + "\n" + _assignee_line(item, reader)))
+            blocks.append(section(header + "\n" + excerpt(request) + "\n" + _assignee_line(item, reader)))
             blocks.append(_assignee_buttons(request, reader))
     if theirs:
         if mine:
             blocks.append({"type": "divider"})
         for item in theirs:
             if item.request.is_closed:
-                blocks.append(section(title(item.request, reader) + "\n" + _short(item.request, 200)))
+                blocks.append(section(title(item.request, reader) + "\n" + excerpt(item.request, 200)))
                 blocks.append(context(closed_line(item.request, reader)))
                 continue
-            blocks.append(section(_escalation_line(item, reader) + "\n" + _short(item.request, 200)))
+            blocks.append(section(_escalation_line(item, reader) + "\n" + excerpt(item.request, 200)))
             blocks.append(_escalation_buttons(item.request, reader))
     if hidden:
         blocks.append(
@@ -222,7 +219,7 @@ def propose_modal(request: Request, reader: Reader) -> dict[str, Any]:
         section(
             tr._("{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id)
             + "\n"
-            + _short(request, 500),
+            + excerpt(request, 500),
             fields=times_fields(request, reader),
         )
     ]
@@ -269,7 +266,7 @@ def proposal_for_requester(request: Request, proposal: Proposal, reader: Reader)
         assignee=request.assignee_id,
         title=title(request, reader),
     )
-    body = text + "\n" + _short(request, 200)
+    body = text + "\n" + excerpt(request, 200)
     if proposal.note:
         body += "\n" + tr._("Their note:") + "\n" + quote(proposal.note)
     blocks = [
@@ -344,7 +341,7 @@ def escalate_modal(request: Request, reader: Reader) -> dict[str, Any]:
         tr._("Ask"),
         reader,
         [
-            section(title(request, reader) + "\n" + _short(request, 500)),
+            section(title(request, reader) + "\n" + excerpt(request, 500)),
             input_block(
                 "person", tr._("Whom would you like to ask?"), {"type": "users_select", "action_id": "person"}
             ),
@@ -376,7 +373,7 @@ def channel_help_post(request: Request, reader: Reader) -> tuple[str, list[Block
         number=request.number,
     )
     blocks = [
-        section(text + "\n" + _short(request, 500)),
+        section(text + "\n" + excerpt(request, 500)),
         context(
             tr._(
                 "If you can help or know who can, please reach out to <@{requester}>. Posted at their request.",
@@ -395,7 +392,7 @@ def person_help_dm(request: Request, reader: Reader, note: str | None) -> tuple[
         number=request.number,
         when=reader.when(request.created_at),
     )
-    body = text + "\n" + _short(request, 500)
+    body = text + "\n" + excerpt(request, 500)
     if note:
         body += "\n" + tr._("Their note:") + "\n" + quote(note)
     blocks = [
@@ -430,7 +427,7 @@ def assignee_escalation_notice(
             title=title(request, reader),
         )
     text += " " + tr._("If you're already on it, a quick *Got it* or a word in the thread helps.")
-    return plain_text(text.replace("*", "")), [section(text + "\n" + _short(request, 200))]
+    return plain_text(text.replace("*", "")), [section(text + "\n" + excerpt(request, 200))]
 
 
 def escalation_confirmation(
