@@ -30,10 +30,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bot import migrate
+from bot.blocks.digest import digest_message
 from bot.config import Settings
+from bot.jobs.digest import channel_reader
 from bot.services import digest as digest_service
-from handlers.commands.digest import channel_reader
-from handlers.digest_blocks import digest_message
 from models import Base
 from models.db import make_engine, make_session_factory, transaction
 

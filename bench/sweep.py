@@ -36,10 +36,10 @@ from sqlalchemy.engine import make_url
 from bot import migrate
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.deps import Deps
+from bot.jobs.sweep import run_sweep
 from bot.sandbox.fake_slack import FakeSlack
 from bot.slack import make_web_client
-from bot.sweep import run_sweep
-from handlers.common import Deps
 from models import Request
 from models.db import make_engine, make_session_factory
 

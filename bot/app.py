@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.deps import Deps
 from bot.slack import make_web_client
 from handlers import register_all
-from handlers.common import Deps
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,9 @@
-"""The narrow port to Slack's Web API: a configured client, people lookups, and message delivery."""
+"""The narrow port to Slack's Web API: a configured client and message delivery."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -14,15 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy import exc
-from sqlalchemy.orm import Session
-
-from models import Person
 
 logger = logging.getLogger(__name__)
-
-#: How long a users.info answer (time zone, locale) is trusted before we ask again.
-PERSON_TTL = timedelta(hours=12)
 
 
 def make_web_client(token: str, base_url: str) -> WebClient:
@@ -37,80 +29,6 @@ def make_web_client(token: str, base_url: str) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=3),
         ],
     )
-
-
-@dataclass(frozen=True)
-class PersonInfo:
-    user_id: str
-    name: str
-    tz: str | None
-    locale: str | None
-    language_override: str | None
-    is_bot: bool
-    deleted: bool
-
-    @property
-    def usable(self) -> bool:
-        return not (self.is_bot or self.deleted)
-
-
-def person_info(person: Person) -> PersonInfo:
-    return PersonInfo(
-        user_id=person.user_id,
-        name=person.name,
-        tz=person.tz,
-        locale=person.locale,
-        language_override=person.language_override,
-        is_bot=person.is_bot,
-        deleted=person.deleted,
-    )
-
-
-def lookup_person(
-    session: Session, client: WebClient, *, team_id: str, user_id: str, now: datetime, refresh: bool = False
-) -> PersonInfo | None:
-    """A person's time zone and locale from our cache, refreshed through users.info when stale.
-
-    Returns None for a user Slack does not know. When Slack cannot be reached, a stale entry is
-    better than none.
-    """
-    person = session.get(Person, (team_id, user_id))
-    if person is not None and not refresh and now - person.fetched_at < PERSON_TTL:
-        return person_info(person)
-    try:
-        user: dict[str, Any] = client.users_info(user=user_id, include_locale=True)["user"]
-    except SlackApiError as error:
-        if error.response.get("error") in {"user_not_found", "users_not_found"}:
-            return None
-        if person is not None:
-            logger.warning(
-                "users.info failed for %s (%s); using cached data", user_id, error.response.get("error")
-            )
-            return person_info(person)
-        raise
-    profile = user.get("profile") or {}
-    fields = {
-        "name": profile.get("display_name") or user.get("real_name") or user.get("name") or user_id,
-        "tz": user.get("tz"),
-        "locale": user.get("locale"),
-        "is_bot": bool(user.get("is_bot")) or user_id == "USLACKBOT",
-        "deleted": bool(user.get("deleted")),
-        "fetched_at": now,
-    }
-    if person is None:
-        try:
-            with session.begin_nested():
-                person = Person(team_id=team_id, user_id=user_id, **fields)
-                session.add(person)
-        except exc.IntegrityError:
-            # Another process stored this person a moment ago: update their row instead.
-            person = session.get(Person, (team_id, user_id), populate_existing=True)
-    if person is None:  # pragma: no cover - only if the other insert was rolled back meanwhile
-        return None
-    for key, value in fields.items():
-        setattr(person, key, value)
-    session.flush()
-    return person_info(person)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.deps import Deps
 from bot.domain.parsing import Deadline, Duration
 from bot.domain.text import MAX_REQUEST_TEXT
+from bot.outbox.publish import deliver_card, refresh_homes
+from bot.people import lookup_person
 from bot.services import requests as request_service
 from bot.services.agreement import response_due
 from bot.services.requests import ServiceError
-from bot.slack import lookup_person
-from handlers.common import Deps, deliver_card
-from handlers.events.app_home import refresh_homes
 from models import Request
 from models.db import transaction
 

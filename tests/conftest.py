@@ -26,11 +26,11 @@ from bot import migrate
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.deps import Deps
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
 from bot.server import BackgroundServer, make_server
 from bot.slack import make_web_client
-from handlers.common import Deps
 from models import Base
 from models.db import make_engine, make_session_factory
 

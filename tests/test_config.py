@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import SecretFilter
+from bot.cli.common import SecretFilter
 from bot.config import DOCUMENTED_KEYS, ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parents[1]

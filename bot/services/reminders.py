@@ -40,9 +40,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.domain.ladder import Audience, Clocks, LadderRules, Sent, Step, plan, still_wanted
+from bot.domain.person import PersonInfo
 from bot.services.agreement import calendar_for
 from bot.services.requests import NotAllowed, NotFound, NotNow
-from bot.slack import PersonInfo
 from models import ACTIVE_STATES, Proposal, Request, RequestEvent
 from models.reminder import NudgeSchedule, Reminder
 

@@ -22,16 +22,17 @@ from alembic import command
 from slack_bolt import App
 from sqlalchemy import Engine
 
-from bot import migrate, scheduler
+from bot import migrate
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.deps import Deps
+from bot.jobs import scheduler
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.workspace import TEAM_ID, populate
 from bot.server import EVENTS_PATH, BackgroundServer, make_server
 from bot.slack import make_web_client
-from handlers.common import Deps
 from models.db import make_engine, make_session_factory
 
 logger = logging.getLogger(__name__)

@@ -9,20 +9,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks import reminders as reminder_blocks
+from bot.blocks.kit import Reader
+from bot.deps import Deps
+from bot.outbox.publish import publish_outcome
+from bot.people import reader_for, workspace_language
 from bot.services import reminders as reminder_service
 from bot.services import requests as request_service
 from bot.services.requests import ServiceError
-from handlers import reminder_blocks
 from handlers.actions.request_buttons import open_form
-from handlers.blocks import Reader
-from handlers.common import (
-    Deps,
-    action_ids,
-    publish_outcome,
-    reader_for,
-    refuse,
-    workspace_language,
-)
+from handlers.common import action_ids, refuse
 from models.db import transaction
 
 logger = logging.getLogger(__name__)

@@ -9,44 +9,23 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from sqlalchemy.orm import Session
 
+from bot.blocks import feedback as feedback_blocks
+from bot.blocks.errors import error_text
+from bot.deps import Deps
+from bot.outbox.publish import redraw_prompt, refresh_homes
+from bot.people import reader_for
 from bot.services import feedback as feedback_service
 from bot.services import requests as request_service
 from bot.services.requests import ServiceError
-from handlers import feedback_blocks
-from handlers.common import Deps, action_ids, error_text, reader_for
-from handlers.events.app_home import refresh_homes
-from models import Request, State
+from handlers.common import action_ids
+from models import State
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
-
-
-def send_rating_prompt(deps: Deps, session: Session, request: Request, now: datetime) -> None:
-    """Tell the requester it is done and ask how it went — one DM."""
-    reader = reader_for(deps, session, team_id=request.team_id, user_id=request.requester_id, now=now)
-    rating = feedback_service.rating_of(session, request.id)
-    thanked = feedback_service.has_thanked(session, request_id=request.id, from_id=request.requester_id)
-    text, blocks = feedback_blocks.rating_prompt(request, reader, rating=rating, thanked=thanked)
-    deps.messenger.dm(request.requester_id, text=text, blocks=blocks)
-
-
-def redraw_prompt(
-    deps: Deps, session: Session, request: Request, *, channel: str | None, ts: str | None, now: datetime
-) -> None:
-    """Show the current rating on the prompt message the person clicked."""
-    if not (channel and ts):
-        return
-    reader = reader_for(deps, session, team_id=request.team_id, user_id=request.requester_id, now=now)
-    rating = feedback_service.rating_of(session, request.id)
-    thanked = feedback_service.has_thanked(session, request_id=request.id, from_id=request.requester_id)
-    text, blocks = feedback_blocks.rating_prompt(request, reader, rating=rating, thanked=thanked)
-    deps.messenger.update(channel, ts, text=text, blocks=blocks)
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -9,12 +9,15 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlalchemy.orm import Session
 
+from bot.blocks import requests as blocks
+from bot.blocks.errors import error_text
+from bot.deps import Deps
+from bot.outbox.publish import publish_outcome
+from bot.people import lookup_person, reader_for
 from bot.services import requests as request_service
 from bot.services.agreement import calendar_for
 from bot.services.requests import Outcome, ServiceError
-from bot.slack import lookup_person
-from handlers import blocks
-from handlers.common import Deps, action_ids, error_text, publish_outcome, reader_for, refuse
+from handlers.common import action_ids, refuse
 from models.db import transaction
 
 logger = logging.getLogger(__name__)

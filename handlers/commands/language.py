@@ -9,15 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
-from slack_bolt import App, Respond
+from slack_bolt import Respond
 
+from bot.blocks.kit import Reader
+from bot.deps import Deps
 from bot.domain.text import safe_user_text
 from bot.i18n import language_for
+from bot.people import lookup_person, workspace_language
 from bot.services import language as language_service
-from bot.slack import lookup_person
-from handlers.blocks import Reader
-from handlers.commands.request import subcommand
-from handlers.common import Deps, workspace_language
 from models.db import transaction
 
 
@@ -67,7 +66,6 @@ def unknown_choice_text(reader: Reader, *, command: str, text: str) -> str:
     )
 
 
-@subcommand("language", "sprache", "lang")
 def change_language(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
     """Show or set the person's language; ``reader`` speaks the language in use before the change."""
     team_id, user_id, now = body["team_id"], body["user_id"], deps.now()
@@ -93,7 +91,3 @@ def change_language(deps: Deps, body: dict[str, Any], respond: Respond, reader: 
         response_type="ephemeral",
         text=confirmation_text(Reader.of(language, reader.tz), override=override),
     )
-
-
-def register(app: App, deps: Deps) -> None:
-    """Nothing to wire: ``@subcommand`` adds the handler to ``/request`` when this module is imported."""

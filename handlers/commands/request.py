@@ -8,34 +8,25 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.blocks import requests as blocks
+from bot.blocks.errors import error_text
+from bot.blocks.kit import Reader
+from bot.deps import Deps
 from bot.domain.parsing import ParseError, guess_kind, parse_request_command
+from bot.people import reader_for
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
-from handlers import blocks
-from handlers.blocks import Reader
-from handlers.common import Deps, error_text, reader_for
+from handlers.commands import digest, language
 from handlers.filing import Filing, file_and_deliver
 from models.db import transaction
 
 logger = logging.getLogger(__name__)
 
-#: Further subcommands register here (``digest``, ``language``, …):
-#: name -> handler(deps, body, respond, reader, args).
+#: A subcommand: handler(deps, body, respond, reader, args). The list is ``SUBCOMMANDS`` below.
 Subcommand = Callable[[Deps, dict[str, Any], Respond, Reader, str], None]
-SUBCOMMANDS: dict[str, Subcommand] = {}
 
 
-def subcommand(*names: str) -> Callable[[Subcommand], Subcommand]:
-    def decorate(func: Subcommand) -> Subcommand:
-        for name in names:
-            SUBCOMMANDS[name] = func
-        return func
-
-    return decorate
-
-
-@subcommand("help", "hilfe", "?")
 def show_help(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
     respond(
         response_type="ephemeral",
@@ -44,7 +35,6 @@ def show_help(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader
     )
 
 
-@subcommand("list", "liste")
 def show_list(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
     with transaction(deps.sessions) as session:
         asked_of_me, my_asks = request_service.open_requests_for(
@@ -100,6 +90,21 @@ def file_from_text(deps: Deps, body: dict[str, Any], respond: Respond, reader: R
         return
     text, confirmation = blocks.requester_confirmation(request, reader)
     respond(response_type="ephemeral", text=text, blocks=confirmation)
+
+
+#: Every word ``/request`` understands before it reads the text as a new request (English and German).
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": show_help,
+    "hilfe": show_help,
+    "?": show_help,
+    "list": show_list,
+    "liste": show_list,
+    "digest": digest.digest_command,
+    "zusammenfassung": digest.digest_command,
+    "language": language.change_language,
+    "sprache": language.change_language,
+    "lang": language.change_language,
+}
 
 
 def register(app: App, deps: Deps) -> None:

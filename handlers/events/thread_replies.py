@@ -7,9 +7,10 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.deps import Deps
+from bot.outbox.publish import publish_outcome
 from bot.services import requests as request_service
 from bot.services.requests import ServiceError
-from handlers.common import Deps, publish_outcome
 from models import State
 from models.db import transaction
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.blocks import requests as blocks
+from bot.deps import Deps
 from bot.domain.text import MAX_REQUEST_TEXT
-from handlers import blocks
-from handlers.common import Deps, reader_for, team_of
+from bot.people import reader_for
+from handlers.common import team_of
 from models.db import transaction
 
 

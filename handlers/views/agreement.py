@@ -9,12 +9,16 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 
+from bot.blocks import reminders as reminder_blocks
+from bot.blocks.errors import error_text
+from bot.deps import Deps
+from bot.outbox.publish import publish_outcome
+from bot.people import reader_for
 from bot.services import reminders as reminder_service
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
-from handlers import reminder_blocks
-from handlers.common import Deps, error_text, publish_outcome, reader_for, team_of
+from handlers.common import team_of
 from handlers.filing import check_assignee
 from models.db import transaction
 

@@ -8,12 +8,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.blocks import feedback as feedback_blocks
+from bot.blocks.errors import error_text
+from bot.deps import Deps
+from bot.outbox.publish import redraw_prompt, refresh_homes
+from bot.people import reader_for
 from bot.services import feedback as feedback_service
 from bot.services.requests import ServiceError
-from handlers import feedback_blocks
-from handlers.actions.feedback import redraw_prompt
-from handlers.common import Deps, error_text, reader_for, team_of
-from handlers.events.app_home import refresh_homes
+from handlers.common import team_of
 from models.db import transaction
 
 logger = logging.getLogger(__name__)

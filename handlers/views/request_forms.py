@@ -9,13 +9,17 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 
+from bot.blocks import requests as blocks
+from bot.blocks.errors import error_text
+from bot.deps import Deps
 from bot.domain.parsing import Deadline, ParseError, parse_duration
 from bot.domain.text import MAX_REASON_TEXT
+from bot.outbox.publish import publish_outcome
+from bot.people import reader_for
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day, response_due
 from bot.services.requests import ServiceError
-from handlers import blocks
-from handlers.common import Deps, error_text, publish_outcome, reader_for, team_of
+from handlers.common import team_of
 from handlers.filing import Filing, check_assignee, check_text, file_and_deliver
 from models.db import transaction
 

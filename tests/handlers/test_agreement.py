@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.scheduler import tick
-from handlers import reminder_blocks
-from handlers.blocks import Reader
+from bot.blocks import reminders as reminder_blocks
+from bot.blocks.kit import Reader
+from bot.jobs.scheduler import tick
 from models import Proposal, Request, RequestEvent
 from tests.services.test_reminders import reminders_to
 from tests.slackutil import action_ids, dms_to, press, responses, text_of, wait_dms, wait_response

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers import blocks
-from handlers.blocks import Reader
+from bot.blocks import requests as blocks
+from bot.blocks.kit import Reader
 from models import Request
 from tests.slackutil import text_of
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.scheduler import tick
+from bot.deps import Deps
+from bot.jobs.digest import post_channel_digest, post_due_digests
+from bot.jobs.scheduler import tick
 from bot.services import digest as digest_service
 from bot.slack import make_web_client
-from handlers.commands.digest import post_channel_digest, post_due_digests
-from handlers.common import Deps
 from models import DigestRun, DigestSubscription, Kudos, Request
 from models.db import make_engine, make_session_factory, transaction
 from tests.conftest import BOT_TOKEN, TEAM

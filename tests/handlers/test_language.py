@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.people import PERSON_TTL, lookup_person
 from bot.services.language import language_override, parse_choice, set_language_override
-from bot.slack import PERSON_TTL, lookup_person, make_web_client
+from bot.slack import make_web_client
 from models import Person
 from tests.conftest import BOT_TOKEN, TEAM
 from tests.slackutil import responses, text_of, wait_dms, wait_response

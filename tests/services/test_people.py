@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.slack import lookup_person, make_web_client
+from bot.people import lookup_person
+from bot.slack import make_web_client
 from models import Person
 from models.db import make_engine, make_session_factory, transaction
 from tests.conftest import BOT_TOKEN, START, TEAM

@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.blocks import reminders as reminder_blocks
 from bot.clock import ManualClock
-from bot.scheduler import tick
+from bot.deps import Deps
+from bot.jobs.scheduler import tick
+from bot.jobs.sweep import SweepReport, run_sweep
 from bot.services import reminders as reminder_service
 from bot.services import requests as request_service
 from bot.slack import make_web_client
-from bot.sweep import SweepReport, run_sweep
-from handlers import reminder_blocks
-from handlers.common import Deps
 from models import Request, RequestEvent
 from models.db import transaction
 from models.reminder import NudgeSchedule, Reminder
@@ -380,7 +380,7 @@ def test_a_reminder_no_longer_wanted_when_its_turn_comes_is_skipped(deps, fake_s
 
 
 def _people(deps: Deps):
-    from bot.sweep import People
+    from bot.jobs.sweep import People
 
     return People(deps.client, deps.now())
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.deps import Deps
+from bot.jobs.sweep import People, run_sweep
 from bot.services import reminders as reminder_service
 from bot.services import requests as request_service
 from bot.slack import make_web_client
-from bot.sweep import People, run_sweep
-from handlers.common import Deps
 from models.db import make_engine, make_session_factory, transaction
 from tests.conftest import BOT_TOKEN, TEAM
 from tests.services.test_reminders import (

@@ -11,11 +11,9 @@ errors (user gone, account inactive, archived channel) are recorded on the row a
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import socket
-import sys
 import time as time_module
 import uuid
 from collections.abc import Callable, Iterable
@@ -31,15 +29,22 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli import EXTRA_COMMANDS, parse_instant
-from bot.clock import Clock, system_clock
+from bot.blocks.reminders import ReminderItem, reminder_message
+from bot.clock import Clock
 from bot.config import Settings
+from bot.deps import Deps
+from bot.people import (
+    PERSON_TTL,
+    PersonInfo,
+    lookup_person,
+    person_info,
+    reader_for_person,
+    workspace_language,
+)
 from bot.services import reminders as reminder_service
 from bot.services.agreement import calendar_for
 from bot.services.reminders import LEASE, Claimed
-from bot.slack import PERSON_TTL, PersonInfo, lookup_person, make_web_client, person_info
-from handlers.common import Deps, reader_for_person, workspace_language
-from handlers.reminder_blocks import ReminderItem, reminder_message
+from bot.slack import make_web_client
 from models import Person
 from models.db import transaction
 
@@ -387,67 +392,3 @@ def sweep_job(deps: Deps, now: datetime) -> SweepReport:
     if report.lines:
         logger.info("sweep at %s: %s", now.isoformat(), ", ".join(str(line) for line in report.lines))
     return report
-
-
-# --- the CLI command ---------------------------------------------------------------------------------
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--at",
-        type=parse_instant,
-        metavar="ISO-8601",
-        help="sweep as if it were this time (e.g. 2026-12-01T09:30+01:00; default: now)",
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="show what would be sent, to whom; send and store nothing"
-    )
-
-
-def cmd_sweep(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import migrate
-    from models.db import make_engine, make_session_factory
-
-    if not settings.slack_bot_token and not args.dry_run:
-        print(
-            "SLACK_BOT_TOKEN is not set, so no reminder can be sent. "
-            "Set it (see .env.example), or look with --dry-run.",
-            file=sys.stderr,
-        )
-        return 2
-    engine = make_engine(settings.database_url)
-    try:
-        if engine.dialect.name == "sqlite":
-            migrate.upgrade(settings.database_url)
-        elif not migrate.is_up_to_date(engine):
-            print("The database schema is not up to date. Run: kundenfokus migrate", file=sys.stderr)
-            return 2
-        deps = Deps(
-            settings=settings,
-            sessions=make_session_factory(engine),
-            clock=system_clock,
-            client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
-        )
-        report = run_sweep(
-            deps,
-            args.at or system_clock(),
-            dry_run=args.dry_run,
-            look_up_people=bool(settings.slack_bot_token),
-        )
-    finally:
-        engine.dispose()
-    for line in report.lines:
-        print(line)
-    verb = "would send" if args.dry_run else "sent"
-    print(
-        f"{report.now.isoformat()}: {verb} {report.messages} message(s), {len(report.lines)} reminder(s).",
-        file=sys.stderr,
-    )
-    return 0
-
-
-EXTRA_COMMANDS["sweep"] = (
-    "one reminder pass (as if at --at); prints one line per reminder sent or, with --dry-run, to be sent",
-    _add_arguments,
-    cmd_sweep,
-)

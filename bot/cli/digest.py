@@ -1,7 +1,7 @@
 """``kundenfokus digest [--at ISO-8601] [--channel ID] [--dry-run]``: post the digests due at ``--at``,
 or last week's digest for one channel now. Never twice for the same channel and week.
 
-Importing this module registers the command; everything heavy is imported when it runs.
+Everything heavy is imported when it runs.
 """
 
 from __future__ import annotations
@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import EXTRA_COMMANDS, parse_instant
+from bot.cli.common import parse_instant
 from bot.config import ConfigError, Settings
+
+NAME = "digest"
+HELP = "post the weekly digests that are due (or one channel's)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import system_clock
+    from bot.deps import Deps
+    from bot.jobs.digest import post_channel_digest, post_due_digests
     from bot.slack import make_web_client
-    from handlers.commands.digest import post_channel_digest, post_due_digests
-    from handlers.common import Deps
     from models.db import make_engine, make_session_factory
 
     if not args.dry_run:
@@ -61,6 +64,3 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 1 if any(result.status == "failed" for result in results) else 0
     finally:
         engine.dispose()
-
-
-EXTRA_COMMANDS["digest"] = ("post the weekly digests that are due (or one channel's)", add_arguments, run)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.text import plain_text, shorten
-from handlers.blocks import (
+from bot.blocks.requests import (
     Block,
     Reader,
     actions,
@@ -27,6 +26,7 @@ from handlers.blocks import (
     times_fields,
     title,
 )
+from bot.domain.text import plain_text, shorten
 from models import Proposal, Request, State
 
 # Callback ids of our modals (stable: in-flight views carry them).

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from babel import numbers
 
+from bot.blocks.kit import Block, Reader, context, section
 from bot.domain.digest_stats import TREND_WEEKS, DigestReport, Schedule, sparkline
 from bot.domain.text import plain_text
 from bot.i18n import N_
-from handlers.blocks import Block, Reader, context, section
 
 MAX_NAMES = 20
 MAX_BLOCKS = 50

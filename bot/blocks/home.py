@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.digest import decimal, percent, working_time
+from bot.blocks.feedback import DETAILS_ACTION, stars
+from bot.blocks.kit import Block, Reader, context, section, state_label
 from bot.domain.text import safe_user_text, shorten
 from bot.services.home import HomeData, is_overdue
-from handlers.blocks import Block, Reader, context, section, state_label
-from handlers.digest_blocks import decimal, percent, working_time
-from handlers.feedback_blocks import DETAILS_ACTION, stars
 
 MAX_BLOCKS = 100
 HOME_CALLBACK = "kundenfokus_home"

@@ -1,7 +1,7 @@
 """``kundenfokus export [--format json|csv] [--team ID]``: every request with its agreed times, state,
 history and rating, to stdout. Columns: docs/export.md.
 
-Importing this module registers the command; everything heavy is imported when it runs.
+Everything heavy is imported when it runs.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import EXTRA_COMMANDS
 from bot.config import Settings
+
+NAME = "export"
+HELP = "all requests with their history, as JSON or CSV, to stdout"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +36,3 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"Exported {count} requests.", file=sys.stderr)
     return 0
-
-
-EXTRA_COMMANDS["export"] = ("all requests with their history, as JSON or CSV, to stdout", add_arguments, run)

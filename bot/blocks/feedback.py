@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.text import plain_text, safe_user_text, shorten
-from bot.i18n import N_
-from handlers.blocks import (
+from bot.blocks.requests import (
     REQUESTER_NEWS,
     Block,
     Reader,
@@ -21,6 +19,8 @@ from handlers.blocks import (
     quote,
     section,
 )
+from bot.domain.text import plain_text, safe_user_text, shorten
+from bot.i18n import N_
 from models import Rating, Request
 
 RATE_ACTIONS = tuple(f"request_rate_{score}" for score in range(1, 6))

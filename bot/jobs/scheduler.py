@@ -12,7 +12,7 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from handlers.common import Deps
+from bot.deps import Deps
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +22,10 @@ Job = Callable[[Deps, datetime], object]
 def periodic_jobs() -> list[tuple[str, Job]]:
     """The jobs each tick runs, in order. Feature modules are listed here explicitly."""
     jobs: list[tuple[str, Job]] = []
-    from bot.sweep import sweep_job
+    from bot.jobs.sweep import sweep_job
 
     jobs.append(("reminders", sweep_job))
-    from handlers.commands.digest import digest_job
+    from bot.jobs.digest import digest_job
 
     jobs.append(("digest", digest_job))
     return jobs

@@ -1,0 +1,112 @@
+"""Friendly words for every error code a service or the parser raises, in the reader's language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.blocks.kit import Reader, state_label
+from bot.i18n import N_
+
+logger = logging.getLogger(__name__)
+
+ERRORS: dict[str, str] = {
+    "not_found": N_("I can't find that request any more."),
+    "not_assignee": N_("Only <@{assignee_id}>, who was asked, can answer request *#{number}*."),
+    "not_requester": N_("Only <@{requester_id}>, who asked, can cancel request *#{number}*."),
+    "already_closed": N_("Request *#{number}* is already closed ({state}), so nothing changed."),
+    "self_request": N_("You can't file a request to yourself — but a note to self never hurts."),
+    "reassign_same": N_("That's the person it is already assigned to."),
+    "reassign_to_requester": N_(
+        "The request came from that person, so it can't go back to them. Decline it instead?"
+    ),
+    "reason_required": N_("Please give a short reason, so the requester knows what to do next."),
+    "past_date": N_("That moment has already passed. Please pick a time in the future."),
+    "missing_assignee": N_(
+        "Whom should I ask? Start with an @mention, e.g. `/request @bob Send the Q3 numbers`."
+    ),
+    "unknown_name": N_(
+        "I couldn't find *@{name}*. Pick the person from Slack's suggestions so the mention turns blue."
+    ),
+    "missing_description": N_(
+        "What do you need from <@{assignee}>? Add a short description after the mention."
+    ),
+    "bad_duration": N_(
+        "I didn't understand the time *{text}*. Try `4h`, `30m`, `2 days` or `2 business days`."
+    ),
+    "zero_duration": N_("A response time of zero is too short — give at least a few minutes."),
+    "duration_too_long": N_("That response time is very long. Please keep it within 60 working days."),
+    "ambiguous_date": N_("*{text}* could mean two dates. Please write it as 2026-12-04 or name the month."),
+    "invalid_date": N_("*{text}* isn't a date that exists."),
+    "unparseable_date": N_(
+        "I didn't understand the date *{text}*. Try `by Friday`, `by tomorrow 3pm` or `by 2026-12-04`."
+    ),
+    "date_too_far": N_("That date is more than two years away. Please pick an earlier one."),
+    "too_long": N_(
+        "That's {length} characters; please keep a request under {limit}. Put the details in a doc and link it."
+    ),
+    "reason_too_long": N_("That's {length} characters; please keep the reason under {limit}."),
+    "missing_text": N_("Please describe what you need."),
+    "unknown_user": N_("I can't find that person in this workspace."),
+    "bot_user": N_("<@{user}> is a bot and can't answer requests. Please ask a person."),
+    "deleted_user": N_("<@{user}> is no longer active in this workspace. Please ask someone else."),
+    "usergroup_unsupported": N_("Requests to a whole team aren't supported yet — please pick one person."),
+    "rating_not_requester": N_("Only <@{requester_id}>, who asked, can rate request *#{number}*."),
+    "rating_not_done": N_("Request *#{number}* isn't done yet, so there's nothing to rate."),
+    "rating_bad_score": N_("Please pick between {low} and {high} stars."),
+    "rating_score_missing": N_("Please pick a number of stars first."),
+    "digest_needs_channel": N_(
+        "The digest is posted in a channel. Please run this in the channel that should get it."
+    ),
+    "digest_not_subscribed": N_(
+        "This channel doesn't get the digest yet. Subscribe it with `/request digest`."
+    ),
+    "digest_bad_schedule": N_(
+        "I didn't understand *{text}*. Try `/request digest monday 9:00` or `/request digest help`."
+    ),
+    "digest_bad_time": N_("*{text}* isn't a time of day. Try 9:00 or 16:30."),
+    "digest_bad_timezone": N_(
+        "*{text}* isn't a time zone I know. Try one like Europe/Berlin or America/New_York."
+    ),
+    "digest_bad_language": N_("I can write the digest in `en` or `de`, not *{text}*."),
+    "digest_bad_option": N_("I didn't understand *{text}*. `/request digest help` lists the settings."),
+    "digest_bad_usergroup": N_(
+        "Pick the user group from Slack's suggestions, e.g. `/request digest group @team`."
+    ),
+    "digest_unknown_usergroup": N_("I can't see that user group. Is it still active, and may I read it?"),
+    "proposal_needs_time": N_("Please propose a new time for the first answer, the due date, or both."),
+    "proposal_unchanged": N_(
+        "Those are the times already agreed for *#{number}*, so there's nothing to propose."
+    ),
+    "not_requester_decide": N_(
+        "Only <@{requester_id}>, who asked, can accept or keep the times for request *#{number}*."
+    ),
+    "no_pending_proposal": N_(
+        "That proposal for *#{number}* has already been decided or replaced by a newer one, so nothing changed."
+    ),
+    "not_requester_escalate": N_(
+        "Only <@{requester_id}>, who asked, can ask others for help with *#{number}*."
+    ),
+    "escalate_no_channel": N_(
+        "Request *#{number}* wasn't filed in a channel. You could ask a person for help instead."
+    ),
+    "escalate_channel_failed": N_(
+        "I couldn't post in <#{channel}> — it may be archived, or I'm not a member there. "
+        "You could ask a person for help instead."
+    ),
+    "escalate_same_person": N_("Please pick someone other than yourself and <@{assignee}>."),
+    "internal": N_(
+        "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
+    ),
+}
+
+
+def error_text(reader: Reader, code: str, **params: Any) -> str:
+    message = ERRORS.get(code, ERRORS["internal"])
+    if "state" in params:
+        params["state"] = state_label(reader, params["state"])
+    try:
+        return reader.tr._(message, **params)
+    except (KeyError, IndexError):
+        logger.exception("error text %s lacks parameters %s", code, params)
+        return reader.tr._(ERRORS["internal"])
