@@ -112,11 +112,10 @@ class SlackDriver:
         self.team_domain = workspace.domain if workspace else "kundenfokus-sandbox"
         self.api_app_id = fake.app_id if fake else "A0001"
         self.bot_user_id = workspace.bot_user_id if workspace else "UBOT"
+        known = fake.workspace(team_id) if fake else None
         if enterprise_id is _DEFAULT:
-            known = fake.workspace(team_id) if fake else None
             enterprise_id = known.enterprise_id if known else None
         self.enterprise_id: str | None = enterprise_id
-        known = fake.workspace(team_id) if fake else None
         self.enterprise_name = (
             known.enterprise_name if known and known.enterprise_id == enterprise_id else enterprise_id
         )
@@ -589,9 +588,10 @@ class SlackDriver:
     def tokens_revoked(self, *, bot: Iterable[str] | None = None, oauth: Iterable[str] = ()) -> Reply:
         """Slack's tokens_revoked: user ids whose tokens went (`bot` defaults to this workspace's bot user)."""
         bot_ids = [self.bot_user_id] if bot is None else list(bot)
+        oauth_ids = list(oauth)
         tokens: dict[str, list[str]] = {}
-        if list(oauth):
-            tokens["oauth"] = list(oauth)
+        if oauth_ids:
+            tokens["oauth"] = oauth_ids
         if bot_ids:
             tokens["bot"] = bot_ids
         return self.event({"type": "tokens_revoked", "tokens": tokens})
@@ -652,7 +652,7 @@ class SlackDriver:
         event = {
             "type": "function_executed",
             "function": {
-                "id": f"Fn{abs(hash(callback_id)) % 10**10:010d}",
+                "id": "Fn" + hashlib.sha1(callback_id.encode()).hexdigest()[:10].upper(),
                 "callback_id": callback_id,
                 "title": title or callback_id.replace("_", " ").capitalize(),
                 "description": description,

@@ -558,6 +558,13 @@ class FakeSlack:
     def channel(self, channel_id: str) -> FakeChannel | None:
         return self.primary.channel(channel_id)
 
+    def usergroup(self, usergroup_id: str) -> FakeUsergroup | None:
+        return self.primary.usergroup(usergroup_id)
+
+    def user_info(self, user_id: str, *, include_locale: bool = True) -> dict[str, Any]:
+        """The user object users.info answers right now."""
+        return self.primary.user_info(user_id, include_locale=include_locale)
+
     # --- failures and latency --------------------------------------------------------------------------
 
     def fail_next(
@@ -831,10 +838,12 @@ class FakeSlack:
             ctx = Ctx(self, method, None, None, client_credentials=credentials)
             status, headers, payload = self._answer(ctx, dict(args), token)
             call.status, call.response = status, payload
+            # The team the call was answered for; for an injected failure, the token's team.
+            grant = ctx.grant or self._tokens.get(token)
             if ctx.ws is not None:
                 call.team_id, call.enterprise_id = ctx.ws.team_id, ctx.ws.enterprise_id
-            elif ctx.grant is not None:
-                call.team_id, call.enterprise_id = ctx.grant.team_id, ctx.grant.enterprise_id
+            elif grant is not None and grant.kind != "app":
+                call.team_id, call.enterprise_id = grant.team_id, grant.enterprise_id
             self._changed.notify_all()
         self._sleep(after)
         return status, headers, payload

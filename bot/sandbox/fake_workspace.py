@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.sandbox.fake_model import (
     MAX_MESSAGE_BLOCKS,
     ApiError,
+    Call,
     FakeChannel,
     FakeUser,
     FakeUsergroup,
@@ -247,6 +248,14 @@ class FakeWorkspace:
                     channel_id, user_id, is_im=True, user=user_id, members=[user_id, self.bot_user_id]
                 )
         return channel_id
+
+    @property
+    def calls(self) -> list[Call]:
+        """The fake's calls that were answered for this workspace, in order."""
+        return [call for call in self._fake.calls if call.team_id == self.team_id]
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
 
     def user(self, user_id: str) -> FakeUser | None:
         with self._lock:

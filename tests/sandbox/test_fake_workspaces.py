@@ -173,3 +173,21 @@ def test_revoking_the_org_install(fake: FakeSlack, grid) -> None:
     assert api_error(org.auth_test)["error"] == "token_revoked"
     assert not fake.is_enterprise_install("E0001")
     assert client_for(fake, "xoxb-sales").auth_test()["ok"]  # the workspace-level install stays
+
+
+def test_every_call_names_the_team_it_was_answered_for(fake: FakeSlack, second: FakeWorkspace) -> None:
+    other = client_for(fake, "xoxb-second")
+    fake.fail_next("users.info", status=200, error="fatal_error")
+    with pytest.raises(SlackApiError):
+        other.users_info(user="U9")
+    other.users_info(user="U9")
+    with pytest.raises(SlackApiError):
+        client_for(fake, "xoxb-nobody").auth_test()
+    assert [(c.method, c.team_id, c.ok) for c in fake.calls] == [
+        ("users.info", "T0002", False),
+        ("users.info", "T0002", True),
+        ("auth.test", None, False),
+    ]
+    assert [c.method for c in second.calls_to("users.info")] == ["users.info", "users.info"]
+    assert fake.primary.calls == []
+    assert second.user_info("U9")["profile"]["display_name"] == "zoe"
