@@ -13,7 +13,7 @@ import copy
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.fake_auth import TokenGrant, _RefreshToken, check_client
@@ -46,7 +46,6 @@ class Ctx:
     grant: TokenGrant | None
     ws: FakeWorkspace | None
     client_credentials: tuple[str | None, str | None] = (None, None)
-    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def workspace(self) -> FakeWorkspace:

@@ -33,6 +33,23 @@ The parts (each module's docstring says more):
   conversations (open, info, members, history, replies), chat (postMessage with metadata, postEphemeral,
   update, delete, getPermalink), usergroups (list, users.list, users.update), views, oauth.v2.access and
   functions.completeSuccess/completeError for Workflow Builder custom steps.
+
+At a glance (FakeSlack; the workspace methods also exist on every FakeWorkspace)::
+
+    add_workspace(team_id, *, bot_token=None, name=None, enterprise_id=None, ...) -> FakeWorkspace
+    workspace(team_id) / workspaces / primary
+    add_user(..., status_text="", status_emoji="", status_expiration=0) / set_status(user, text, emoji, exp)
+    add_usergroup(id, handle, users, *, disabled=False) / update_usergroup(id, *, users=None, disabled=None)
+    set_latency(seconds, *, methods=None, after=False) / hang(method, seconds, *, times=1, after=False)
+    enforce_rate_limits(per_minute=None, *, burst=None, post_per_channel_per_second=1.0,
+                        post_channel_burst=3, post_workspace_per_minute=300, post_workspace_burst=None)
+    disable_rate_limits() / rate_limited_calls(method=None)
+    configure_oauth(client_id, client_secret, *, token_lifetime=43200)
+    authorize(team_id, *, user_id, scopes=..., user_scopes=(), enterprise_install=False,
+              token_rotation=False, redirect_uri=None) -> code
+    revoke(team_or_enterprise_id) -> {"oauth": [...], "bot": [...]} / expire_token(token) / token_info(token)
+    is_enterprise_install(enterprise_id)
+    start_function_execution(callback_id, inputs, ...) -> FunctionExecution / function_execution(id)
 """
 
 from __future__ import annotations

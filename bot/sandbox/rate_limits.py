@@ -117,13 +117,11 @@ class RateLimitPolicy:
         elif per_minute is not None:
             rates = dict.fromkeys(rates, float(per_minute))
         rates.pop(POST_MESSAGE, None)  # limited by the post_* knobs, not a tier
+        bursts = {method: max(1.0, value) for method, value in rates.items()}  # a minute's allowance
         if isinstance(burst, Mapping):
-            bursts = {method: max(1.0, rates.get(method, 1.0)) for method in rates}
-            bursts.update({method: float(value) for method, value in burst.items()})
+            bursts.update({method: float(value) for method, value in burst.items() if method in rates})
         elif burst is not None:
             bursts = dict.fromkeys(rates, float(burst))
-        else:
-            bursts = {method: max(1.0, value) for method, value in rates.items()}
         if post_workspace_burst is None:
             post_workspace_burst = max(1.0, (post_workspace_per_minute or 0) / 6)
         for name, value in (
