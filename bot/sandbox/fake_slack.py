@@ -2,8 +2,8 @@
 
 The test-suite and `kundenfokus shell` talk to "Slack" over real HTTP instead of patching the SDK, so the
 whole client path (form vs JSON bodies, retries, error handling) runs exactly as in production. The fake
-keeps a tiny model of a workspace (users, channels, DMs, user groups, messages, views) and records every
-call so tests can assert on what the bot said and to whom.
+keeps a small model of one or more workspaces (users, channels, DMs, user groups, messages, views), the
+tokens that may act in them, and records every call so tests can assert on what the bot said and to whom.
 
 Usage::
 
@@ -12,121 +12,106 @@ Usage::
         client = WebClient(base_url=fake.base_url, token=fake.bot_token)
         client.chat_postMessage(channel="U1", text="Hallo")
         assert fake.messages_in(fake.dm_channel_for("U1"))[0]["text"] == "Hallo"
+
+The parts (each module's docstring says more):
+
+- **Workspaces** (:mod:`bot.sandbox.fake_workspace`). The fake starts with the *primary* workspace T0001;
+  ``fake.add_user``, ``fake.messages_in`` … act on it. ``fake.add_workspace("T0002", bot_token="xoxb-2",
+  enterprise_id="E1")`` adds another with the same methods. A call is answered from its token's workspace;
+  an org-wide token (Enterprise Grid) acts in every workspace of its org: the workspace is picked by
+  ``team_id`` or by the channel, user, user group or view the call names.
+- **Tokens and OAuth** (:mod:`bot.sandbox.fake_auth`): unknown tokens answer ``invalid_auth``, revoked ones
+  ``token_revoked``, expired ones ``token_expired``; ``configure_oauth`` / ``authorize`` / ``oauth.v2.access``
+  install the app, with optional token rotation; ``revoke``, ``expire_token`` and ``auth.revoke`` end tokens.
+- **Failures and latency**: ``fail_next`` answers the next calls with an error status; ``set_latency`` and
+  ``hang`` delay calls before they are processed or — ``after=True`` — after (Slack did the work but the
+  client never saw the answer). Sleeps happen outside the fake's lock, so concurrent calls overlap.
+- **Rate limits** (:mod:`bot.sandbox.rate_limits`), opt-in with ``enforce_rate_limits()``: Slack's tiers per
+  method and workspace, and chat.postMessage's per-channel and workspace budgets, as token buckets; a call
+  over budget is answered 429 with ``Retry-After`` and is not processed.
+- **Methods** (:mod:`bot.sandbox.fake_methods`): auth, team, users (info, list, lookupByEmail, profile.get),
+  conversations (open, info, members, history, replies), chat (postMessage with metadata, postEphemeral,
+  update, delete, getPermalink), usergroups (list, users.list, users.update), views, oauth.v2.access and
+  functions.completeSuccess/completeError for Workflow Builder custom steps.
+
+At a glance (FakeSlack; the workspace methods also exist on every FakeWorkspace)::
+
+    add_workspace(team_id, *, bot_token=None, name=None, enterprise_id=None, ...) -> FakeWorkspace
+    workspace(team_id) / workspaces / primary
+    add_user(..., status_text="", status_emoji="", status_expiration=0) / set_status(user, text, emoji, exp)
+    add_usergroup(id, handle, users, *, disabled=False) / update_usergroup(id, *, users=None, disabled=None)
+    set_latency(seconds, *, methods=None, after=False) / hang(method, seconds, *, times=1, after=False)
+    enforce_rate_limits(per_minute=None, *, burst=None, post_per_channel_per_second=1.0,
+                        post_channel_burst=3, post_workspace_per_minute=300, post_workspace_burst=None)
+    disable_rate_limits() / rate_limited_calls(method=None)
+    configure_oauth(client_id, client_secret, *, token_lifetime=43200)
+    authorize(team_id, *, user_id, scopes=..., user_scopes=(), enterprise_install=False,
+              token_rotation=False, redirect_uri=None) -> code
+    revoke(team_or_enterprise_id) -> {"oauth": [...], "bot": [...]} / expire_token(token) / token_info(token)
+    is_enterprise_install(enterprise_id)
+    start_function_execution(callback_id, inputs, ...) -> FunctionExecution / function_execution(id)
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import copy
 import email.parser
 import email.policy
-import hashlib
+import itertools
 import json
 import logging
+import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
-from zoneinfo import ZoneInfo
+
+from bot.sandbox.fake_auth import (
+    DEFAULT_BOT_SCOPES,
+    DEFAULT_TOKEN_LIFETIME,
+    OAuthApp,
+    TokenGrant,
+    TokenRegistry,
+    _PendingCode,
+    split_scopes,
+)
+from bot.sandbox.fake_methods import METHODS, TEAM_ID_REQUIRED, Ctx
+from bot.sandbox.fake_model import (
+    JSON_FIELDS,
+    ApiError,
+    Call,
+    FakeChannel,
+    FakeUser,
+    FakeUsergroup,
+    FunctionExecution,
+    format_ts,
+)
+from bot.sandbox.fake_workspace import FakeWorkspace, ResponseTarget
+from bot.sandbox.rate_limits import POST_MESSAGE, RateLimiter, RateLimitPolicy
+
+__all__ = [
+    "Call",
+    "FakeChannel",
+    "FakeSlack",
+    "FakeUser",
+    "FakeUsergroup",
+    "FakeWorkspace",
+    "FunctionExecution",
+]
 
 logger = logging.getLogger(__name__)
 
-# Fields the SDK sends as JSON strings inside form bodies (and that Slack decodes on its side).
-_JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
-_MAX_MESSAGE_BLOCKS = 50
-_MAX_VIEW_BLOCKS = 100
-_MAX_VIEW_TITLE = 24
-_MAX_PRIVATE_METADATA = 3000
-_MAX_CALLBACK_ID = 255
 _DUMP_CALLS = 20
-
-
-@dataclass
-class Call:
-    """One request the fake received, in arrival order.
-
-    `args` merges query, form, JSON and multipart arguments; JSON-string fields (blocks, view, attachments,
-    metadata) are decoded. `status` and `response` show what the fake answered.
-    """
-
-    method: str
-    args: dict[str, Any]
-    token: str | None
-    at: float
-    status: int = 200
-    response: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.response and self.response.get("ok"))
-
-
-@dataclass
-class FakeUser:
-    """A workspace member as users.info describes it."""
-
-    id: str
-    name: str
-    real_name: str | None = None
-    tz: str = "Europe/Berlin"
-    locale: str = "en-US"
-    is_bot: bool = False
-    deleted: bool = False
-    is_admin: bool = False
-    email: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.real_name is None:
-            self.real_name = self.name
-        if self.email is None and not self.is_bot:
-            self.email = f"{self.name}@example.com"
-        ZoneInfo(self.tz)  # fail early on a typo instead of inside a request
-
-    @property
-    def tz_offset(self) -> int:
-        """Offset from UTC in seconds right now, as Slack reports it."""
-        return self.tz_offset_at(datetime.now(UTC))
-
-    def tz_offset_at(self, moment: datetime) -> int:
-        offset = moment.astimezone(ZoneInfo(self.tz)).utcoffset()
-        return int(offset.total_seconds()) if offset is not None else 0
-
-    def tz_label_at(self, moment: datetime) -> str:
-        return moment.astimezone(ZoneInfo(self.tz)).tzname() or self.tz
-
-
-@dataclass
-class FakeChannel:
-    """A conversation: public/private channel, DM (`is_im`) or group DM (`is_mpim`)."""
-
-    id: str
-    name: str
-    is_archived: bool = False
-    is_private: bool = False
-    is_general: bool = False
-    is_im: bool = False
-    is_mpim: bool = False
-    user: str | None = None  # the other side of a DM
-    members: list[str] = field(default_factory=list)
-    created: int = 1_700_000_000
-
-
-@dataclass
-class FakeUsergroup:
-    id: str
-    handle: str
-    users: list[str]
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.name:
-            self.name = self.handle
+_PRIMARY_SCOPES = ("chat:write", "commands", "users:read", "im:write")
+#: Arguments that name something living in one workspace; an org-wide token's call goes where they point.
+_LOCATING_ARGS = ("channel", "user", "user_id", "users", "usergroup", "view_id")
 
 
 @dataclass
@@ -138,61 +123,13 @@ class _Failure:
 
 
 @dataclass
-class _ResponseTarget:
-    channel: str | None
-    message_ts: str | None
-    user: str | None
+class _Hang:
+    seconds: float
+    after: bool
+    remaining: int
 
 
-class _ApiError(Exception):
-    """Raised inside a method handler to answer {"ok": false, "error": ...}."""
-
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.error = error
-        self.extra = extra
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
-
-
-def _format_ts(micros: int) -> str:
-    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
-
-
-def _invalid_arguments(message: str, pointer: str) -> _ApiError:
-    return _ApiError(
-        "invalid_arguments", response_metadata={"messages": [f"[ERROR] {message} [json-pointer:{pointer}]"]}
-    )
-
-
-def _check_blocks(blocks: Any, *, limit: int, pointer: str, error: str) -> None:
-    """The subset of Slack's Block Kit validation that catches real bugs cheaply."""
-    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
-        raise _ApiError("invalid_blocks_format" if error == "invalid_blocks" else error)
-    problems: list[str] = []
-    if len(blocks) > limit:
-        problems.append(f"[ERROR] no more than {limit} items allowed [json-pointer:{pointer}]")
-    seen_block_ids: set[str] = set()
-    for index, block in enumerate(blocks):
-        if not block.get("type"):
-            problems.append(f"[ERROR] missing required field: type [json-pointer:{pointer}/{index}]")
-        block_id = block.get("block_id")
-        if block_id is not None:
-            if block_id in seen_block_ids:
-                problems.append(f"[ERROR] duplicate block_id {block_id!r} [json-pointer:{pointer}/{index}]")
-            seen_block_ids.add(block_id)
-        elements = block.get("elements") if block.get("type") == "actions" else None
-        action_ids = [
-            e.get("action_id") for e in elements or () if isinstance(e, dict) and e.get("action_id")
-        ]
-        if len(action_ids) != len(set(action_ids)):
-            problems.append(f"[ERROR] duplicate action_id [json-pointer:{pointer}/{index}/elements]")
-    if problems:
-        raise _ApiError(error, response_metadata={"messages": problems})
+Answer = tuple[int, dict[str, str], dict[str, Any]]
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -236,6 +173,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 class _FakeSlackServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Load tests open a hundred connections at once; the default backlog of 5 would make some wait for a
+    # SYN retry (a second or more) and distort every latency measurement.
+    request_queue_size = 256
 
     def __init__(self, fake: FakeSlack) -> None:
         self.fake = fake
@@ -245,8 +185,8 @@ class _FakeSlackServer(ThreadingHTTPServer):
 class FakeSlack:
     """Slack's Web API on 127.0.0.1, with just enough workspace state to behave like the real thing.
 
-    Starts with the bot user and a `#general` channel (C0001, everyone a member) — the channel the
-    driver's slash commands come from by default.
+    Starts with the primary workspace: the bot user, a `#general` channel (C0001, everyone a member) — the
+    channel the driver's slash commands come from by default — and the bot token `bot_token`.
     """
 
     def __init__(
@@ -257,37 +197,44 @@ class FakeSlack:
         bot_token: str = "xoxb-test-token",
         app_token: str = "xapp-test-token",
         clock: Callable[[], float] = time.time,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
     ) -> None:
-        self.team_id = team_id
-        self.team_name = "Kundenfokus Sandbox"
-        self.team_domain = "kundenfokus-sandbox"
-        self.bot_user_id = bot_user_id
-        self.bot_id = "B0001"
         self.app_id = "A0001"
-        self.bot_token = bot_token
         self.app_token = app_token
         #: Socket Mode: the ws:// URL apps.connections.open hands out (None: Socket Mode is off).
         self.socket_mode_url: str | None = None
         self._clock = clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
+        self._stopping = threading.Event()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = {}
-        self._users: dict[str, FakeUser] = {}
-        self._channels: dict[str, FakeChannel] = {}
-        self._usergroups: dict[str, FakeUsergroup] = {}
-        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
-        self._ephemerals: list[dict[str, Any]] = []
-        self._views: dict[str, dict[str, Any]] = {}
-        self._home_view_ids: dict[str, str] = {}
-        self._response_targets: dict[str, _ResponseTarget] = {}
+        self._hangs: dict[str, deque[_Hang]] = {}
+        self._latency: dict[tuple[bool, str | None], float] = {}
+        self._rate_limiter: RateLimiter | None = None
+        self._tokens = TokenRegistry()
+        self._workspaces: dict[str, FakeWorkspace] = {}
+        self._response_targets: dict[str, ResponseTarget] = {}
+        self._executions: dict[str, FunctionExecution] = {}
         self._last_ts_micros = 0
         self._view_counter = 0
+        self._serial = itertools.count(1)
         self._server: _FakeSlackServer | None = None
         self._thread: threading.Thread | None = None
-        self._users[bot_user_id] = FakeUser(bot_user_id, "kundenfokus", real_name="Kundenfokus", is_bot=True)
-        self.add_channel("C0001", "general", members=[bot_user_id])
-        self._channels["C0001"].is_general = True
+        self._tokens.add(TokenGrant(app_token, "app", None, None, None))
+        self.primary = self._new_workspace(
+            team_id,
+            name="Kundenfokus Sandbox",
+            domain="kundenfokus-sandbox",
+            bot_user_id=bot_user_id,
+            bot_id="B0001",
+            bot_token=bot_token,
+            general_channel_id="C0001",
+            enterprise_id=enterprise_id,
+            enterprise_name=enterprise_name,
+            scopes=_PRIMARY_SCOPES,
+        )
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -295,6 +242,7 @@ class FakeSlack:
         """Listen on a free loopback port in a daemon thread."""
         if self._server is not None:
             raise RuntimeError("FakeSlack is already running")
+        self._stopping.clear()
         self._server = _FakeSlackServer(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeSlack", daemon=True
@@ -303,9 +251,10 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
+        """Stop serving and release the port; safe to call twice. Calls held by latency are cut short."""
         server, thread = self._server, self._thread
         self._server = self._thread = None
+        self._stopping.set()
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -329,17 +278,133 @@ class FakeSlack:
         """What `WebClient(base_url=...)` and `SLACK_API_URL` should be set to."""
         return f"http://127.0.0.1:{self.port}/api/"
 
+    # --- the primary workspace's identity --------------------------------------------------------------
+
+    @property
+    def team_id(self) -> str:
+        return self.primary.team_id
+
+    @property
+    def team_name(self) -> str:
+        return self.primary.name
+
+    @property
+    def team_domain(self) -> str:
+        return self.primary.domain
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.primary.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self.primary.bot_id
+
+    @property
+    def bot_token(self) -> str:
+        """The primary workspace's bot token (as given to the constructor, or as OAuth last issued it)."""
+        return self.primary.bot_token or ""
+
+    # --- workspaces ------------------------------------------------------------------------------------
+
+    def add_workspace(
+        self,
+        team_id: str,
+        *,
+        bot_token: str | None = None,
+        name: str | None = None,
+        domain: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        bot_user_id: str | None = None,
+        bot_id: str | None = None,
+        general_channel_id: str | None = None,
+        scopes: Iterable[str] = DEFAULT_BOT_SCOPES,
+    ) -> FakeWorkspace:
+        """Another workspace, with its own bot user, `#general` and (if given) bot token.
+
+        Without `bot_token` the app is not installed there yet (install it with `authorize()` and
+        oauth.v2.access). Workspaces of one `enterprise_id` form an Enterprise Grid org and share its bot user
+        unless `bot_user_id` says otherwise. #general's id defaults to "C<team digits>GEN" (C0002GEN).
+        """
+        with self._lock:
+            if team_id in self._workspaces:
+                raise ValueError(f"workspace {team_id} exists already")
+            digits = team_id[1:] if team_id[:1] in ("T", "E") else team_id
+            org = self._org(enterprise_id) if enterprise_id else []
+            if bot_user_id is None:
+                bot_user_id = org[0].bot_user_id if org else f"UBOT{digits}"
+            if enterprise_name is None and org:
+                enterprise_name = org[0].enterprise_name
+            return self._new_workspace(
+                team_id,
+                name=name or f"Workspace {team_id}",
+                domain=domain or f"workspace-{team_id.lower()}",
+                bot_user_id=bot_user_id,
+                bot_id=bot_id or (org[0].bot_id if org else f"B{digits}"),
+                bot_token=bot_token,
+                general_channel_id=general_channel_id or f"C{digits}GEN",
+                enterprise_id=enterprise_id,
+                enterprise_name=enterprise_name,
+                scopes=tuple(scopes),
+            )
+
+    def _new_workspace(self, team_id: str, *, scopes: tuple[str, ...], **settings: Any) -> FakeWorkspace:
+        workspace = FakeWorkspace(self, team_id, **settings)
+        self._workspaces[team_id] = workspace
+        if workspace.bot_token:
+            self._tokens.add(
+                TokenGrant(
+                    workspace.bot_token,
+                    "bot",
+                    team_id,
+                    workspace.enterprise_id,
+                    workspace.bot_user_id,
+                    scopes=scopes,
+                )
+            )
+        return workspace
+
+    def workspace(self, team_id: str) -> FakeWorkspace | None:
+        """The workspace `team_id`, or None."""
+        with self._lock:
+            return self._workspaces.get(team_id)
+
+    @property
+    def workspaces(self) -> list[FakeWorkspace]:
+        with self._lock:
+            return list(self._workspaces.values())
+
+    def _org(self, enterprise_id: str | None) -> list[FakeWorkspace]:
+        return [ws for ws in self._workspaces.values() if enterprise_id and ws.enterprise_id == enterprise_id]
+
+    def is_enterprise_install(self, enterprise_id: str | None) -> bool:
+        """Whether an org-wide install of the app is active for this Enterprise Grid org."""
+        if not enterprise_id:
+            return False
+        with self._lock:
+            now = self._clock()
+            return any(
+                g.is_enterprise_install and g.enterprise_id == enterprise_id and g.problem(now) is None
+                for g in self._tokens.grants.values()
+            )
+
     # --- recorded calls --------------------------------------------------------------------------------
 
     @property
     def calls(self) -> list[Call]:
-        """A snapshot of every call so far, in order."""
+        """A snapshot of every call so far, in the order they were answered."""
         with self._lock:
             return list(self._calls)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [call for call in self._calls if call.method == method]
+
+    def rate_limited_calls(self, method: str | None = None) -> list[Call]:
+        """Calls answered HTTP 429 (by enforce_rate_limits or fail_next), optionally of one method."""
+        with self._lock:
+            return [c for c in self._calls if c.status == 429 and (method is None or c.method == method)]
 
     def clear_calls(self) -> None:
         with self._lock:
@@ -384,10 +449,11 @@ class FakeSlack:
             args = json.dumps(call.args, ensure_ascii=False, default=repr)
             if len(args) > 300:
                 args = args[:297] + "..."
-            lines.append(f"  #{index} {call.method} -> {call.status} {outcome} {args}")
+            team = f" [{call.team_id}]" if call.team_id else ""
+            lines.append(f"  #{index} {call.method}{team} -> {call.status} {outcome} {args}")
         return "\n".join(lines)
 
-    # --- workspace setup -------------------------------------------------------------------------------
+    # --- the primary workspace's setup and state (see FakeWorkspace) -----------------------------------
 
     def add_user(
         self,
@@ -401,9 +467,12 @@ class FakeSlack:
         deleted: bool = False,
         is_admin: bool = False,
         email: str | None = None,
+        status_text: str = "",
+        status_emoji: str = "",
+        status_expiration: int = 0,
     ) -> FakeUser:
         """Add a member; like in Slack, every member is in #general."""
-        user = FakeUser(
+        return self.primary.add_user(
             id,
             name,
             real_name=real_name,
@@ -413,13 +482,14 @@ class FakeSlack:
             deleted=deleted,
             is_admin=is_admin,
             email=email,
+            status_text=status_text,
+            status_emoji=status_emoji,
+            status_expiration=status_expiration,
         )
-        with self._lock:
-            self._users[id] = user
-            for channel in self._channels.values():
-                if channel.is_general and id not in channel.members:
-                    channel.members.append(id)
-        return user
+
+    def set_status(self, user_id: str, text: str, emoji: str = "", expiration: int = 0) -> FakeUser:
+        """Set a member's Slack status; `expiration` in unix seconds (fake clock), 0 = never."""
+        return self.primary.set_status(user_id, text, emoji, expiration)
 
     def add_channel(
         self,
@@ -430,37 +500,89 @@ class FakeSlack:
         members: Iterable[str] = (),
         is_private: bool = False,
     ) -> FakeChannel:
-        channel = FakeChannel(id, name, is_archived=is_archived, is_private=is_private, members=list(members))
-        with self._lock:
-            self._channels[id] = channel
-        return channel
+        return self.primary.add_channel(
+            id, name, is_archived=is_archived, members=members, is_private=is_private
+        )
 
-    def add_usergroup(self, id: str, handle: str, users: list[str]) -> FakeUsergroup:
-        group = FakeUsergroup(id, handle, list(users))
-        with self._lock:
-            self._usergroups[id] = group
-        return group
+    def add_usergroup(
+        self, id: str, handle: str, users: list[str], *, name: str = "", disabled: bool = False
+    ) -> FakeUsergroup:
+        return self.primary.add_usergroup(id, handle, users, name=name, disabled=disabled)
+
+    def update_usergroup(
+        self, id: str, *, users: Iterable[str] | None = None, disabled: bool | None = None
+    ) -> FakeUsergroup:
+        """Change a user group's members, or disable/enable it."""
+        return self.primary.update_usergroup(id, users=users, disabled=disabled)
 
     def add_message(
         self, channel: str, user: str, text: str, *, thread_ts: str | None = None, ts: str | None = None
     ) -> dict[str, Any]:
         """Put a person's message into the model (what a message shortcut or a thread reply refers to)."""
+        return self.primary.add_message(channel, user, text, thread_ts=thread_ts, ts=ts)
+
+    def response_url(
+        self,
+        key: str,
+        *,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        user: str | None = None,
+    ) -> str:
+        """A response_url on the fake; POSTs to it are recorded as Call(method="response_url").
+
+        With `channel`/`message_ts`/`user` the URL acts like Slack's: replace_original/delete_original change
+        that message, response_type=in_channel posts to the channel, anything else is an ephemeral to `user`.
+        For another workspace's messages use `fake.workspace(team_id).response_url(...)`.
+        """
+        return self._register_response_url(key, ResponseTarget(self.primary, channel, message_ts, user))
+
+    def _register_response_url(self, key: str, target: ResponseTarget) -> str:
         with self._lock:
-            try:
-                channel_id = self._resolve_channel(channel, allow_user_id=True)
-            except _ApiError:
-                raise ValueError(f"unknown channel {channel!r}; add_channel() or add_user() first") from None
-            message: dict[str, Any] = {
-                "type": "message",
-                "user": user,
-                "text": text,
-                "ts": ts or self._next_ts(),
-                "team": self.team_id,
-            }
-            if thread_ts:
-                message["thread_ts"] = thread_ts
-            self._store_message(channel_id, message)
-            return copy.deepcopy(message)
+            self._response_targets[key] = target
+        return f"http://127.0.0.1:{self.port}/respond/{key}"
+
+    @property
+    def messages(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Snapshot of the primary workspace's messages, keyed by (channel, ts)."""
+        return self.primary.messages
+
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """Messages of one conversation (thread replies included), oldest first."""
+        return self.primary.messages_in(channel)
+
+    @property
+    def ephemerals(self) -> list[dict[str, Any]]:
+        """Ephemeral messages (chat.postEphemeral and ephemeral response_url replies), oldest first."""
+        return self.primary.ephemerals
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """Snapshot of every opened, pushed, updated or published view, keyed by view id."""
+        return self.primary.views
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home a user currently sees, if one was published."""
+        return self.primary.home_view(user_id)
+
+    def dm_channel_for(self, user_id: str) -> str:
+        """The stable DM id between the bot and `user_id` (what conversations.open returns)."""
+        return self.primary.dm_channel_for(user_id)
+
+    def user(self, user_id: str) -> FakeUser | None:
+        return self.primary.user(user_id)
+
+    def channel(self, channel_id: str) -> FakeChannel | None:
+        return self.primary.channel(channel_id)
+
+    def usergroup(self, usergroup_id: str) -> FakeUsergroup | None:
+        return self.primary.usergroup(usergroup_id)
+
+    def user_info(self, user_id: str, *, include_locale: bool = True) -> dict[str, Any]:
+        """The user object users.info answers right now."""
+        return self.primary.user_info(user_id, include_locale=include_locale)
+
+    # --- failures and latency --------------------------------------------------------------------------
 
     def fail_next(
         self,
@@ -481,117 +603,362 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, deque()).append(_Failure(status, retry_after, error, times))
 
-    def response_url(
-        self,
-        key: str,
-        *,
-        channel: str | None = None,
-        message_ts: str | None = None,
-        user: str | None = None,
-    ) -> str:
-        """A response_url on the fake; POSTs to it are recorded as Call(method="response_url").
+    def set_latency(
+        self, seconds: float, *, methods: Iterable[str] | None = None, after: bool = False
+    ) -> None:
+        """Delay calls by `seconds`: every call, or only those to `methods` ("response_url" for response_urls).
 
-        With `channel`/`message_ts`/`user` the URL acts like Slack's: replace_original/delete_original change
-        that message, response_type=in_channel posts to the channel, anything else is an ephemeral to `user`.
+        By default the delay comes before the call is processed (Slack is slow to answer). With `after=True`
+        the call is processed first — the message is stored — and only the answer is delayed: a client that
+        times out meanwhile has lost the answer to work Slack did. A method's own setting wins over the
+        all-methods one; the before- and after-delays of a call add up. ``set_latency(0)`` (without `methods`)
+        removes every delay.
+        """
+        if seconds < 0:
+            raise ValueError("latency cannot be negative")
+        with self._lock:
+            if not seconds and methods is None and not after:
+                self._latency.clear()
+                return
+            for method in [None] if methods is None else list(methods):
+                self._latency[(after, method)] = float(seconds)
+
+    def hang(self, method: str, seconds: float, *, times: int = 1, after: bool = False) -> None:
+        """The next `times` calls to `method` stall for `seconds` (on top of set_latency): a one-off stall."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._hangs.setdefault(method, deque()).append(_Hang(float(seconds), after, times))
+
+    def _delays(self, method: str) -> tuple[float, float]:
+        """(before, after) seconds for one call of `method`; consumes a hang() if one is queued."""
+        with self._lock:
+            delays = []
+            for after in (False, True):
+                delay = self._latency.get((after, method), self._latency.get((after, None), 0.0))
+                delays.append(delay)
+            queue = self._hangs.get(method)
+            if queue:
+                hang = queue[0]
+                hang.remaining -= 1
+                if hang.remaining <= 0:
+                    queue.popleft()
+                delays[1 if hang.after else 0] += hang.seconds
+            return delays[0], delays[1]
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)  # stop() wakes every sleeper at once
+
+    # --- rate limits -----------------------------------------------------------------------------------
+
+    def enforce_rate_limits(
+        self,
+        per_minute: float | Mapping[str, float] | None = None,
+        *,
+        burst: float | Mapping[str, float] | None = None,
+        post_per_channel_per_second: float = 1.0,
+        post_channel_burst: float = 3,
+        post_workspace_per_minute: float | None = 300,
+        post_workspace_burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> RateLimitPolicy:
+        """Answer calls over Slack's rate limits with HTTP 429 + Retry-After (see bot.sandbox.rate_limits).
+
+        `per_minute`: None for Slack's tiers (METHOD_TIERS), a number for every tiered method, or a mapping
+        method → calls per minute overriding single methods. `burst`: bucket capacity (default: one minute's
+        allowance). chat.postMessage: `post_per_channel_per_second` with `post_channel_burst` per channel, and
+        `post_workspace_per_minute` (None: no workspace budget) with `post_workspace_burst` (default a tenth of
+        a minute's budget) per workspace. Limits count per workspace (an org-wide token's calls count where
+        they are answered). Calling it again starts with full buckets; `clock` is for tests.
+        """
+        policy = RateLimitPolicy.build(
+            per_minute,
+            burst,
+            post_per_channel_per_second=post_per_channel_per_second,
+            post_channel_burst=post_channel_burst,
+            post_workspace_per_minute=post_workspace_per_minute,
+            post_workspace_burst=post_workspace_burst,
+        )
+        with self._lock:
+            self._rate_limiter = RateLimiter(policy, clock)
+        return policy
+
+    def disable_rate_limits(self) -> None:
+        with self._lock:
+            self._rate_limiter = None
+
+    # --- tokens, installs, OAuth -----------------------------------------------------------------------
+
+    def configure_oauth(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
+    ) -> None:
+        """The app's OAuth credentials; `token_lifetime` is expires_in (seconds) of rotating tokens."""
+        with self._lock:
+            self._tokens.oauth = OAuthApp(client_id, client_secret, token_lifetime)
+
+    def authorize(
+        self,
+        team_id: str,
+        *,
+        user_id: str,
+        scopes: Iterable[str] = DEFAULT_BOT_SCOPES,
+        user_scopes: Iterable[str] = (),
+        enterprise_install: bool = False,
+        token_rotation: bool = False,
+        redirect_uri: str | None = None,
+    ) -> str:
+        """`user_id` approves installing the app in `team_id`; the one-time code for oauth.v2.access.
+
+        With `enterprise_install`, `team_id` is the org's enterprise id (or any workspace of it) and the
+        token will act in every workspace of the org. `user_scopes` also issue a user token (authed_user).
+        `redirect_uri`, if given, must come back unchanged in the exchange.
         """
         with self._lock:
-            self._response_targets[key] = _ResponseTarget(channel, message_ts, user)
-        return f"http://127.0.0.1:{self.port}/respond/{key}"
-
-    # --- state for assertions --------------------------------------------------------------------------
-
-    @property
-    def messages(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """Snapshot of the messages in the workspace, keyed by (channel, ts)."""
-        with self._lock:
-            return copy.deepcopy(self._messages)
-
-    def messages_in(self, channel: str) -> list[dict[str, Any]]:
-        """Messages of one conversation (thread replies included), oldest first."""
-        with self._lock:
-            found = [m for (c, _), m in self._messages.items() if c == channel]
-            return copy.deepcopy(sorted(found, key=lambda m: m["ts"]))
-
-    @property
-    def ephemerals(self) -> list[dict[str, Any]]:
-        """Ephemeral messages (chat.postEphemeral and ephemeral response_url replies), oldest first."""
-        with self._lock:
-            return copy.deepcopy(self._ephemerals)
-
-    @property
-    def views(self) -> dict[str, dict[str, Any]]:
-        """Snapshot of every opened, pushed, updated or published view, keyed by view id."""
-        with self._lock:
-            return copy.deepcopy(self._views)
-
-    def home_view(self, user_id: str) -> dict[str, Any] | None:
-        """The App Home a user currently sees, if one was published."""
-        with self._lock:
-            view_id = self._home_view_ids.get(user_id)
-            return copy.deepcopy(self._views[view_id]) if view_id else None
-
-    def dm_channel_for(self, user_id: str) -> str:
-        """The stable DM id between the bot and `user_id` (what conversations.open returns)."""
-        channel_id = "D" + user_id
-        with self._lock:
-            if channel_id not in self._channels:
-                self._channels[channel_id] = FakeChannel(
-                    channel_id, user_id, is_im=True, user=user_id, members=[user_id, self.bot_user_id]
+            workspace = self._workspaces.get(team_id)
+            org = self._org(team_id) if workspace is None else self._org(workspace.enterprise_id)
+            if workspace is None and not (enterprise_install and org):
+                raise ValueError(f"unknown workspace {team_id!r}; add_workspace() first")
+            if enterprise_install:
+                if not org:
+                    raise ValueError(f"{team_id} belongs to no Enterprise Grid org (enterprise_id)")
+                enterprise_id = org[0].enterprise_id
+                members = {uid for ws in org for uid in ws._users}
+            else:
+                assert workspace is not None
+                enterprise_id = workspace.enterprise_id
+                members = set(workspace._users)
+            if user_id not in members:
+                raise ValueError(f"{user_id!r} is not a member of {team_id}")
+            return self._tokens.new_code(
+                _PendingCode(
+                    team_id=None if enterprise_install else team_id,
+                    enterprise_id=enterprise_id,
+                    user_id=user_id,
+                    scopes=split_scopes(scopes),
+                    user_scopes=split_scopes(user_scopes),
+                    enterprise_install=enterprise_install,
+                    token_rotation=token_rotation,
+                    redirect_uri=redirect_uri,
                 )
-        return channel_id
+            )
 
-    def user(self, user_id: str) -> FakeUser | None:
-        with self._lock:
-            return self._users.get(user_id)
+    def _bot_user_for(self, team_id: str | None, enterprise_id: str | None) -> str:
+        if team_id is not None:
+            return self._workspaces[team_id].bot_user_id
+        return self._org(enterprise_id)[0].bot_user_id
 
-    def channel(self, channel_id: str) -> FakeChannel | None:
+    def revoke(self, team_id: str) -> dict[str, list[str]]:
+        """Revoke every token of a workspace — or, given an enterprise id, of the org-wide install.
+
+        Returns the user ids per token kind, shaped like a tokens_revoked event's `tokens`
+        ({"oauth": [...], "bot": [...]}), ready for `SlackDriver.tokens_revoked(**revoked)`.
+        """
         with self._lock:
-            return self._channels.get(channel_id)
+            if team_id in self._workspaces:
+                return self._tokens.revoke(team_id=team_id)
+            return self._tokens.revoke(enterprise_id=team_id)
+
+    def expire_token(self, token: str) -> None:
+        """Make `token` expired now: calls with it answer token_expired (refresh it with its refresh token)."""
+        with self._lock:
+            grant = self._tokens.get(token)
+            if grant is None:
+                raise ValueError("unknown token")
+            grant.expires_at = self._clock()
+
+    def token_info(self, token: str) -> TokenGrant | None:
+        """What the fake knows about a token (workspace, user, scopes, expiry, revoked), or None."""
+        with self._lock:
+            grant = self._tokens.get(token)
+            return copy.copy(grant) if grant else None
+
+    # --- Workflow Builder custom steps -----------------------------------------------------------------
+
+    def start_function_execution(
+        self,
+        callback_id: str,
+        inputs: dict[str, Any],
+        *,
+        team_id: str | None = None,
+        input_parameters: list[dict[str, Any]] | None = None,
+        output_parameters: list[dict[str, Any]] | None = None,
+        function_execution_id: str | None = None,
+    ) -> FunctionExecution:
+        """A workflow reached the app's custom step: the execution, with its just-in-time bot token.
+
+        The token (``xwfp-…``) acts as the bot in that workspace while the execution runs; it is what the
+        function_executed event carries as bot_access_token (SlackDriver.function_executed sends it).
+        """
+        with self._lock:
+            workspace = self._workspaces[team_id] if team_id else self.primary
+            serial = next(self._serial)
+            execution_id = function_execution_id or f"Fx{serial:010d}"
+            if execution_id in self._executions:
+                raise ValueError(f"function execution {execution_id} exists already")
+            token = f"xwfp-{serial}-{workspace.team_id}-{secrets.token_hex(12)}"
+            self._tokens.add(
+                TokenGrant(
+                    token,
+                    "workflow",
+                    workspace.team_id,
+                    workspace.enterprise_id,
+                    workspace.bot_user_id,
+                    scopes=DEFAULT_BOT_SCOPES,
+                    function_execution_id=execution_id,
+                )
+            )
+            execution = FunctionExecution(
+                id=execution_id,
+                callback_id=callback_id,
+                team_id=workspace.team_id,
+                inputs=copy.deepcopy(inputs),
+                input_parameters=input_parameters or _parameters_for(inputs),
+                output_parameters=output_parameters or [],
+                workflow_execution_id=f"Wx{serial:010d}",
+                bot_access_token=token,
+            )
+            self._executions[execution_id] = execution
+            return copy.deepcopy(execution)
+
+    def function_execution(self, function_execution_id: str) -> FunctionExecution | None:
+        """An execution's state: running, completed (with outputs) or failed (with error)."""
+        with self._lock:
+            execution = self._executions.get(function_execution_id)
+            return copy.deepcopy(execution) if execution else None
 
     # --- HTTP entry points (server threads) ------------------------------------------------------------
 
     def _handle_api(
         self, method: str, query: str, body: bytes, content_type: str, authorization: str | None
-    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+    ) -> Answer:
+        arrived = self._clock()
         try:
             args = self._parse_args(query, body, content_type)
         except (ValueError, UnicodeDecodeError):
             args = {"_unparsable_body": body.decode("utf-8", "replace")}
         token = args.pop("token", None)
+        credentials: tuple[str | None, str | None] = (None, None)
         if authorization and authorization.lower().startswith("bearer "):
             token = authorization[len("bearer ") :].strip()
+        elif authorization and authorization.lower().startswith("basic "):
+            credentials = _basic_credentials(authorization[len("basic ") :])
+        before, after = self._delays(method)
+        self._sleep(before)
         with self._changed:
-            call = Call(method=method, args=args, token=token, at=self._clock())
+            call = Call(method=method, args=args, token=token, at=arrived)
             self._calls.append(call)
-            status, headers, payload = self._answer(method, dict(args), token)
+            ctx = Ctx(self, method, None, None, client_credentials=credentials)
+            status, headers, payload = self._answer(ctx, dict(args), token)
             call.status, call.response = status, payload
+            # The team the call was answered for; for an injected failure, the token's team.
+            grant = ctx.grant or self._tokens.get(token)
+            if ctx.ws is not None:
+                call.team_id, call.enterprise_id = ctx.ws.team_id, ctx.ws.enterprise_id
+            elif grant is not None and grant.kind != "app":
+                call.team_id, call.enterprise_id = grant.team_id, grant.enterprise_id
             self._changed.notify_all()
+        self._sleep(after)
         return status, headers, payload
 
-    def _answer(
-        self, method: str, args: dict[str, Any], token: str | None
-    ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        failure = self._take_failure(method)
+    def _answer(self, ctx: Ctx, args: dict[str, Any], token: str | None) -> Answer:
+        failure = self._take_failure(ctx.method)
         if failure is not None:
             return failure
-        handler = self._METHODS.get(method)
+        spec = METHODS.get(ctx.method)
         if "_unparsable_body" in args:
             return 200, {}, {"ok": False, "error": "invalid_json"}
-        if handler is None:
+        if spec is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
-        expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        if method != "api.test" and token != expected:
-            return 200, {}, {"ok": False, "error": "invalid_auth"}
         try:
-            result = handler(self, args)
-        except _ApiError as exc:
+            if spec.auth != "none":
+                ctx.grant = self._authenticate(token, app_level=spec.auth == "app")
+            if spec.workspace:
+                assert ctx.grant is not None
+                ctx.ws = self._workspace_for(ctx.grant, ctx.method, args)
+            limited = self._check_rate_limit(ctx, args)
+            if limited is not None:
+                return limited
+            result = spec.handler(ctx, args)
+        except ApiError as exc:
             return 200, {}, {"ok": False, "error": exc.error, **exc.extra}
-        headers = (
-            {"X-OAuth-Scopes": "chat:write,commands,users:read,im:write"} if method == "auth.test" else {}
-        )
+        headers = {"X-OAuth-Scopes": ",".join(ctx.grant.scopes)} if ctx.grant and ctx.grant.scopes else {}
         return 200, headers, {"ok": True, **result}
 
-    def _take_failure(self, method: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _authenticate(self, token: str | None, *, app_level: bool) -> TokenGrant:
+        grant = self._tokens.get(token)
+        if grant is None:
+            raise ApiError("invalid_auth")
+        problem = grant.problem(self._clock())
+        if problem:
+            raise ApiError(problem)
+        if (grant.kind == "app") != app_level:
+            raise ApiError("not_allowed_token_type")
+        return grant
+
+    def _workspace_for(self, grant: TokenGrant, method: str, args: dict[str, Any]) -> FakeWorkspace:
+        """The workspace a call acts in: the token's, or for an org-wide token the one the call points at."""
+        if grant.team_id is not None:
+            workspace = self._workspaces.get(grant.team_id)
+            if workspace is None:
+                raise ApiError("team_not_found")
+            return workspace
+        org = self._org(grant.enterprise_id)
+        if not org:
+            raise ApiError("team_not_found")
+        if args.get("team_id"):
+            chosen = next((ws for ws in org if ws.team_id == args["team_id"]), None)
+            if chosen is None:
+                raise ApiError("team_access_not_granted")
+            return chosen
+        if method not in TEAM_ID_REQUIRED:
+            for name in _LOCATING_ARGS:
+                value = args.get(name)
+                if not value:
+                    continue
+                first = str(value).split(",")[0].strip()
+                for ws in org:
+                    if (
+                        (name == "channel" and ws.has_channel(first))
+                        or (name in ("user", "user_id", "users") and first in ws._users)
+                        or (name == "usergroup" and first in ws._usergroups)
+                        or (name == "view_id" and first in ws._views)
+                    ):
+                        return ws
+                return org[0]  # it names something nowhere in the org: let the method say what is missing
+            if len(org) == 1:
+                return org[0]
+        raise ApiError(
+            "missing_argument",
+            response_metadata={"messages": ["[ERROR] missing required field: team_id (org-wide token)"]},
+        )
+
+    def _check_rate_limit(self, ctx: Ctx, args: dict[str, Any]) -> Answer | None:
+        limiter = self._rate_limiter
+        if limiter is None:
+            return None
+        if ctx.ws is not None:
+            team = ctx.ws.team_id
+        elif ctx.grant is not None:
+            team = ctx.grant.team_id or ctx.grant.enterprise_id or "-"
+        else:
+            team = "app"  # oauth.v2.access: counted for the app
+        channel = None
+        if ctx.method == POST_MESSAGE and ctx.ws is not None and args.get("channel"):
+            try:
+                channel = ctx.ws.resolve_channel(args["channel"], allow_user_id=True, create_dm=False)
+            except ApiError:
+                channel = str(args["channel"])
+        retry_after = limiter.acquire(team, ctx.method, channel)
+        if retry_after is None:
+            return None
+        return 429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"}
+
+    def _take_failure(self, method: str) -> Answer | None:
         queue = self._failures.get(method)
         if not queue:
             return None
@@ -611,23 +978,29 @@ class FakeSlack:
         error = failure.error or ("fatal_error" if failure.status == 200 else default_error)
         return failure.status, headers, {"ok": False, "error": error}
 
-    def _handle_response_url(
-        self, key: str, body: bytes, content_type: str
-    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _handle_response_url(self, key: str, body: bytes, content_type: str) -> Answer:
+        arrived = self._clock()
         try:
             args = self._parse_args("", body, content_type)
         except (ValueError, UnicodeDecodeError):
             args = {"_unparsable_body": body.decode("utf-8", "replace")}
         args["key"] = key
+        before, after = self._delays("response_url")
+        self._sleep(before)
         with self._changed:
-            call = Call(method="response_url", args=args, token=None, at=self._clock())
+            call = Call(method="response_url", args=args, token=None, at=arrived)
             self._calls.append(call)
+            target = self._response_targets.get(key)
+            if target is not None:
+                call.team_id, call.enterprise_id = target.workspace.team_id, target.workspace.enterprise_id
             answer = self._take_failure("response_url")
             if answer is None:
-                self._apply_response(key, args)
+                if target is not None:
+                    target.workspace.apply_response(key, target, args)
                 answer = (200, {}, {"ok": True})
             call.status, call.response = answer[0], answer[2]
             self._changed.notify_all()
+        self._sleep(after)
         return answer
 
     @staticmethod
@@ -651,7 +1024,7 @@ class FakeSlack:
             else:
                 form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
                 args.update({k: v[0] for k, v in form.items()})
-        for name in _JSON_FIELDS:
+        for name in JSON_FIELDS:
             value = args.get(name)
             if isinstance(value, str) and value.strip():
                 # Undecodable JSON stays a string; the method then answers invalid_*_format like Slack.
@@ -659,544 +1032,37 @@ class FakeSlack:
                     args[name] = json.loads(value)
         return args
 
-    # --- model helpers (call with the lock held) -------------------------------------------------------
+    # --- shared sequences (call with the lock held) ----------------------------------------------------
 
     def _next_ts(self) -> str:
         micros = max(int(self._clock() * 1_000_000), self._last_ts_micros + 1)
         self._last_ts_micros = micros
-        return _format_ts(micros)
+        return format_ts(micros)
 
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
-
-    def _require(self, args: dict[str, Any], name: str) -> Any:
-        value = args.get(name)
-        if value is None or value == "":
-            raise _ApiError("invalid_arguments", response_metadata={"messages": [f"[ERROR] missing {name}"]})
-        return value
-
-    def _user_or_error(self, user_id: Any) -> FakeUser:
-        user = self._users.get(str(user_id)) if user_id else None
-        if user is None:
-            raise _ApiError("user_not_found")
-        return user
-
-    def _resolve_channel(self, channel: Any, *, allow_user_id: bool = False) -> str:
-        """Channel id for a channel id, "#name", DM id, or (when posting) a user id, as Slack resolves it."""
-        if not channel:
-            raise _ApiError("channel_not_found")
-        channel = str(channel)
-        if channel in self._channels:
-            return channel
-        if channel.startswith("#"):
-            for candidate in self._channels.values():
-                if candidate.name == channel[1:] and not candidate.is_im:
-                    return candidate.id
-        if channel.startswith("D") and channel[1:] in self._users:
-            return self.dm_channel_for(channel[1:])
-        if allow_user_id and channel in self._users:
-            return self.dm_channel_for(channel)
-        raise _ApiError("channel_not_found")
-
-    def _postable_channel(self, channel_arg: Any, *, allow_user_id: bool) -> FakeChannel:
-        channel = self._channels[self._resolve_channel(channel_arg, allow_user_id=allow_user_id)]
-        if channel.is_archived:
-            raise _ApiError("is_archived")
-        if channel.is_private and self.bot_user_id not in channel.members:
-            raise _ApiError("not_in_channel")
-        if channel.is_im and channel.user is not None:
-            other = self._users.get(channel.user)
-            if other is not None and other.deleted:
-                raise _ApiError("user_disabled")
-        return channel
-
-    def _message_content(self, args: dict[str, Any], *, require_content: bool = True) -> dict[str, Any]:
-        content: dict[str, Any] = {}
-        if "text" in args:
-            content["text"] = str(args["text"] or "")
-        if args.get("blocks") not in (None, ""):
-            _check_blocks(
-                args["blocks"], limit=_MAX_MESSAGE_BLOCKS, pointer="/blocks", error="invalid_blocks"
-            )
-            content["blocks"] = args["blocks"]
-        if args.get("attachments") not in (None, ""):
-            if not isinstance(args["attachments"], list):
-                raise _ApiError("invalid_attachments")
-            content["attachments"] = args["attachments"]
-        if args.get("metadata") not in (None, ""):
-            if not isinstance(args["metadata"], dict):
-                raise _ApiError("invalid_metadata_format")
-            content["metadata"] = args["metadata"]
-        if require_content and not (
-            content.get("text") or content.get("blocks") or content.get("attachments")
-        ):
-            raise _ApiError("no_text")
-        if len(content.get("text", "")) > 40_000:
-            raise _ApiError("msg_too_long")
-        return content
-
-    def _bot_message(self, content: dict[str, Any], *, thread_ts: str | None = None) -> dict[str, Any]:
-        message = {
-            "type": "message",
-            "user": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "app_id": self.app_id,
-            "text": "",
-            "ts": self._next_ts(),
-            "team": self.team_id,
-            **content,
-        }
-        if thread_ts:
-            message["thread_ts"] = thread_ts
-        return message
-
-    def _store_message(self, channel_id: str, message: dict[str, Any]) -> None:
-        self._messages[(channel_id, message["ts"])] = message
-        thread_ts = message.get("thread_ts")
-        parent = self._messages.get((channel_id, thread_ts)) if thread_ts else None
-        if parent is not None and parent is not message:
-            parent.setdefault("thread_ts", thread_ts)
-            parent["reply_count"] = parent.get("reply_count", 0) + 1
-            parent["latest_reply"] = message["ts"]
-            users = parent.setdefault("reply_users", [])
-            if message.get("user") and message["user"] not in users:
-                users.append(message["user"])
-
-    def _existing_message(self, channel_id: str, ts: Any) -> dict[str, Any]:
-        message = self._messages.get((channel_id, str(ts or "")))
-        if message is None:
-            raise _ApiError("message_not_found")
-        return message
-
-    def _apply_response(self, key: str, args: dict[str, Any]) -> None:
-        target = self._response_targets.get(key)
-        if target is None:
-            return
-        original = self._messages.get((target.channel or "", target.message_ts or ""))
-        content = {k: args[k] for k in ("text", "blocks", "attachments", "metadata") if k in args}
-        if _truthy(args.get("delete_original")):
-            if original is not None:
-                del self._messages[(target.channel or "", target.message_ts or "")]
-        elif _truthy(args.get("replace_original")):
-            if original is not None:
-                for name in ("text", "blocks", "attachments", "metadata"):
-                    original.pop(name, None)
-                original.update({"text": "", **content})
-        elif args.get("response_type") == "in_channel" and target.channel:
-            self._store_message(target.channel, self._bot_message(content, thread_ts=args.get("thread_ts")))
-        elif target.channel:
-            self._ephemerals.append(
-                {"channel": target.channel, "user": target.user, "ts": self._next_ts(), "via": key, **content}
-            )
-
-    # --- user and team payloads ------------------------------------------------------------------------
-
-    def _user_payload(self, user: FakeUser, *, include_locale: bool) -> dict[str, Any]:
-        now = self._now()
-        profile: dict[str, Any] = {
-            "real_name": user.real_name,
-            "real_name_normalized": user.real_name,
-            "display_name": user.name,
-            "display_name_normalized": user.name,
-            "status_text": "",
-            "status_emoji": "",
-            "image_48": f"https://avatars.example.com/{user.id}_48.png",
-            "image_72": f"https://avatars.example.com/{user.id}_72.png",
-            "team": self.team_id,
-        }
-        if user.email:
-            profile["email"] = user.email
-        if user.is_bot:
-            profile.update({"bot_id": self.bot_id, "api_app_id": self.app_id, "always_active": True})
-        payload: dict[str, Any] = {
-            "id": user.id,
-            "team_id": self.team_id,
-            "name": user.name,
-            "deleted": user.deleted,
-            "color": "9f69e7",
-            "real_name": user.real_name,
-            "tz": user.tz,
-            "tz_label": user.tz_label_at(now),
-            "tz_offset": user.tz_offset_at(now),
-            "profile": profile,
-            "is_admin": user.is_admin,
-            "is_owner": False,
-            "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
-            "is_bot": user.is_bot,
-            "is_app_user": False,
-            "updated": 1_700_000_000,
-        }
-        if include_locale:
-            payload["locale"] = user.locale
-        return payload
-
-    def _channel_payload(self, channel: FakeChannel, args: dict[str, Any]) -> dict[str, Any]:
-        if channel.is_im:
-            other = self._users.get(channel.user or "")
-            payload: dict[str, Any] = {
-                "id": channel.id,
-                "created": channel.created,
-                "is_im": True,
-                "is_org_shared": False,
-                "user": channel.user,
-                "is_user_deleted": bool(other and other.deleted),
-                "priority": 0,
-            }
-        else:
-            payload = {
-                "id": channel.id,
-                "name": channel.name,
-                "name_normalized": channel.name,
-                "is_channel": not channel.is_private and not channel.is_mpim,
-                "is_group": channel.is_private,
-                "is_im": False,
-                "is_mpim": channel.is_mpim,
-                "is_private": channel.is_private or channel.is_mpim,
-                "created": channel.created,
-                "is_archived": channel.is_archived,
-                "is_general": channel.is_general,
-                "is_shared": False,
-                "is_org_shared": False,
-                "is_ext_shared": False,
-                "is_member": self.bot_user_id in channel.members,
-                "creator": "",
-                "unlinked": 0,
-                "topic": {"value": "", "creator": "", "last_set": 0},
-                "purpose": {"value": "", "creator": "", "last_set": 0},
-            }
-            if _truthy(args.get("include_num_members")):
-                payload["num_members"] = len(channel.members)
-        if _truthy(args.get("include_locale")):
-            payload["locale"] = "en-US"
-        return payload
-
-    # --- Web API methods -------------------------------------------------------------------------------
-
-    def _api_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"args": args}
-
-    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Socket Mode: where to connect (the app-level token is checked, not the bot token)."""
-        if not self.socket_mode_url:
-            raise _ApiError("socket_mode_not_enabled")
-        return {"url": self.socket_mode_url}
-
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": f"https://{self.team_domain}.slack.com/",
-            "team": self.team_name,
-            "user": self._users[self.bot_user_id].name,
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "is_enterprise_install": False,
-        }
-
-    def _team_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "team": {
-                "id": self.team_id,
-                "name": self.team_name,
-                "domain": self.team_domain,
-                "email_domain": "example.com",
-                "icon": {"image_default": True},
-            }
-        }
-
-    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self._user_or_error(args.get("user"))
-        return {"user": self._user_payload(user, include_locale=_truthy(args.get("include_locale")))}
-
-    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        include_locale = _truthy(args.get("include_locale"))
-        members = [self._user_payload(u, include_locale=include_locale) for u in self._users.values()]
-        return {"members": members, "cache_ts": int(self._clock()), "response_metadata": {"next_cursor": ""}}
-
-    def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
-        email = str(args.get("email") or "").lower()
-        for user in self._users.values():
-            if user.email and user.email.lower() == email:
-                return {"user": self._user_payload(user, include_locale=False)}
-        raise _ApiError("users_not_found")
-
-    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        if args.get("channel"):
-            channel = self._channels[self._resolve_channel(args["channel"])]
-            return {"channel": {"id": channel.id}, "no_op": True, "already_open": True}
-        user_ids = [u.strip() for u in str(args.get("users") or "").split(",") if u.strip()]
-        if not user_ids:
-            raise _ApiError("users_list_not_supplied")
-        for user_id in user_ids:
-            user = self._user_or_error(user_id)
-            if user.is_bot:
-                raise _ApiError("cannot_dm_bot")
-            if user.deleted:
-                raise _ApiError("user_disabled")
-        if len(user_ids) == 1:
-            channel_id = "D" + user_ids[0]
-            existed = channel_id in self._channels
-            self.dm_channel_for(user_ids[0])
-        else:
-            members = sorted({*user_ids, self.bot_user_id})
-            channel_id = "G" + hashlib.sha1(",".join(members).encode()).hexdigest()[:10].upper()
-            existed = channel_id in self._channels
-            if not existed:
-                self._channels[channel_id] = FakeChannel(
-                    channel_id, "mpdm-" + "--".join(members), is_mpim=True, members=members
-                )
-        result: dict[str, Any] = {"channel": {"id": channel_id}}
-        if existed:
-            result.update({"no_op": True, "already_open": True})
-        return result
-
-    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channels[self._resolve_channel(args.get("channel"))]
-        return {"channel": self._channel_payload(channel, args)}
-
-    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channels[self._resolve_channel(args.get("channel"))]
-        members = list(channel.members)
-        limit = int(args.get("limit") or 100) or 100
-        cursor = str(args.get("cursor") or "")
-        try:
-            start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
-        except (ValueError, IndexError):
-            raise _ApiError("invalid_cursor") from None
-        page = members[start : start + limit]
-        following = start + limit
-        next_cursor = (
-            base64.b64encode(f"offset:{following}".encode()).decode() if following < len(members) else ""
-        )
-        return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
-
-    def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._postable_channel(args.get("channel"), allow_user_id=True)
-        content = self._message_content(args)
-        thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
-        message = self._bot_message(content, thread_ts=thread_ts)
-        self._store_message(channel.id, message)
-        return {"channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
-
-    def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._postable_channel(args.get("channel"), allow_user_id=False)
-        user = self._user_or_error(args.get("user"))
-        if user.id not in channel.members:
-            raise _ApiError("user_not_in_channel")
-        content = self._message_content(args)
-        ts = self._next_ts()
-        entry = {"channel": channel.id, "user": user.id, "ts": ts, **content}
-        if args.get("thread_ts"):
-            entry["thread_ts"] = str(args["thread_ts"])
-        self._ephemerals.append(entry)
-        return {"message_ts": ts}
-
-    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._resolve_channel(args.get("channel"))
-        message = self._existing_message(channel_id, args.get("ts"))
-        if message.get("user") != self.bot_user_id:
-            raise _ApiError("cant_update_message")
-        content = self._message_content(args, require_content=False)
-        updated = {**message, **content, "edited": {"user": self.bot_user_id, "ts": self._next_ts()}}
-        self._messages[(channel_id, message["ts"])] = updated
-        return {
-            "channel": channel_id,
-            "ts": message["ts"],
-            "text": updated["text"],
-            "message": copy.deepcopy(updated),
-        }
-
-    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._resolve_channel(args.get("channel"))
-        message = self._existing_message(channel_id, args.get("ts"))
-        if message.get("user") != self.bot_user_id:
-            raise _ApiError("cant_delete_message")
-        del self._messages[(channel_id, message["ts"])]
-        return {"channel": channel_id, "ts": message["ts"]}
-
-    def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel_id = self._resolve_channel(args.get("channel"))
-        message = self._existing_message(channel_id, args.get("message_ts"))
-        permalink = (
-            f"https://{self.team_domain}.slack.com/archives/{channel_id}/p{message['ts'].replace('.', '')}"
-        )
-        if message.get("thread_ts") and message["thread_ts"] != message["ts"]:
-            permalink += f"?thread_ts={message['thread_ts']}&cid={channel_id}"
-        return {"channel": channel_id, "permalink": permalink}
-
-    def _usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        include_users = _truthy(args.get("include_users"))
-        groups = []
-        for group in self._usergroups.values():
-            payload: dict[str, Any] = {
-                "id": group.id,
-                "team_id": self.team_id,
-                "is_usergroup": True,
-                "is_subteam": True,
-                "name": group.name,
-                "description": "",
-                "handle": group.handle,
-                "is_external": False,
-                "date_create": 1_700_000_000,
-                "date_update": 1_700_000_000,
-                "date_delete": 0,
-                "auto_type": None,
-                "created_by": "",
-                "updated_by": "",
-                "deleted_by": None,
-                "prefs": {"channels": [], "groups": []},
-                "user_count": len(group.users),
-            }
-            if include_users:
-                payload["users"] = list(group.users)
-            groups.append(payload)
-        return {"usergroups": groups}
-
-    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        group = self._usergroups.get(str(args.get("usergroup") or ""))
-        if group is None:
-            raise _ApiError("no_such_subteam")
-        return {"users": list(group.users)}
-
-    # views -----------------------------------------------------------------------------------------------
-
-    def _view_argument(self, args: dict[str, Any], allowed_types: tuple[str, ...]) -> dict[str, Any]:
-        view = args.get("view")
-        if not isinstance(view, dict):
-            raise _invalid_arguments("view must be a JSON object", "/view")
-        if view.get("type") not in allowed_types:
-            raise _invalid_arguments(f"type must be one of {', '.join(allowed_types)}", "/view/type")
-        if view["type"] == "modal":
-            title = view.get("title")
-            if not isinstance(title, dict) or not title.get("text"):
-                raise _invalid_arguments("missing required field: title", "/view/title")
-            for name in ("title", "submit", "close"):
-                text = (view.get(name) or {}).get("text", "")
-                if len(text) > _MAX_VIEW_TITLE:
-                    raise _invalid_arguments(
-                        f"must be less than {_MAX_VIEW_TITLE + 1} characters", f"/view/{name}/text"
-                    )
-            has_input = any(
-                isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []
-            )
-            if has_input and not view.get("submit"):
-                raise _invalid_arguments(
-                    "submit is required when an 'input' block is present", "/view/submit"
-                )
-        _check_blocks(
-            view.get("blocks", []), limit=_MAX_VIEW_BLOCKS, pointer="/view/blocks", error="invalid_arguments"
-        )
-        if len(view.get("private_metadata") or "") > _MAX_PRIVATE_METADATA:
-            raise _invalid_arguments(
-                f"must be less than {_MAX_PRIVATE_METADATA + 1} characters", "/view/private_metadata"
-            )
-        if len(view.get("callback_id") or "") > _MAX_CALLBACK_ID:
-            raise _invalid_arguments(
-                f"must be less than {_MAX_CALLBACK_ID + 1} characters", "/view/callback_id"
-            )
-        return view
-
-    def _require_trigger(self, args: dict[str, Any]) -> None:
-        if not (args.get("trigger_id") or args.get("interactivity_pointer")):
-            raise _ApiError(
-                "invalid_arguments", response_metadata={"messages": ["[ERROR] missing trigger_id"]}
-            )
-
-    def _store_view(
-        self,
-        view: dict[str, Any],
-        *,
-        view_id: str | None = None,
-        root_view_id: str | None = None,
-        previous_view_id: str | None = None,
-    ) -> dict[str, Any]:
+    def _next_view_serial(self) -> int:
         self._view_counter += 1
-        view_id = view_id or f"V{self._view_counter:010d}"
-        stored = {
-            "id": view_id,
-            "team_id": self.team_id,
-            "type": view["type"],
-            "blocks": view.get("blocks", []),
-            "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""),
-            "state": {"values": {}},
-            "hash": f"{int(self._clock())}.{self._view_counter:08d}",
-            "title": view.get("title"),
-            "close": view.get("close"),
-            "submit": view.get("submit"),
-            "clear_on_close": bool(view.get("clear_on_close", False)),
-            "notify_on_close": bool(view.get("notify_on_close", False)),
-            "external_id": view.get("external_id", ""),
-            "root_view_id": root_view_id or view_id,
-            "previous_view_id": previous_view_id,
-            "app_id": self.app_id,
-            "app_installed_team_id": self.team_id,
-            "bot_id": self.bot_id,
-        }
-        self._views[view_id] = stored
-        return {"view": copy.deepcopy(stored)}
+        return self._view_counter
 
-    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require_trigger(args)
-        return self._store_view(self._view_argument(args, ("modal",)))
 
-    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require_trigger(args)
-        return self._store_view(self._view_argument(args, ("modal",)))
+def _basic_credentials(encoded: str) -> tuple[str | None, str | None]:
+    try:
+        client_id, _, client_secret = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    return client_id, client_secret
 
-    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = self._view_argument(args, ("modal", "home"))
-        existing: dict[str, Any] | None = None
-        if args.get("view_id"):
-            existing = self._views.get(str(args["view_id"]))
-        elif args.get("external_id"):
-            existing = next(
-                (v for v in self._views.values() if v["external_id"] == args["external_id"]), None
-            )
+
+def _parameters_for(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Input parameter definitions guessed from example inputs (user ids, numbers, strings)."""
+    parameters = []
+    for name, value in inputs.items():
+        if isinstance(value, bool):
+            kind = "boolean"
+        elif isinstance(value, int | float):
+            kind = "number"
+        elif isinstance(value, str) and value[:1] in ("U", "W") and value[1:].isalnum() and value.isupper():
+            kind = "slack#/types/user_id"
         else:
-            raise _ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] missing view_id"]})
-        if existing is None:
-            raise _ApiError("not_found")
-        if args.get("hash") and args["hash"] != existing["hash"]:
-            raise _ApiError("hash_conflict")
-        return self._store_view(
-            view,
-            view_id=existing["id"],
-            root_view_id=existing["root_view_id"],
-            previous_view_id=existing["previous_view_id"],
-        )
-
-    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self._user_or_error(args.get("user_id"))
-        view = self._view_argument(args, ("home",))
-        view_id = self._home_view_ids.get(user.id)
-        if view_id and args.get("hash") and args["hash"] != self._views[view_id]["hash"]:
-            raise _ApiError("hash_conflict")
-        result = self._store_view(view, view_id=view_id)
-        self._home_view_ids[user.id] = result["view"]["id"]
-        return result
-
-    _METHODS: ClassVar[dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]]] = {
-        "api.test": _api_test,
-        "auth.test": _auth_test,
-        "apps.connections.open": _apps_connections_open,
-        "team.info": _team_info,
-        "users.info": _users_info,
-        "users.list": _users_list,
-        "users.lookupByEmail": _users_lookup_by_email,
-        "conversations.open": _conversations_open,
-        "conversations.info": _conversations_info,
-        "conversations.members": _conversations_members,
-        "chat.postMessage": _chat_post_message,
-        "chat.postEphemeral": _chat_post_ephemeral,
-        "chat.update": _chat_update,
-        "chat.delete": _chat_delete,
-        "chat.getPermalink": _chat_get_permalink,
-        "usergroups.list": _usergroups_list,
-        "usergroups.users.list": _usergroups_users_list,
-        "views.open": _views_open,
-        "views.push": _views_push,
-        "views.update": _views_update,
-        "views.publish": _views_publish,
-    }
+            kind = "string"
+        parameters.append({"type": kind, "name": name, "title": name, "is_required": True})
+    return parameters
