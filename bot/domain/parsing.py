@@ -250,7 +250,7 @@ _DURATION_PART = re.compile(
     rf"""
     (?:
         (?P<halfday>half\s+a\s+(?:business\s+|working\s+)?day|a\s+half\s+day|half\s+(?:a\s+)?day
-            |(?:eine[nrs]?\s+)?halbe[nrs]?\s+(?:arbeits|werk)?tag(?:es)?|1/2\s*(?:day|tag))
+            |(?:eine[nmrs]?\s+)?halbe[nmrs]?\s+(?:arbeits|werk)?tag(?:es)?|1/2\s*(?:day|tag))
       | (?P<ninety>(?:an|one)\s+hour\s+and\s+a\s+half|one\s+and\s+a\s+half\s+hours?
             |(?:anderthalb|eineinhalb)\s+stunden?)
       | (?P<threequarter>three[\s-]quarters?\s+of\s+an\s+hour|(?:eine[rn]?\s+)?drei\s*viertel\s*stunde|3/4\s*(?:h|hour|stunde))
@@ -364,7 +364,7 @@ _NEXT = r"next|coming|nächste[nrs]?|kommende[nrs]?"
 _THIS = r"this|diese[nrs]?"
 _AFTER_NEXT_MOD = r"übernächste[nrs]?"
 _NEXT_WEEK = (
-    r"(?:of\s+|in\s+)?(?:next\s+week|the\s+following\s+week)"
+    r"(?:of\s+|in\s+)?(?:next\s+week|(?:the\s+)?following\s+week)"
     r"|(?:in\s+)?(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+woche"
 )
 _THIS_WEEK = r"(?:of\s+|in\s+)?this\s+week|(?:in\s+)?diese[rn]?\s+woche"
@@ -386,13 +386,14 @@ _PERIODS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, kind in (
         (
             r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:working\s+)?week|eow|ende\s+(?:der|dieser)\s+woche"
-            r"|(?:das\s+|the\s+)?wochenende|(?:the\s+)?weekend|this\s+week|diese\s+woche|in\s+dieser\s+woche"
-            r"|im\s+laufe\s+der\s+woche",
+            r"|this\s+week|diese\s+woche|in\s+dieser\s+woche|im\s+laufe\s+der\s+woche",
             "week",
         ),
+        # "by the weekend" is Friday; "over the weekend"/"am Wochenende" without a trigger is no deadline
+        (r"(?:das\s+|the\s+)?wochenende|(?:the\s+)?weekend", "weekend"),
         (
             r"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:next|following)\s+week|ende\s+(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+woche"
-            r"|next\s+week|the\s+following\s+week|(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+woche",
+            r"|(?:next|coming|upcoming|following)\s+week|(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+woche",
             "next_week",
         ),
         (r"(?:the\s+)?week\s+after\s+next|(?:der\s+)?übernächste[nr]?\s+woche", "week_after_next"),
@@ -803,8 +804,10 @@ def _take_day_part(expression: str) -> tuple[str | None, str, bool]:
 
 
 def _is_period(expression: str) -> bool:
+    """Whole expressions that contain a part-of-day word without naming a part of the day."""
     return (
         any(pattern.fullmatch(expression) for pattern, _ in _PERIODS)
+        or bool(_HOLIDAY.fullmatch(_strip_fillers(expression)[0]))  # "Heiligen Abend"
         or bool(_END_OF_MONTH_NAMED.fullmatch(expression))
         or bool(_CALENDAR_WEEK.fullmatch(_strip_fillers(expression)[0]))
     )
@@ -860,7 +863,7 @@ def _resolve_day(
     if expression in words.RELATIVE_DAYS:
         return today + timedelta(days=words.RELATIVE_DAYS[expression])
 
-    period = _period_day(expression, clock, original)
+    period = _period_day(expression, clock, original, strict=strict)
     if period is not None:
         return period
 
@@ -962,13 +965,15 @@ def _late_in_the_day(clock: _Clock) -> bool:
     return end - AMBIGUOUS_WEEKDAY_WINDOW <= clock.now_local < end
 
 
-def _period_day(expression: str, clock: _Clock, original: str) -> date | None:
+def _period_day(expression: str, clock: _Clock, original: str, *, strict: bool = False) -> date | None:
     """End of week/month/quarter/year, this/next week, "Ende Januar", "KW 50"."""
     today = clock.today
     for pattern, kind in _PERIODS:
         if pattern.fullmatch(expression):
             friday = today + timedelta(days=(4 - today.weekday()) % 7)  # today if it is Friday
-            if kind == "week":
+            if kind == "weekend" and strict:
+                return None
+            if kind in ("week", "weekend"):
                 return friday
             if kind == "next_week":
                 return today + timedelta(days=4 - today.weekday() + 7)
@@ -1283,6 +1288,23 @@ _BLOCKING_WORDS = frozenset(
             "due",
         ),
         *("in", "on", "am", "at", "um", "-", "–", "—", "&", "+", "/"),
+        # "my Friday slot", "it should be Friday": a name for a day, not a deadline
+        *("my", "your", "our", "their", "his", "her", "its", "mein", "meine", "meinen", "dein", "deine"),
+        *(
+            "unser",
+            "unsere",
+            "unseren",
+            "euer",
+            "eure",
+            "be",
+            "is",
+            "are",
+            "was",
+            "were",
+            "ist",
+            "sind",
+            "war",
+        ),
     }
 )
 

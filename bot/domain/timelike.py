@@ -41,9 +41,10 @@ _MINUTE_WORD = _alternation(words.MINUTE_WORDS)
 _NUMBER_WORD = _alternation(
     _with_ascii(set(words.NUMBER_WORDS) - {"a", "an", "ein", "eine", "einen", "einem", "einer"})
 )
-_ONE_WORD = r"a|an|one|ein|eine|einen|einem|einer"
+_ONE_WORD = r"a|an|one|ein|eine|einen|einem|einer|eines"
+_ABOUT = r"(?:(?:about|around|approximately|roughly|etwa|ungefähr|ca\.?|circa|zirka)\s+)?"
 _UNIT = (
-    r"minutes?|mins?\.?|minuten|hours?|hrs?\.?|std\.?|stunden?|days?|tage?n?|werktage?n?|arbeitstage?n?"
+    r"minutes?|mins?\.?|minuten|hours?|hrs?\.?|std\.?|stunden?|days?|tage?n?|tages|werktage?n?|arbeitstage?n?"
     r"|(?:business|working|work)\s+days?|workdays?|weeks?|wochen?|wks?|months?|monate?n?|years?|jahre?n?"
 )
 _TRIGGER = (
@@ -76,7 +77,7 @@ _ANCHORS = [
     rf"|uebermorgen|morgen){_E}",
     rf"{_B}(?:mornings?|afternoons?|evenings?|noon|midday|midnight|lunchtime|vormittags?|nachmittags?"
     rf"|mittags|abends|morgens|mitternacht|in\s+der\s+früh|(?:at|by|bis|until|before|till)\s+lunch){_E}",
-    rf"{_B}(?:heute|morgen|übermorgen|uebermorgen|am|zum|{_WEEKDAY_FULL})\s+"
+    rf"{_B}(?:heute|morgen|übermorgen|uebermorgen|am|zum|zu|bis|vor|gegen|{_WEEKDAY_FULL})\s+"
     rf"(?:morgen|vormittag|mittag|nachmittag|abend|früh|frueh){_E}",
     rf"{_B}(?:eod|eob|cob|eow|eom|eoy|eoq|feierabend|dienstschluss|tagesende|monatsende|jahresende|quartalsende"
     rf"|wochenende|weekend|close\s+of\s+(?:business|play)|arbeitsende){_E}",
@@ -88,14 +89,16 @@ _ANCHORS = [
     rf"{_B}(?:(?:this|next|coming|following)\s+(?:week|month)|(?:the\s+)?week\s+after\s+next"
     rf"|(?:diese[rnms]?|nächste[rnms]?|naechste[rnms]?|kommende[rnms]?|übernächste[rnms]?)\s+(?:woche|monat)){_E}",
     rf"{_B}(?:kw|cw|kalenderwoche|calendar\s+week|week|woche)\s*\d{{1,2}}(?!\d)",
-    rf"{_B}(?:{_alternation(_with_ascii(words.HOLIDAYS))}){_E}",
+    rf"{_B}(?:{_alternation(_with_ascii(words.HOLIDAYS))}|xmas|x-mas){_E}",
     rf"{_B}(?:soon|shortly|zeitnah|demnächst|in\s+kürze|bald){_E}",
     rf"{_B}(?:{_URGENT}){_E}",
     # Durations
     rf"{_B}(?:\d+(?:[.,]\d+)?\s*|(?:{_NUMBER_WORD})\s+)(?:{_UNIT}){_E}",
     rf"{_B}\d+(?:h|(?-i:d)|min){_E}",
-    rf"{_B}(?:within|innerhalb|binnen|in|for|für)\s+(?:\d+\s*(?:m|w)|(?:{_ONE_WORD})\s+(?:{_UNIT})){_E}",
-    rf"{_B}(?:half\s+(?:a|an)\s+(?:hour|day)|half\s+(?:hour|day)|(?:eine[nrm]?\s+)?halbe[nrm]?\s+(?:stunde|tag)"
+    rf"{_B}(?:within|innerhalb|binnen|in|for|für)\s+{_ABOUT}(?:\d+\s*(?:m|w)|(?:{_ONE_WORD})\s+(?:{_UNIT})){_E}",
+    rf"{_B}(?:within|innerhalb|binnen|in)\s+(?:the|der|des)\s+(?:(?:next|nächsten|naechsten)\s+)?"
+    rf"(?:hour|day|week|stunde|tages|woche){_E}",
+    rf"{_B}(?:half\s+(?:a|an)\s+(?:hour|day)|half\s+(?:hour|day)|(?:eine[nrms]?\s+)?halbe[nrms]?\s+(?:stunde|tag(?:es)?)"
     rf"|(?:eine[nr]?\s+)?(?:drei)?viertel\s*stunde|anderthalb\s+stunden?|eineinhalb\s+stunden?"
     rf"|(?:a\s+)?couple\s+(?:of\s+)?(?:minutes|hours|days|weeks)|(?:ein\s+)?paar\s+(?:minuten|stunden|tage[n]?|wochen)"
     rf"|(?:a\s+)?few\s+(?:minutes|hours|days|weeks)|einige[nr]?\s+(?:minuten|stunden|tage[n]?|wochen)"
@@ -112,6 +115,7 @@ _ANCHORS = [
     rf"{_B}(?:half\s+past|(?:a\s+)?quarter\s+(?:past|to|after)|(?:\d{{1,2}}|{_MINUTE_WORD})\s+(?:minutes\s+)?"
     rf"(?:past|to|after))\s+(?:\d{{1,2}}|{_HOUR_WORD}|noon|midnight){_E}",
     rf"{_B}(?:\d{{1,2}}|{_HOUR_WORD})\s+o'?clock{_E}",
+    rf"{_B}half\s+(?:{_HOUR_WORD}|\d{{1,2}}){_E}(?!\s+(?:of|an?|hours?|days?|stunden?|tage?))",
     # Dates
     rf"{_B}\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[t ]\d{{1,2}}:\d{{2}})?(?!\d)",
     rf"{_B}\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}|\d{{2}})?(?![\d])",
@@ -125,11 +129,17 @@ _ANCHORS = [
     rf"{_B}(?:{_MONTH_ALONE}){_E}",
     rf"{_B}(?:the|den|dem|zum|am|on\s+the|by\s+the|bis\s+zum)\s+\d{{1,2}}(?:st|nd|rd|th|ten|ter|te|\.)"
     r"(?=\s*(?:$|[,;:!?)]|of\b))",
+    # A trigger with a bare number at the very end ("by 3"), unless it is a range ("Seiten 2 bis 3")
+    rf"(?<!\d )(?<!\d){_B}(?:by|bis|until|till|before|spätestens)\s+\d{{1,2}}(?=[\s.!?]*$)",
     # Weekday abbreviations, only with a preposition ("bis Mo", "on Fri") or a time ("Fri 2pm" is merged below)
     rf"{_B}(?:by|bis|until|till|before|vor|on|am|next|this|nächsten|diesen|kommenden|spätestens)\s+"
     rf"(?:{_WEEKDAY_SHORT})(?![\w])",
 ]
 _ANCHOR = [re.compile(pattern, re.IGNORECASE) for pattern in _ANCHORS]
+# Capitalised abbreviations anywhere ("Review it Wed", "Treffen Mo. 10 Uhr"); lower case they are words.
+_ANCHOR.append(
+    re.compile(rf"{_B}(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?{_E}|{_B}(?:Mo|Di|Mi|Do|Fr|Sa|So)\.")
+)
 _LANGUAGE_ANCHORS = {
     "en": [
         re.compile(rf"{_B}\d{{1,2}}(?:[:.]\d{{2}})?\s+am{_E}", re.IGNORECASE)
@@ -148,6 +158,11 @@ _EXCLUSIONS = re.compile(
     rf"|{_B}(?:\d+|{_NUMBER_WORD}|{_ONE_WORD})\s*(?:{_UNIT})\s+ago{_E}"
     rf"|{_B}vor\s+(?:\d+|{_NUMBER_WORD}|{_ONE_WORD})\s+(?:{_UNIT}){_E}"
     rf"|{_B}(?:seit|since)\s+(?:(?:dem|the|last|letztem)\s+)?\S+",
+    re.IGNORECASE,
+)
+# A keyword one letter off right after a trigger word ("by Wednsday", "bis Frietag"): the parser forgives it.
+_TRIGGER_THEN_WORD = re.compile(
+    r"(?<![\w.])(?:by|bis|until|till|before|vor|on|am|within|innerhalb|binnen|in|spätestens)\s+(?P<word>[^\W\d_]{4,})",
     re.IGNORECASE,
 )
 _LEFT = re.compile(rf"(?:(?<!\S)(?:{_TRIGGER}|{_CONNECTOR}|{_WEEKDAY_SHORT})\s+)+$", re.IGNORECASE)
@@ -187,7 +202,13 @@ def time_like_fragments(text: str, language: str = "en") -> tuple[str, ...]:
 
 def _anchor_spans(text: str, language: str) -> list[tuple[int, int]]:
     patterns = _ANCHOR + _LANGUAGE_ANCHORS["de" if language.lower().startswith("de") else "en"]
-    return [match.span() for pattern in patterns for match in pattern.finditer(text)]
+    spans = [match.span() for pattern in patterns for match in pattern.finditer(text)]
+    spans += [
+        match.span()
+        for match in _TRIGGER_THEN_WORD.finditer(text)
+        if words.correct_typo(match["word"].lower()) is not None
+    ]
+    return spans
 
 
 def is_urgency_fragment(fragment: str) -> bool:
