@@ -83,6 +83,7 @@ Decisions worth knowing (the tests pin each of them down):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -481,6 +482,10 @@ _FILLERS = frozenset(
     }
 )
 _PREFIX_FILLERS = frozenset({"on", "am", "the", "den", "dem", "zum", "zur", "for", "für", "vor", "zu", "an"})
+_FILLER_PAIRS = {
+    "on": ("the",), "at": ("the",), "for": ("the",), "in": ("the", "der"), "vor": ("dem", "der"),
+    "noch": ("vor", "am", "in", "um", "zum"), "bis": ("zum", "zur"),
+}  # fmt: skip
 _LATEST_SUFFIX = re.compile(r"\s+(?:at\s+the\s+latest|latest|(?:aller)?spätestens)$")
 _MORNING_CONTEXT = frozenset(
     {"heute", "gestern", "guten", "am", "jeden", "den", "diesen", "morgen", *words.WEEKDAYS}
@@ -648,8 +653,13 @@ def _read_deadline(expression: str, clock: _Clock, *, original: str, strict: boo
     expression = _canonical(expression, fuzzy=not strict)
     if not expression:
         return None
-    reading, rest = _take_clock(expression, clock.language, original)
+    reading, rest, clock_at_end = _take_clock(expression, clock.language, original)
+    if not clock_at_end and expression.rsplit(" ", 1)[-1] in _FILLERS - {"noch"}:
+        return None  # "morgen an", "Friday at": the sentence goes on, this is no deadline
     part, rest, part_names_today = _take_day_part(rest)
+    leading = list(itertools.takewhile(lambda token: token in _FILLERS, rest.split()))
+    if len(leading) > 2 or (len(leading) == 2 and leading[1] not in _FILLER_PAIRS.get(leading[0], ())):
+        return None  # "on the 15th", "in der KW 50" — but not "an an an vor morgen"
     rest, prefixed = _strip_fillers(rest)
     if part_names_today:
         if rest:
@@ -685,13 +695,14 @@ def _read_deadline(expression: str, clock: _Clock, *, original: str, strict: boo
     return _Read(_finish(day, time_of_day, clock, original), day_given=bool(rest))
 
 
-def _take_clock(expression: str, language: str, original: str) -> tuple[_ClockReading | None, str]:
+def _take_clock(expression: str, language: str, original: str) -> tuple[_ClockReading | None, str, bool]:
+    """The clock time in the expression, the rest, and whether the time ended the expression."""
     for match in _CLOCK[language].finditer(expression):
         reading = _clock_reading(match, original)
         if reading is not None:
             rest = (expression[: match.start()] + " " + expression[match.end() :]).strip()
-            return reading, " ".join(rest.split())
-    return None, expression
+            return reading, " ".join(rest.split()), match.end() == len(expression)
+    return None, expression, False
 
 
 def _clock_reading(match: re.Match[str], original: str) -> _ClockReading | None:
@@ -1083,8 +1094,16 @@ def _resolve_calendar_date(
     return None
 
 
+_MONTH_DATE_TOKEN = re.compile(r"\d{1,2}(?:st|nd|rd|th|ten|ter|te)?\.?|\d{4}|of|the|den|der|dem")
+
+
 def _has_month_name(expression: str) -> bool:
-    return any(token.strip(".,") in words.MONTHS for token in expression.split())
+    """A month name with only day numbers, a year and small words around it ("4th of December 2027");
+    dateparser would otherwise skip words it does not know ("Dec 15 and and")."""
+    tokens = [token.strip(",") for token in expression.split()]
+    return any(token.rstrip(".") in words.MONTHS for token in tokens) and all(
+        token.rstrip(".") in words.MONTHS or _MONTH_DATE_TOKEN.fullmatch(token) for token in tokens
+    )
 
 
 def _day_of_month(day: int, today: date, original: str) -> date:
@@ -1489,10 +1508,17 @@ def _blocked(before: str) -> bool:
 
 
 def _clause_variants(clause: str) -> tuple[str, ...]:
-    """The clause as written, then without a closing full stop ("… by Friday.")."""
+    """The clause as written, then without its closing punctuation ("… by Friday.", "… bis 15.01..")."""
     stripped = clause.strip()
-    without_end = stripped.rstrip(_SENTENCE_END).rstrip()
-    return (stripped, without_end) if without_end != stripped else (stripped,)
+    variants = [stripped]
+    for variant in (
+        stripped.rstrip("!?…").rstrip(),  # "bis 15.01.!" keeps the date's own dot
+        stripped[:-1].rstrip() if stripped.endswith("..") else stripped,  # "by 15.01.."
+        stripped.rstrip(_SENTENCE_END).rstrip(),
+    ):
+        if variant and variant not in variants:
+            variants.append(variant)
+    return tuple(variants)
 
 
 def _command_duration(clause: str) -> Duration | None:

@@ -77,8 +77,8 @@ _ANCHORS = [
     rf"|uebermorgen|morgen){_E}",
     rf"{_B}(?:mornings?|afternoons?|evenings?|noon|midday|midnight|lunchtime|vormittags?|nachmittags?"
     rf"|mittags|abends|morgens|mitternacht|in\s+der\s+früh|(?:at|by|bis|until|before|till)\s+lunch){_E}",
-    rf"{_B}(?:heute|morgen|übermorgen|uebermorgen|am|zum|zu|bis|vor|gegen|{_WEEKDAY_FULL})\s+"
-    rf"(?:morgen|vormittag|mittag|nachmittag|abend|früh|frueh){_E}",
+    rf"{_B}(?:heute|morgen|übermorgen|uebermorgen|{_WEEKDAY_FULL})\s+(?:morgen|vormittag|mittag|nachmittag|abend|früh|frueh){_E}",
+    rf"{_B}(?:am|zum|zu|bis|vor|gegen)\s+(?:morgen|vormittag|mittag|nachmittag|abend){_E}",
     rf"{_B}(?:eod|eob|cob|eow|eom|eoy|eoq|feierabend|dienstschluss|tagesende|monatsende|jahresende|quartalsende"
     rf"|wochenende|weekend|close\s+of\s+(?:business|play)|arbeitsende){_E}",
     rf"{_B}end\s+of\s+(?:the\s+)?(?:(?:next|this|following)\s+)?(?:business\s+|working\s+|work\s+)?"
@@ -95,7 +95,7 @@ _ANCHORS = [
     # Durations
     rf"{_B}(?:\d+(?:[.,]\d+)?\s*|(?:{_NUMBER_WORD})\s+)(?:{_UNIT}){_E}",
     rf"{_B}\d+(?:h|(?-i:d)|min){_E}",
-    rf"{_B}(?:within|innerhalb|binnen|in|for|für)\s+{_ABOUT}(?:\d+\s*(?:m|w)|(?:{_ONE_WORD})\s+(?:{_UNIT})){_E}",
+    rf"{_B}(?:within|innerhalb(?:\s+von)?|binnen|in|for|für)\s+{_ABOUT}(?:\d+\s*(?:m|w)|(?:{_ONE_WORD})\s+(?:{_UNIT})){_E}",
     rf"{_B}(?:within|innerhalb|binnen|in)\s+(?:the|der|des)\s+(?:(?:next|nächsten|naechsten)\s+)?"
     rf"(?:hour|day|week|stunde|tages|woche){_E}",
     rf"{_B}(?:half\s+(?:a|an)\s+(?:hour|day)|half\s+(?:hour|day)|(?:eine[nrms]?\s+)?halbe[nrms]?\s+(?:stunde|tag(?:es)?)"
@@ -122,7 +122,7 @@ _ANCHORS = [
     rf"{_B}\d{{1,2}}/\d{{1,2}}/(?:\d{{4}}|\d{{2}})(?!\d)|{_B}\d{{1,2}}-\d{{1,2}}-\d{{4}}(?!\d)",
     rf"{_B}(?:by|bis|until|till|before|vor|on|am|due|zum)\s+\d{{1,2}}/\d{{1,2}}(?![\d/.])",
     rf"{_B}\d{{1,2}}(?:\.|st|nd|rd|th|ten|ter|te)?\s+(?:of\s+)?(?:{_MONTH_ANY})\.?(?:\s+\d{{4}})?{_E}",
-    rf"{_B}(?:{_MONTH_ANY})\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\w.])",
+    rf"{_B}(?:{_MONTH_ANY})\.?\s+(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?!\w|\.\d)",
     rf"{_B}(?:{_MONTH_ANY})\s+\d{{4}}{_E}",
     rf"{_B}(?:in|im|by|bis|until|till|before|vor|ende|end\s+of|anfang|beginning\s+of|mitte|early|mid|late"
     rf"|next|nächsten|kommenden)\s+(?:{_MONTH_ANY}){_E}",
@@ -165,7 +165,11 @@ _TRIGGER_THEN_WORD = re.compile(
     r"(?<![\w.])(?:by|bis|until|till|before|vor|on|am|within|innerhalb|binnen|in|spätestens)\s+(?P<word>[^\W\d_]{4,})",
     re.IGNORECASE,
 )
-_LEFT = re.compile(rf"(?:(?<!\S)(?:{_TRIGGER}|{_CONNECTOR}|{_WEEKDAY_SHORT})\s+)+$", re.IGNORECASE)
+# What may stand before a time: one trigger word, then small connecting words ("by the end of", "bis zum").
+_LEFT = re.compile(
+    rf"(?:(?<!\S)(?:{_TRIGGER})\s+)?(?:(?<!\S)(?:{_CONNECTOR}|{_WEEKDAY_SHORT})\s+)*$", re.IGNORECASE
+)
+_TRIGGER_START = re.compile(rf"(?:{_TRIGGER})\s", re.IGNORECASE)  # the anchor brought its own trigger word
 _RIGHT = re.compile(r"^,?\s+(?:at\s+the\s+latest|(?:aller)?spätestens|latest)(?![\w])", re.IGNORECASE)
 _GAP = re.compile(r"[\s,]*")
 _URGENT_ONLY = re.compile(rf"(?:(?:by|bis)\s+)?(?:{_URGENT})", re.IGNORECASE)
@@ -187,7 +191,7 @@ def time_like_fragments(text: str, language: str = "en") -> tuple[str, ...]:
     spans = [span for span in spans if not any(start < span[1] and span[0] < end for start, end in excluded)]
     merged: list[list[int]] = []
     for start, end in sorted(spans):
-        left = _LEFT.search(text, max(0, start - 60), start)
+        left = None if _TRIGGER_START.match(text, start) else _LEFT.search(text, max(0, start - 60), start)
         if left:
             start = left.start()
         right = _RIGHT.match(text, end)
