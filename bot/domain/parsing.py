@@ -22,10 +22,16 @@ Decisions worth knowing (the tests pin each of them down):
 * Without a trigger word, a time expression at the very end is taken too ("Book the room tomorrow",
   "Send it in 2 hours", "Folien vorbereiten in 2 Stunden", "… am Freitag um 14 Uhr"), but only what reads
   cleanly: full weekday names (plus Tue/Thu/Fri), no bare "Mo"/"So", no slashed dates, no bare parts of
-  the day ("in the afternoon" is a habit, not a deadline), holidays only after for/für/vor/zu. Anything
-  doubtful there — a past date, an impossible or ambiguous one — is not an error but stays in the text and
-  is reported in ``RequestDraft.unread``. It is not taken after from/since/of/to/and/or/von/seit/nach/ab/und/
-  oder/frühestens/last (a reference or a list, not a deadline: "Call me Friday or Monday" keeps both).
+  the day ("in the afternoon" is a habit, not a deadline), no "weekend" ("over the weekend", "am
+  Wochenende" are Saturday and Sunday; "by the weekend" is Friday), holidays only after for/für/vor/zu.
+  The longest such ending wins ("tomorrow at 3pm", not "3pm"). Anything doubtful there — a past date, an
+  impossible or ambiguous one — is not an error but stays in the text, together with its tail ("heute
+  Morgen" at noon never turns into "Morgen" = tomorrow), and is reported in ``RequestDraft.unread``. It is
+  not taken after from/since/of/to/and/or/von/seit/nach/ab/und/oder/frühestens/last/every (a reference or a
+  list: "Call me Friday or Monday" keeps both), after my/our/mein/unser ("my Friday slot") or after
+  be/is/ist ("it should be Friday" is a statement, not a deadline).
+* Small words may lead a time ("on the 15th", "in der KW 50", "vor dem 15.12.": one, or a known pair),
+  but a small word at the very end means the sentence goes on ("bis morgen an Anna" is no deadline).
 * A strong clause that only names a time picks up a day written just before the trigger:
   "morgen bis 14 Uhr" is tomorrow 14:00, "Friday by noon" is Friday 12:00.
 * Durations are business time: hours/minutes -> ``Duration.minutes``, days/Tage/Werktage -> ``Duration.days``,
@@ -63,14 +69,17 @@ Decisions worth knowing (the tests pin each of them down):
   ``ambiguous_time`` with the readings still ahead as ``options``. A part of the day decides as well:
   "8 Uhr abends", "at 5 in the afternoon", "morgen früh um 9".
 * A date without a year means the occurrence nearest to today (so "bis 15.01." in late December is next
-  January); if that lies in the past -> ``past_date`` rather than silently jumping a year.
+  January); if that lies in the past -> ``past_date`` rather than silently jumping a year. A day of the
+  month alone ("by the 15th", "bis zum 15.") looks ahead: the next such day, today included.
 * Dotted dates are day-first in both languages (``15.01.``). Slashed (and d-m-yyyy) dates: when one number
   is above 12 the reading is clear; otherwise German users mean day-first and for English users ``12/04``
   is ``ambiguous_date`` (``options`` holds both readings). For English users a dotted pair needs a
   trailing dot or a year (``15.01.``), because ``12.5`` is more likely a decimal.
-* Month names ("Dec 4", "4. Dezember", "4th of December 2027") are read by ``dateparser``; everything
-  else is our own small grammar, because dateparser misreads "morgen 14 Uhr" (10:00), "15.01." (a time),
-  "Montag 9 Uhr" (a past Monday) and silently picks month-first for "12/04".
+* Month names ("Dec 4", "4. Dezember", "4th of December 2027") are read by ``dateparser``, and only
+  expressions made of day numbers, month names, a year and of/the/den reach it (it skips words it does not
+  know: "Dec 15 and more" would be Dec 15). Everything else is our own small grammar, because dateparser
+  misreads "morgen 14 Uhr" (10:00), "15.01." (a time), "Montag 9 Uhr" (a past Monday) and silently picks
+  month-first for "12/04". A month alone ("bis Mai", "Mitte Januar") is no deadline; it is reported.
 * Urgency (asap, urgent, dringend, sofort, umgehend, so schnell wie möglich, …) sets ``RequestDraft.urgent``;
   at the start or end of the text the words are removed from the description ("ASAP:", ", urgent!"),
   inside a sentence they stay ("Ich brauche dringend die Zahlen"). "not urgent", "ab sofort" are no urgency.
@@ -78,7 +87,11 @@ Decisions worth knowing (the tests pin each of them down):
   where the corrected clause then parses completely; "by"/"bis"/"in"/"till"/"morgen" and units never are.
   ASCII spellings of umlauts ("uebermorgen", "naechsten", "spaetestens") are always understood.
 * Never silently ignored: every fragment of the description that looks like a time or date
-  (:func:`time_like_fragments`) but was not read is listed in ``RequestDraft.unread``.
+  (:func:`time_like_fragments`) but was not read is listed in ``RequestDraft.unread``, as written — a time
+  in the middle of a sentence ("bis Freitag die Zahlen schicken"), "by 3" (a bare number), "soon"/
+  "zeitnah", "a few hours", "Wed" on its own. Urgency words are used once ``urgent`` is set, so they are not
+  listed. References to the past ("last Friday", "seit Montag", "vor 2 Tagen") are no deadlines and are
+  not reported.
 """
 
 from __future__ import annotations

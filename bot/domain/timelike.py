@@ -91,7 +91,6 @@ _ANCHORS = [
     rf"{_B}(?:kw|cw|kalenderwoche|calendar\s+week|week|woche)\s*\d{{1,2}}(?!\d)",
     rf"{_B}(?:{_alternation(_with_ascii(words.HOLIDAYS))}|xmas|x-mas){_E}",
     rf"{_B}(?:soon|shortly|zeitnah|demnächst|in\s+kürze|bald){_E}",
-    rf"{_B}(?:{_URGENT}){_E}",
     # Durations
     rf"{_B}(?:\d+(?:[.,]\d+)?\s*|(?:{_NUMBER_WORD})\s+)(?:{_UNIT}){_E}",
     rf"{_B}\d+(?:h|(?-i:d)|min){_E}",
@@ -185,10 +184,14 @@ def time_like_fragments(text: str, language: str = "en") -> tuple[str, ...]:
     ("tomorrow at 3pm"). ``language`` decides the German-only forms ("15.01" without its dot).
     """
     spans = _anchor_spans(text, language)
-    if not spans:
+    urgency = [match.span() for match in _URGENT_SEARCH.finditer(text)]
+    if not spans and not urgency:
         return ()
     excluded = [match.span() for match in _EXCLUSIONS.finditer(text)]
     spans = [span for span in spans if not any(start < span[1] and span[0] < end for start, end in excluded)]
+    urgency = [
+        span for span in urgency if not any(start < span[1] and span[0] < end for start, end in excluded)
+    ]
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         left = None if _TRIGGER_START.match(text, start) else _LEFT.search(text, max(0, start - 60), start)
@@ -201,7 +204,9 @@ def time_like_fragments(text: str, language: str = "en") -> tuple[str, ...]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return tuple(text[start:end].strip().rstrip(",;:") for start, end in merged)
+    # Urgency words stand on their own ("by Friday, asap" is a date and a plea for haste).
+    merged += [[start, end] for start, end in urgency if not any(a <= start and end <= b for a, b in merged)]
+    return tuple(text[start:end].strip().rstrip(",;:") for start, end in sorted(merged))
 
 
 def _anchor_spans(text: str, language: str) -> list[tuple[int, int]]:
