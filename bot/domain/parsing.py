@@ -450,6 +450,9 @@ _EOD = (
 _DAY_PART = re.compile(
     rf"(?<!\S)(?P<part>{_alternation(list(words.DAY_PARTS) + list(words.DAY_PARTS_TODAY))}|{_EOD})(?!\S)"
 )
+_PARTS_ON_THEIR_OWN = frozenset({"noon", "at noon", "midday", "midnight", "mitternacht"})
+"""Parts of the day that make a deadline at the end of a text without a trigger word or a day; EOD words
+(eod, Feierabend …) do too, the others ("lunch", "Mittag", "afternoon") do not."""
 _END_OF_DAY_PREFIX = re.compile(r"^(?:the\s+)?end\s+of\s+(?:(?:on|am)\s+)?(?=\S)")
 
 _HOUR_WORD = _alternation(words.HOUR_WORDS)
@@ -669,7 +672,7 @@ def _read_deadline(expression: str, clock: _Clock, *, original: str, strict: boo
     reading, rest, clock_at_end = _take_clock(expression, clock.language, original)
     if not clock_at_end and expression.rsplit(" ", 1)[-1] in _FILLERS - {"noch"}:
         return None  # "morgen an", "Friday at": the sentence goes on, this is no deadline
-    part, rest, part_names_today = _take_day_part(rest)
+    part, part_word, rest, part_names_today = _take_day_part(rest)
     leading = list(itertools.takewhile(lambda token: token in _FILLERS, rest.split()))
     if len(leading) > 2 or (len(leading) == 2 and leading[1] not in _FILLER_PAIRS.get(leading[0], ())):
         return None  # "on the 15th", "in der KW 50" — but not "an an an vor morgen"
@@ -685,8 +688,8 @@ def _read_deadline(expression: str, clock: _Clock, *, original: str, strict: boo
     time_of_day, candidates = _time_of_day(reading, part, clock)
     timed = time_of_day is not None or candidates is not None
     if not rest:
-        if strict and reading is None and part in ("morning", "afternoon", "evening"):
-            return None  # "in the afternoon" on its own is a habit, not a deadline
+        if strict and reading is None and part != "end_of_day" and part_word not in _PARTS_ON_THEIR_OWN:
+            return None  # "in the afternoon" is a habit and "Lunch?" a question, not a deadline
         day = clock.today
     else:
         day = _resolve_day(
@@ -810,21 +813,22 @@ def _relative_clock(
     return _ClockReading(result_hour, minute, not exact and 1 <= result_hour <= 12, False)
 
 
-def _take_day_part(expression: str) -> tuple[str | None, str, bool]:
-    """The part of the day named in the expression (morning, EOD, …) and what is left of it."""
+def _take_day_part(expression: str) -> tuple[str | None, str | None, str, bool]:
+    """The part of the day named in the expression (morning, EOD, …), its words, what is left of the
+    expression, and whether the words named today as well ("tonight")."""
     if _is_period(expression):
-        return None, expression, False
+        return None, None, expression, False
     match = _DAY_PART.search(expression)
     if match:
         word = " ".join(match.group("part").split())
         rest = " ".join((expression[: match.start()] + " " + expression[match.end() :]).split())
         if word in words.DAY_PARTS_TODAY:
-            return words.DAY_PARTS_TODAY[word], rest, True
-        return words.DAY_PARTS.get(word, "end_of_day"), rest, False
+            return words.DAY_PARTS_TODAY[word], word, rest, True
+        return words.DAY_PARTS.get(word, "end_of_day"), word, rest, False
     match = _END_OF_DAY_PREFIX.match(expression)  # "end of Friday", "end of today"
     if match:
-        return "end_of_day", expression[match.end() :], False
-    return None, expression, False
+        return "end_of_day", "end of", expression[match.end() :], False
+    return None, None, expression, False
 
 
 def _is_period(expression: str) -> bool:
