@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from functools import cache
 
 __all__ = [
+    "ALIASES",
     "DAY_PARTS",
+    "DAY_PARTS_TODAY",
     "FUZZY_KEYWORDS",
     "HOLIDAYS",
     "HOUR_WORDS",
@@ -23,8 +25,10 @@ __all__ = [
     "WEEKDAYS_FULL",
     "WEEKDAYS_TRIGGERLESS",
     "WEEKDAYS_TWO_LETTER",
+    "WEEKDAYS_TWO_LETTER_BARE",
     "ascii_spelling",
     "correct_typo",
+    "easter_sunday",
     "holiday_date",
     "one_edit_apart",
 ]
@@ -120,7 +124,7 @@ DAY_PARTS_TODAY: dict[str, str] = {
     "im laufe des tages": "end_of_day", "im laufe des heutigen tages": "end_of_day",
 }  # fmt: skip
 
-# Holidays by name -> (key, optional day offset handled by holiday_date).
+# Holidays by name -> the key holiday_date() knows.
 HOLIDAYS: dict[str, str] = {
     "christmas": "christmas", "christmas eve": "christmas_eve", "weihnachten": "christmas",
     "heiligabend": "christmas_eve", "heilig abend": "christmas_eve", "heiligen abend": "christmas_eve",
