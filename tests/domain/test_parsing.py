@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import random
+import string
+import time as clock
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -14,11 +18,13 @@ from bot.domain.parsing import (
     Duration,
     Mention,
     ParseError,
+    RequestDraft,
     guess_kind,
     parse_deadline,
     parse_duration,
     parse_mention,
     parse_request_command,
+    time_like_fragments,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -495,3 +501,262 @@ def test_any_text_yields_a_draft_or_a_parse_error(words, language):
 )
 def test_guess_kind(description, kind):
     assert guess_kind(description) == kind
+
+
+# ------------------------------------------------------------------------------------------------
+# Urgency, unread fragments and the time-like detector (the phrase table covers the many forms)
+
+
+def test_a_draft_without_the_new_fields_still_constructs():
+    draft = RequestDraft(assignee=BOB, description="x", response_within=None, due=None)
+
+    assert (draft.urgent, draft.unread) == (False, ())
+
+
+def test_urgency_is_flagged_and_removed_from_the_edges_only():
+    assert command("<@U1|bob> ASAP: send the numbers").description == "send the numbers"
+    assert command("<@U1|bob> Rechnung prüfen, dringend!", "de").urgent
+    inside = command("<@U1|bob> Ich brauche dringend die Zahlen", "de")
+    assert (inside.urgent, inside.description, inside.unread) == (True, "Ich brauche dringend die Zahlen", ())
+    assert not command("<@U1|bob> Not urgent, whenever you can").urgent
+    assert not command("<@U1|bob> Ab sofort bitte wöchentlich", "de").urgent
+
+
+def test_every_time_like_fragment_is_used_or_reported():
+    draft = command("<@U1|bob> Call me Friday or Monday")
+
+    assert (draft.due, draft.unread) == (None, ("Friday", "Monday"))
+
+
+def test_the_brief_example_with_a_word_between_trigger_and_time():
+    draft = command("<@U1|bob> Send the numbers by the Q3 call tomorrow")
+
+    assert draft.description == "Send the numbers by the Q3 call"
+    assert local(draft.due, BERLIN) == "2026-11-27 17:00"
+    assert draft.unread == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "fragments"),
+    [
+        ("Please send the numbers to Anna", "en", ()),
+        ("Call me Friday or Monday", "en", ("Friday", "Monday")),
+        ("Kannst du bis Freitag die Zahlen schicken?", "de", ("bis Freitag",)),
+        ("Treffen morgen um 14 Uhr, danach Review in 2 Wochen", "de", ("morgen um 14 Uhr", "in 2 Wochen")),
+        ("Deck by tomorrow at 3pm, asap", "en", ("by tomorrow at 3pm", "asap")),
+        ("Review the Q3 numbers from last week", "en", ()),  # the past is no deadline
+        ("Guten Morgen! Seit Montag offen, bis bald", "de", ()),
+        ("innerhalb von einer Stunde zurückrufen", "de", ("innerhalb von einer Stunde",)),
+        ("Die Zahlen vom 15.01 prüfen", "de", ("15.01",)),  # German users drop the final dot
+        ("Reduce costs by 12.5 percent", "en", ()),
+    ],
+)
+def test_time_like_fragments(text, language, fragments):
+    assert time_like_fragments(text, language) == fragments
+
+
+def test_time_like_fragments_keep_the_words_as_written():
+    text = "Bitte BIS FREITAG, 14 Uhr"
+
+    assert time_like_fragments(text, "de") == ("BIS FREITAG, 14 Uhr",)
+
+
+# ------------------------------------------------------------------------------------------------
+# Working hours decide 12-hour clock times; ambiguity is asked, not guessed
+
+
+def test_a_twelve_hour_time_takes_the_reading_inside_working_hours():
+    assert local(command("<@U1|bob> Zahlen um 3", "de").due, BERLIN) == "2026-11-26 15:00"
+    assert local(command("<@U1|bob> Zahlen bis halb vier", "de").due, BERLIN) == "2026-11-26 15:30"
+
+
+def test_start_of_day_moves_the_working_hours():
+    early = parse_request_command(
+        "<@U1|bob> Zahlen bis morgen um 8", now=NOW, tz=BERLIN, language="de", start_of_day=time(8, 0)
+    )
+
+    assert local(early.due, BERLIN) == "2026-11-27 08:00"
+    with raises_code("ambiguous_time"):
+        command("<@U1|bob> Zahlen bis morgen um 8", "de")  # 08:00 is before the default 09:00
+
+
+def test_ambiguous_time_offers_aware_utc_moments_still_ahead():
+    with raises_code("ambiguous_time") as caught:
+        command("<@U1|bob> Zahlen bis um 8", "de")
+
+    options = caught.value.params["options"]
+    assert options == (datetime(2026, 11, 26, 19, 0, tzinfo=UTC), datetime(2026, 11, 27, 7, 0, tzinfo=UTC))
+    assert all(option.tzinfo is UTC for option in options)
+    assert caught.value.params["text"] == "um 8"
+
+
+def test_a_long_working_day_makes_both_readings_possible():
+    with raises_code("ambiguous_time") as caught:
+        parse_deadline("tomorrow at 9", now=NOW, tz=BERLIN, language="en", end_of_day=time(21, 0))
+
+    assert [local(Deadline(at, False), BERLIN) for at in caught.value.params["options"]] == [
+        "2026-11-27 09:00",
+        "2026-11-27 21:00",
+    ]
+
+
+def test_a_time_written_the_24_hour_way_means_what_it_says_when_hours_do_not_decide():
+    assert (
+        local(parse_deadline("morgen 8 Uhr", now=NOW, tz=BERLIN, language="de"), BERLIN) == "2026-11-27 08:00"
+    )
+    assert (
+        local(parse_deadline("tomorrow 7:30", now=NOW, tz=BERLIN, language="en"), BERLIN)
+        == "2026-11-27 07:30"
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "outcome"),
+    [
+        (datetime(2026, 11, 27, 14, 59, tzinfo=BERLIN), "2026-12-04 17:00"),  # too early to doubt
+        (datetime(2026, 11, 27, 15, 0, tzinfo=BERLIN), "ambiguous_weekday"),
+        (datetime(2026, 11, 27, 16, 59, tzinfo=BERLIN), "ambiguous_weekday"),
+        (datetime(2026, 11, 27, 17, 0, tzinfo=BERLIN), "2026-12-04 17:00"),  # today is over
+    ],
+)
+def test_same_weekday_late_in_the_day_is_asked(now, outcome):
+    try:
+        due = parse_deadline("by Friday", now=now, tz=BERLIN, language="en")
+    except ParseError as error:
+        assert error.code == outcome
+        today, next_week = error.params["options"]
+        assert (local(Deadline(today, True), BERLIN), local(Deadline(next_week, True), BERLIN)) == (
+            "2026-11-27 17:00",
+            "2026-12-04 17:00",
+        )
+        return
+    assert local(due, BERLIN) == outcome
+
+
+def test_the_new_error_codes_are_documented():
+    for code in ("ambiguous_time", "ambiguous_weekday", "ambiguous_date"):
+        assert code in ParseError.__doc__
+
+
+# ------------------------------------------------------------------------------------------------
+# New forms in the modal's fields and the duration parser
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected", "date_only"),
+    [
+        ("KW 50", "de", "2026-12-11 17:00", True),
+        ("Weihnachten", "de", "2026-12-24 17:00", True),
+        ("halb vier", "de", "2026-11-26 15:30", False),
+        ("end of month", "en", "2026-11-30 17:00", True),
+        ("tomorrow morning", "en", "2026-11-27 10:00", False),
+        ("heute Abend", "de", "2026-11-26 17:00", True),
+        ("by the 15th", "en", "2026-12-15 17:00", True),
+        ("Freitagnachmittag", "de", "2026-11-27 15:00", False),
+    ],
+)
+def test_deadline_field_understands_the_new_forms(text, language, expected, date_only):
+    due = parse_deadline(text, now=NOW, tz=BERLIN, language=language)
+
+    assert (local(due, BERLIN), due.date_only) == (expected, date_only)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("half a day", Duration(minutes=240)),
+        ("einen halben Tag", Duration(minutes=240)),
+        ("a couple of hours", Duration(minutes=120)),
+        ("ein paar Tage", Duration(days=2)),
+        ("anderthalb Stunden", Duration(minutes=90)),
+        ("a quarter of an hour", Duration(minutes=15)),
+        ("innerhalb der nächsten Stunde", Duration(minutes=60)),
+        ("within the next 2 hours", Duration(minutes=120)),
+        ("in about an hour", Duration(minutes=60)),
+        ("eines Tages", Duration(days=1)),
+    ],
+)
+def test_duration_new_forms(text, expected):
+    assert parse_duration(text) == expected
+
+
+def test_a_few_hours_is_not_a_number():
+    with raises_code("bad_duration"):
+        parse_duration("a few hours")
+
+
+# ------------------------------------------------------------------------------------------------
+# Typos: one letter off, for long keywords, and only where the clause then parses
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("<@U1|bob> Send it withn 4h by frday", "2026-11-27 17:00"),
+        ("<@U1|bob> Send it by Wednsday", "2026-12-02 17:00"),
+        ("<@U1|bob> Send it untill Friday", "2026-11-27 17:00"),
+    ],
+)
+def test_keyword_typos_are_forgiven(text, due):
+    assert local(command(text).due, BERLIN) == due
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<@U1|bob> Tell my Friday team",  # "my" never becomes "by"
+        "<@U1|bob> It will be Friday",  # nor does "be"; a statement about Friday is no deadline
+        "<@U1|bob> Teile liefern bis Montage",  # a real word (assembly), not a typo of Montag
+        "<@U1|bob> Send it to Morgan",
+    ],
+)
+def test_words_near_keywords_are_left_alone(text):
+    draft = command(text, "de" if "Teile" in text else "en")
+
+    assert draft.due is None
+    assert draft.description == text.removeprefix("<@U1|bob> ")
+
+
+# ------------------------------------------------------------------------------------------------
+# Robustness on the new vocabulary, and a loose performance guard
+
+_NEW_WORDS = st.sampled_from(
+    [
+        *("halb", "vier", "viertel", "nach", "vor", "um", "at", "3", "8", "KW", "50", "in", "2", "hours"),
+        *("Stunden", "asap", "dringend", "Weihnachten", "morgen", "früh", "Abend", "tonight", "end", "of"),
+        *("month", "Ende", "des", "Monats", "the", "an", "am", "Mo.", "Di", "so", "15th", "Jan", "bis"),
+        *("by", "within", "innerhalb", "von", "einer", "half", "a", "day", ".", ",", "!", "Freitag"),
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_NEW_WORDS, min_size=1, max_size=10), st.sampled_from(["en", "de"]))
+def test_new_vocabulary_yields_a_draft_or_a_parse_error(words, language):
+    text = "<@U1|bob> " + " ".join(words)
+    try:
+        draft = command(text, language)
+    except ParseError as error:
+        assert error.code
+        return
+    assert draft.description
+    assert draft.description in text
+    assert all(fragment in draft.description for fragment in draft.unread)
+
+
+def test_long_texts_parse_quickly():
+    rnd = random.Random(2500)
+    texts = [
+        "".join(rnd.choice(string.ascii_letters + string.digits + " .,:/-") for _ in range(2500)),
+        " ".join(
+            rnd.choice(["by", "bis", "um", "3", "halb", "Friday", "KW", "in", "2", "h"]) for _ in range(800)
+        )[:2500],
+        ("by " * 900)[:2500],
+        ("a" * 2499) + " by Friday",
+    ]
+    command("<@U1|bob> warm up by Dec 4")  # dateparser's first use loads its locales
+    for text in texts:
+        started = clock.perf_counter()
+        with contextlib.suppress(ParseError):
+            command("<@U1|bob> " + text)
+        assert clock.perf_counter() - started < 1.0  # a sanity bound, not a benchmark
