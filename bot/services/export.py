@@ -2,7 +2,7 @@
 
 Streams in batches (a constant number of queries per batch: requests, their events, ratings, kudos),
 so a million requests export in bounded memory. Columns are documented in ``docs/export.md``; times
-are ISO-8601 in UTC.
+are ISO-8601 in UTC. CSV cells that a spreadsheet would run as a formula get a leading single quote.
 """
 
 from __future__ import annotations
@@ -134,6 +134,15 @@ def write_json(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (``=HYPERLINK(…)``, ``@SUM(…)``).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """OWASP's advice against CSV injection: a leading single quote makes the cell plain text."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -141,6 +150,8 @@ def _csv_value(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return neutralise_formula(value)
     return value
 
 
