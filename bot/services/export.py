@@ -253,9 +253,8 @@ def subject_access(
     )
     if team_id is not None:
         received_query = received_query.where(Request.team_id == team_id)
-    ratings_received = [_jsonable(dict(r)) for r in session.execute(received_query).mappings()]
-
-    shown: set[tuple[Any, ...]] = set()
+    received = [dict(r) for r in session.execute(received_query).mappings()]
+    shown: set[tuple[Any, ...]] = {_key("ratings", r) for r in received}
 
     def pick(table: str, column: str) -> list[dict[str, Any]]:
         rows = [r for r in found.get(table, []) if r[column] == user_id]
@@ -268,7 +267,7 @@ def subject_access(
         "people": pick("people", "user_id"),
         "requests": requests,
         "ratings_given": pick("ratings", "rater_id"),
-        "ratings_received": ratings_received,
+        "ratings_received": [_jsonable(r) for r in received],
         "kudos_given": pick("kudos", "from_id"),
         "kudos_received": pick("kudos", "to_id"),
         "digest_subscriptions": pick("digest_subscriptions", "created_by"),
