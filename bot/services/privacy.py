@@ -32,6 +32,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -53,7 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from models import ACTIVE_STATES, Base
+from models import ACTIVE_STATES, CLOSED_STATES, Base
 
 #: What stands where words or a name were.
 PLACEHOLDER = "[removed]"
@@ -67,6 +68,8 @@ MIN_EXCERPT_LENGTH = 20
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 #: Rows read per query while scanning a table.
 BATCH = 1000
+#: Distinguishes the retention job's PostgreSQL advisory lock from any other.
+RETENTION_LOCK = 0x4B46_5254  # "KFRT"
 
 
 class Treatment(enum.StrEnum):
@@ -907,3 +910,89 @@ def _still_open(session: Session, metadata: MetaData, alias: str, team_id: str |
     if team_id is not None:
         where = and_(where, requests.c.team_id == team_id)
     return int(session.scalar(select(func.count()).select_from(requests).where(where)) or 0)
+
+
+# --- retention ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RetentionBatch:
+    """One transaction's worth of retention: which requests it looked at and what it changed."""
+
+    #: The last request ID looked at, or None when there was nothing (left) to look at.
+    last_id: int | None
+    requests: int = 0
+    changed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
+
+
+def claim_retention(session: Session) -> bool:
+    """One retention pass at a time across processes: a PostgreSQL advisory lock held until the
+    transaction ends. SQLite has a single writer anyway, and every change is idempotent."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(RETENTION_LOCK))))
+
+
+def remove_expired_texts(
+    session: Session,
+    *,
+    now: datetime,
+    days: int,
+    after_id: int = 0,
+    batch: int = 500,
+    metadata: MetaData = Base.metadata,
+    registry: Mapping[str, TableRule] = REGISTRY,
+) -> RetentionBatch:
+    """Replace the words of requests closed more than ``days`` before ``now`` — the next ``batch`` of
+    them after ``after_id`` — with the placeholder: every ``retention`` field in every table. States,
+    times, scores and counts stay. Idempotent: a second pass changes nothing."""
+    requests = metadata.tables["requests"]
+    ids = list(
+        session.scalars(
+            select(requests.c.id)
+            .where(
+                requests.c.state.in_([state.value for state in CLOSED_STATES]),
+                requests.c.closed_at < retention_cutoff(now, days),
+                requests.c.id > after_id,
+            )
+            .order_by(requests.c.id)
+            .limit(batch)
+        )
+    )
+    if not ids:
+        return RetentionBatch(last_id=None)
+    result = RetentionBatch(last_id=ids[-1], requests=len(ids))
+    tables = [(t, r, _request_column(t, r)) for t, r in _ordered(metadata, registry)]
+    # Plain columns first: on SQLite the first UPDATE takes the write lock before anything is read.
+    for table, rule, link in tables:
+        for column, spec in _fields(table, rule, Treatment.TEXT):
+            if not spec.retention or link is None:
+                continue
+            placeholder = _fit(PLACEHOLDER, column)
+            changed = session.execute(
+                update(table)
+                .where(link.in_(ids), column.is_not(None), column != placeholder, column != "")
+                .values({column.name: placeholder})
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed:
+                result.changed[f"{table.name}.{column.name}"] += changed
+    for table, rule, link in tables:
+        for column, spec in _fields(table, rule, Treatment.JSON):
+            if not spec.retention or link is None:
+                continue
+            for row in _scan(session, table, [column], link.in_(ids)):
+                value = getattr(row, column.name)
+
+                def strings(string: str, is_words: bool) -> str:
+                    return PLACEHOLDER if is_words and not _blank(string) else string
+
+                new = walk_json(value, facts=spec.facts, strings=strings)
+                if new != value:
+                    session.execute(update(table).where(_by_key(table, row)).values({column.name: new}))
+                    result.changed[f"{table.name}.{column.name}"] += 1
+    return result
