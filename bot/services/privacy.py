@@ -137,8 +137,8 @@ _ADMINS = Words(
     en="administrators with database access and `kundenfokus export`",
 )
 _UNTIL_FORGET = Words(
-    de="bis `kundenfokus forget` für die Person",
-    en="until `kundenfokus forget` for the person",
+    de="ohne Frist (die Kennzahlen); `forget` pseudonymisiert die Person und entfernt ihre Texte",
+    en="no limit (the figures); `forget` pseudonymises the person and removes their words",
 )
 
 #: Every table the bot has, and how each of its text columns is treated. See the module docstring.
@@ -296,8 +296,10 @@ REGISTRY: dict[str, TableRule] = {
         ),
         kept=_UNTIL_FORGET,
         visible_to=Words(
-            de="die bewertende Person; im Digest nur als Team-Durchschnitt",
-            en="the person who rated; in the digest only as a team average",
+            de="die bewertende Person; die bewertete nur ihren eigenen Monatsschnitt (App Home); der "
+            "Digest nur den Team-Durchschnitt",
+            en="the person who rated; the person rated only their own monthly average (App Home); the "
+            "digest only the team average",
         ),
         fields={"team_id": KEEP, "rater_id": PERSON, "comment": text(author="rater_id", retention=True)},
         parent="request_id",
@@ -996,3 +998,68 @@ def remove_expired_texts(
                     session.execute(update(table).where(_by_key(table, row)).values({column.name: new}))
                     result.changed[f"{table.name}.{column.name}"] += 1
     return result
+
+
+# --- the data inventory in docs/privacy.md --------------------------------------------------------
+
+_LABELS = {
+    "de": {
+        "header": "| Tabelle | Felder | Zweck | Aufbewahrung | Wer sieht es |",
+        Treatment.PERSON: "Personen-IDs",
+        Treatment.NAME: "Name",
+        Treatment.PROFILE: "Einstellungen",
+        Treatment.TEXT: "Texte",
+        Treatment.JSON: "Details",
+        "other": "sonst",
+        "retention": "Texte ({fields}) werden `KUNDENFOKUS_RETENTION_DAYS` Tage nach Abschluss der "
+        "Anfrage entfernt, wenn gesetzt",
+    },
+    "en": {
+        "header": "| Table | Fields | Purpose | Kept | Who sees it |",
+        Treatment.PERSON: "person IDs",
+        Treatment.NAME: "name",
+        Treatment.PROFILE: "settings",
+        Treatment.TEXT: "texts",
+        Treatment.JSON: "details",
+        "other": "other",
+        "retention": "texts ({fields}) are removed `KUNDENFOKUS_RETENTION_DAYS` days after the request "
+        "closed, when set",
+    },
+}
+_ORDER = (Treatment.PERSON, Treatment.NAME, Treatment.PROFILE, Treatment.TEXT, Treatment.JSON)
+
+
+def inventory_rows(
+    language: str, metadata: MetaData = Base.metadata, registry: Mapping[str, TableRule] = REGISTRY
+) -> Iterator[str]:
+    labels = _LABELS[language]
+    yield str(labels["header"])
+    yield "|---|---|---|---|---|"
+    for name, rule in registry.items():
+        table = metadata.tables.get(name)
+        if table is None:
+            continue
+        groups: dict[Any, list[str]] = defaultdict(list)
+        for column in table.columns:
+            spec = rule.fields.get(column.name, KEEP)
+            groups[spec.treatment if spec.treatment in _ORDER else "other"].append(f"`{column.name}`")
+        fields = " · ".join(
+            f"{labels[kind]}: {', '.join(groups[kind])}" for kind in (*_ORDER, "other") if groups.get(kind)
+        )
+        kept = getattr(rule.kept, language)
+        expiring = [f"`{name}`" for name, spec in rule.fields.items() if spec.retention]
+        if expiring:
+            kept += "; " + str(labels["retention"]).format(fields=", ".join(expiring))
+        cells = (
+            f"`{table.name}`",
+            fields,
+            getattr(rule.purpose, language),
+            kept,
+            getattr(rule.visible_to, language),
+        )
+        yield "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def render_inventory(language: str) -> str:
+    """The data inventory table for docs/privacy.md (``de`` or ``en``), straight from the registry."""
+    return "\n".join(inventory_rows(language)) + "\n"
