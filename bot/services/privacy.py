@@ -643,18 +643,20 @@ def _in_scope(table: Table, registry: Mapping[str, TableRule], team_id: str | No
     return team == team_id if team is not None else false()
 
 
-def _scan(session: Session, table: Table, columns: list[Any], where: ColumnElement[bool]) -> Iterator[Any]:
-    """Rows of ``table`` (primary key first, then ``columns``) in primary-key order, a batch at a time."""
+def _scan(
+    session: Session, table: Table, columns: list[Any], where: ColumnElement[bool], batch: int = BATCH
+) -> Iterator[Any]:
+    """Rows of ``table`` (primary key first, then ``columns``) in primary-key order, ``batch`` at a time."""
     key = list(table.primary_key.columns)
     wanted = key + [c for c in columns if c not in key]
     last: tuple[Any, ...] | None = None
     while True:
-        query = select(*wanted).where(where).order_by(*key).limit(BATCH)
+        query = select(*wanted).where(where).order_by(*key).limit(batch)
         if last is not None:
             query = query.where(tuple_(*key) > tuple_(*last) if len(key) > 1 else key[0] > last[0])
         rows = session.execute(query).all()
         yield from rows
-        if len(rows) < BATCH:
+        if len(rows) < batch:
             return
         last = tuple(getattr(rows[-1], c.name) for c in key)
 
@@ -813,6 +815,7 @@ def forget(
     team_id: str | None = None,
     metadata: MetaData = Base.metadata,
     registry: Mapping[str, TableRule] = REGISTRY,
+    batch: int = BATCH,
 ) -> ForgetReport:
     """Erase one person in one transaction (all workspaces, or ``team_id``'s): their words and name
     become the placeholder, their ID the pseudonym, their own rows of ``erase="delete"`` tables go.
@@ -834,7 +837,7 @@ def forget(
             if result.rowcount:
                 report.tables.setdefault(table.name, TableChange()).deleted += result.rowcount
     for table, rule in _ordered(metadata, registry):
-        changed = _forget_in_table(session, table, rule, registry, user_id, alias, mentions, team_id)
+        changed = _forget_in_table(session, table, rule, registry, user_id, alias, mentions, team_id, batch)
         if changed:
             report.tables.setdefault(table.name, TableChange()).changed += changed
     report.still_open = _still_open(session, metadata, alias, team_id)
@@ -850,6 +853,7 @@ def _forget_in_table(
     alias: str,
     mentions: Mentions,
     team_id: str | None,
+    batch: int,
 ) -> int:
     people = _fields(table, rule, Treatment.PERSON)
     own = _fields(table, rule, Treatment.NAME, Treatment.PROFILE)
@@ -861,7 +865,7 @@ def _forget_in_table(
         where = and_(where, or_(*(c == user_id for c, _spec in people)))
     columns = [c for c, _spec in people + own + words]
     changed = 0
-    for row in _scan(session, table, columns, where):
+    for row in _scan(session, table, columns, where, batch):
         values = row._asdict()
         is_own = rule.owner is not None and values[rule.owner] == user_id
         changes: dict[str, Any] = {}

@@ -20,9 +20,9 @@ from tests.privacy.synthetic import fill_empty_tables
 SALT = b"a salt for one test run, never stored anywhere"
 
 
-def forget(sessions, user_id=ALICE, team_id=None, salt=SALT) -> privacy.ForgetReport:
+def forget(sessions, user_id=ALICE, team_id=None, salt=SALT, **kwargs) -> privacy.ForgetReport:
     with transaction(sessions) as session:
-        return privacy.forget(session, user_id=user_id, team_id=team_id, salt=salt)
+        return privacy.forget(session, user_id=user_id, team_id=team_id, salt=salt, **kwargs)
 
 
 def exports(sessions) -> dict[str, str]:
@@ -119,9 +119,9 @@ def test_forget_in_one_workspace_leaves_the_other_alone_and_a_second_run_finds_n
     assert again.empty
 
 
-def test_the_report_counts_rows_per_table(sessions):
+def test_the_report_counts_rows_per_table_read_in_any_batch_size(sessions):
     scenario.seed(sessions)
-    report = forget(sessions, team_id=TEAM)
+    report = forget(sessions, team_id=TEAM, batch=1)
     with sessions() as session:
         events = session.scalar(
             select(func.count()).select_from(RequestEvent).where(RequestEvent.actor_id.is_not(None))
@@ -147,3 +147,19 @@ def test_other_people_csv_and_json_exports_still_read(sessions):
     rows = list(csv.DictReader(io.StringIO(texts["csv"])))
     assert len(rows) == 8 and json.loads(texts["json"])[0]["text"] == privacy.PLACEHOLDER
     assert json.loads(texts["user"])["requests"] == []
+
+
+def test_in_one_workspace_also_rows_that_know_their_workspace_only_through_a_parent(sessions):
+    scenario.seed(sessions)
+    with transaction(sessions) as session:
+        filled, _words = fill_empty_tables(
+            session, user_id=ALICE, name=NAME, now=scenario.now_utc(), metadata=Base.metadata
+        )
+    assert filled == ["digest_runs"]  # its workspace is its subscription's
+    forget(sessions, team_id=OTHER_TEAM)
+    with sessions() as session:
+        assert NAME in session.scalars(select(Base.metadata.tables["digest_runs"].c.error)).one()
+    forget(sessions, team_id=TEAM)
+    with sessions() as session:
+        error = session.scalars(select(Base.metadata.tables["digest_runs"].c.error)).one()
+    assert error == f"mentions <@{privacy.pseudonym(ALICE, SALT)}> and {privacy.PLACEHOLDER}"

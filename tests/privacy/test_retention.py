@@ -135,8 +135,9 @@ def test_several_processes_at_once(sessions, seeded):
     for thread in threads:
         thread.join(60)
     assert errors == []
-    done = [r for r in reports if not r.busy]
-    assert done and sum(r.changed["requests.text"] for r in done) == 4  # each text removed once
+    # A process that finds the lock taken stops and leaves the rest to the one holding it.
+    assert len(reports) == 3 and any(not r.busy for r in reports)
+    assert sum(r.changed["requests.text"] for r in reports) == 4  # each text removed exactly once
     assert all(
         texts(sessions, seeded)[key][0] == PLACE for key in ("numbers", "checklist", "budget", "printer")
     )
