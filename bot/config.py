@@ -39,6 +39,10 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     ),
     "KUNDENFOKUS_HEADS_UP_DAYS": ("1", "Business days before a due date for the one heads-up."),
     "KUNDENFOKUS_DIGEST_SCHEDULE": ("mon 09:00", "Default digest time in the channel's time zone."),
+    "KUNDENFOKUS_RETENTION_DAYS": (
+        "",
+        "Days after a request closed until its texts are removed (numbers stay); empty keeps them.",
+    ),
 }
 
 
@@ -65,6 +69,8 @@ class Settings:
     escalate_after_days: int = 3
     heads_up_days: int = 1
     digest_schedule: str = "mon 09:00"
+    #: None keeps texts forever; else the retention job removes them this many days after closing.
+    retention_days: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +103,7 @@ class Settings:
             ),
             heads_up_days=_int(get("KUNDENFOKUS_HEADS_UP_DAYS"), "KUNDENFOKUS_HEADS_UP_DAYS"),
             digest_schedule=get("KUNDENFOKUS_DIGEST_SCHEDULE"),
+            retention_days=_optional_days(get("KUNDENFOKUS_RETENTION_DAYS"), "KUNDENFOKUS_RETENTION_DAYS"),
         )
         settings.validate_defaults()
         return settings
@@ -130,6 +137,10 @@ class Settings:
             raise ConfigError(
                 f"KUNDENFOKUS_TIMEZONE {self.timezone!r} is not a time zone name; use one like Europe/Berlin."
             ) from None
+        if self.retention_days is not None and self.retention_days < 1:
+            raise ConfigError(
+                f"KUNDENFOKUS_RETENTION_DAYS must be at least 1 day, not {self.retention_days}."
+            )
         if not self.database_url.split(":", 1)[0].startswith(("sqlite", "postgresql")):
             raise ConfigError(
                 "DATABASE_URL must be sqlite:///path.db or postgresql+psycopg://user@host/db, "
@@ -168,6 +179,20 @@ def _int(raw: str, key: str, minimum: int = 0) -> int:
         raise ConfigError(f"{key} must be a whole number, not {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{key} must be at least {minimum}, not {value}.")
+    return value
+
+
+def _optional_days(raw: str, key: str) -> int | None:
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be a whole number of days (e.g. 365), or empty to keep texts, not {raw!r}."
+        ) from None
+    if value < 1:
+        raise ConfigError(f"{key} must be at least 1 day, or empty to keep texts, not {value}.")
     return value
 
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.cli import digest, export, migrate, run, shell, sweep
+from bot.cli import digest, export, forget, migrate, run, shell, sweep
 from bot.cli.common import configure_logging
 from bot.config import ConfigError, Settings
 
-COMMANDS = (run, migrate, sweep, digest, export, shell)
+COMMANDS = (run, migrate, sweep, digest, export, forget, shell)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,9 @@ def periodic_jobs() -> list[tuple[str, Job]]:
     from bot.jobs.digest import digest_job
 
     jobs.append(("digest", digest_job))
+    from bot.jobs.retention import retention_job
+
+    jobs.append(("retention", retention_job))
     return jobs
 
 

@@ -1,8 +1,9 @@
-"""Every request with its agreed times, state, history and rating — the organisation's own data.
+"""Every request with its agreed times, state, history and rating — the organisation's own data —
+and everything stored about one person (``subject_access``, the right of access of Art. 15 GDPR).
 
 Streams in batches (a constant number of queries per batch: requests, their events, ratings, kudos),
 so a million requests export in bounded memory. Columns are documented in ``docs/export.md``; times
-are ISO-8601 in UTC.
+are ISO-8601 in UTC. CSV cells that a spreadsheet would run as a formula get a leading single quote.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Kudos, Rating, Request, RequestEvent, State
+from bot.services import privacy
+from models import Base, Kudos, Proposal, Rating, Request, RequestEvent, State
 
 #: The CSV header and the keys of each JSON object, in order (see docs/export.md).
 COLUMNS = (
@@ -62,14 +64,26 @@ def _answered_in_time(request: Request, now: datetime) -> bool | None:
 
 
 def export_rows(
-    session: Session, *, now: datetime, team_id: str | None = None, batch: int = 1000
+    session: Session,
+    *,
+    now: datetime,
+    team_id: str | None = None,
+    batch: int = 1000,
+    request_ids: Sequence[int] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """One dict per request (keys: ``COLUMNS``) in filing order; history as a list of events."""
+    """One dict per request (keys: ``COLUMNS``) in filing order; history as a list of events.
+    ``request_ids`` limits the export to those requests."""
     last_id = 0
+    wanted = sorted(request_ids) if request_ids is not None else None
     while True:
         query = select(Request).where(Request.id > last_id).order_by(Request.id).limit(batch)
         if team_id is not None:
             query = query.where(Request.team_id == team_id)
+        if wanted is not None:
+            chunk = [i for i in wanted if i > last_id][:batch]
+            if not chunk:
+                return
+            query = query.where(Request.id.in_(chunk))
         requests = list(session.scalars(query))
         if not requests:
             return
@@ -134,6 +148,15 @@ def write_json(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (``=HYPERLINK(…)``, ``@SUM(…)``).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """OWASP's advice against CSV injection: a leading single quote makes the cell plain text."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -141,6 +164,8 @@ def _csv_value(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return neutralise_formula(value)
     return value
 
 
@@ -162,3 +187,106 @@ def write_export(
         raise ValueError(f"unknown export format {fmt!r}")
     rows = export_rows(session, now=now, team_id=team_id)
     return write_json(rows, out) if fmt == "json" else write_csv(rows, out)
+
+
+# --- everything about one person ------------------------------------------------------------------
+
+SUBJECT_FORMAT = "kundenfokus-subject-access/1"
+#: Sections of the person's export that show rows of these tables; other rows go to ``other_rows``.
+PARTY_ROLES = ("requester", "assignee")
+
+
+def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: _iso(value) if isinstance(value, datetime) else value for key, value in record.items()}
+
+
+def _key(table: str, record: dict[str, Any]) -> tuple[Any, ...]:
+    return (table, *(record[c.name] for c in Base.metadata.tables[table].primary_key.columns))
+
+
+def subject_access(
+    session: Session, *, user_id: str, now: datetime, team_id: str | None = None
+) -> dict[str, Any]:
+    """Everything stored about one person, in every table (the registry of ``bot.services.privacy``
+    decides where to look): their ``people`` row; the requests they filed or were asked, with texts,
+    history, proposals, rating and kudos; ratings and kudos given and received; digest subscriptions
+    they created; and every other row that holds their ID or mentions them by ID or name."""
+    user_id = privacy.normalise_user_id(user_id)
+    names = privacy.person_names(session, user_id, team_id)
+    found = privacy.rows_mentioning(session, user_id, team_id, names=names)
+    mentions = privacy.Mentions(user_id, names=names)
+
+    roles: dict[int, list[str]] = {}
+    for row in found.get("requests", []):
+        mine = [role for role in PARTY_ROLES if row[f"{role}_id"] == user_id]
+        if mine:
+            roles[row["id"]] = mine
+    for event in found.get("request_events", []):
+        detail = event["detail"] if isinstance(event["detail"], dict) else {}
+        if event["kind"] == "reassigned" and detail.get("from_assignee_id") == user_id:
+            roles.setdefault(event["request_id"], []).append("previous_assignee")
+
+    proposals: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if roles:
+        for proposal in session.execute(
+            select(Proposal.__table__).where(Proposal.request_id.in_(list(roles))).order_by(Proposal.id)
+        ).mappings():
+            proposals[proposal["request_id"]].append(_jsonable(dict(proposal)))
+
+    def involves(event: dict[str, Any]) -> bool:
+        return event["actor_id"] == user_id or mentions.found_in(
+            json.dumps(event["detail"], ensure_ascii=False)
+        )
+
+    requests = []
+    for row in export_rows(session, now=now, team_id=team_id, request_ids=list(roles)):
+        own = roles[row["id"]]
+        if not set(own) & set(PARTY_ROLES):
+            row["history"] = [event for event in row["history"] if involves(event)]
+        requests.append({**row, "roles": sorted(set(own)), "proposals": proposals.get(row["id"], [])})
+
+    received_query = (
+        select(Rating.__table__)
+        .join(Request, Request.id == Rating.request_id)
+        .where(Request.assignee_id == user_id)
+        .order_by(Rating.created_at)
+    )
+    if team_id is not None:
+        received_query = received_query.where(Request.team_id == team_id)
+    received = [dict(r) for r in session.execute(received_query).mappings()]
+    shown: set[tuple[Any, ...]] = {_key("ratings", r) for r in received}
+
+    def pick(table: str, column: str) -> list[dict[str, Any]]:
+        rows = [r for r in found.get(table, []) if r[column] == user_id]
+        shown.update(_key(table, r) for r in rows)
+        return [_jsonable(r) for r in rows]
+
+    document = {
+        "format": SUBJECT_FORMAT,
+        "subject": {"user_id": user_id, "team_id": team_id, "generated_at": _iso(now)},
+        "people": pick("people", "user_id"),
+        "requests": requests,
+        "ratings_given": pick("ratings", "rater_id"),
+        "ratings_received": [_jsonable(r) for r in received],
+        "kudos_given": pick("kudos", "from_id"),
+        "kudos_received": pick("kudos", "to_id"),
+        "digest_subscriptions": pick("digest_subscriptions", "created_by"),
+    }
+    shown.update(("requests", request_id) for request_id in roles)
+    other: dict[str, list[dict[str, Any]]] = {}
+    for table, rows in found.items():
+        rest = [
+            _jsonable(r)
+            for r in rows
+            if _key(table, r) not in shown
+            and not (table in ("request_events", "proposals") and r["request_id"] in roles)
+        ]
+        if rest:
+            other[table] = rest
+    document["other_rows"] = other
+    return document
+
+
+def write_subject_access(document: dict[str, Any], out: IO[str]) -> None:
+    out.write(json.dumps(document, ensure_ascii=False, indent=2))
+    out.write("\n")

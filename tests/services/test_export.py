@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.cli import build_parser
 from bot.config import Settings
 from bot.services import feedback, requests
@@ -177,3 +179,46 @@ def test_kundenfokus_export_as_a_process(tmp_path, migrated_sqlite_template):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [] and "Exported 0 requests" in result.stderr
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example","click")'
+
+
+def file_with(sessions, text: str, reason: str | None = None) -> None:
+    with transaction(sessions) as session:
+        request = requests.file_request(
+            session,
+            team_id="T0001",
+            requester_id="UALICE",
+            assignee_id="UBOB",
+            text=text,
+            now=NOW,
+            response_due_at=NOW + timedelta(hours=4),
+        )
+        if reason is not None:
+            requests.decline(
+                session, team_id="T0001", request_id=request.id, actor_id="UBOB", now=NOW, reason=reason
+            )
+
+
+def test_a_formula_in_a_csv_cell_is_neutralised_with_a_leading_quote(sessions):
+    file_with(sessions, HYPERLINK, reason="@SUM(1+1)*cmd|' /C calc'!A0")
+    [row] = list(csv.DictReader(io.StringIO(export(sessions, "csv"))))
+    assert row["text"] == "'" + HYPERLINK
+    assert row["decline_reason"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    # JSON is no spreadsheet: the words stay exactly as typed there.
+    assert json.loads(export(sessions, "json"))[0]["text"] == HYPERLINK
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_trigger_at_the_start_of_a_cell_is_neutralised(sessions, trigger):
+    file_with(sessions, f"{trigger}1+2 as the first character")
+    [row] = list(csv.DictReader(io.StringIO(export(sessions, "csv"))))
+    assert row["text"] == f"'{trigger}1+2 as the first character"
+
+
+def test_text_that_only_contains_a_trigger_later_is_left_alone(sessions):
+    file_with(sessions, "Numbers: 1+1=2, mail me @ home - thanks")
+    [row] = list(csv.DictReader(io.StringIO(export(sessions, "csv"))))
+    assert row["text"] == "Numbers: 1+1=2, mail me @ home - thanks"
+    assert row["created_at"] == "2026-11-26T09:00:00+00:00" and row["number"] == "1"
