@@ -3,6 +3,7 @@
 from models.base import Base, UTCDateTime
 from models.digest import DigestRun, DigestSubscription
 from models.feedback import Kudos, Rating
+from models.outbox import OutboxMessage, OutboxWorker, SeenDelivery
 from models.reminder import Reminder
 from models.request import ACTIVE_STATES, CLOSED_STATES, Kind, Proposal, Request, RequestEvent, State
 from models.workspace import Person, Workspace
@@ -15,12 +16,15 @@ __all__ = [
     "DigestSubscription",
     "Kind",
     "Kudos",
+    "OutboxMessage",
+    "OutboxWorker",
     "Person",
     "Proposal",
     "Rating",
     "Reminder",
     "Request",
     "RequestEvent",
+    "SeenDelivery",
     "State",
     "UTCDateTime",
     "Workspace",

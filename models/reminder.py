@@ -57,8 +57,11 @@ class Reminder(Base):
     day_key: Mapped[str] = mapped_column(String(10))
     #: When it may be sent (planned at or before the sweep's ``now``; later after a transient failure).
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    #: pending -> claimed -> sent | failed | skipped (no longer wanted when its turn came)
+    #: pending -> queued (an outbox message carries it) -> sent | failed | skipped (no longer wanted when
+    #: its turn came). ``claimed`` belongs to sweeps before the outbox and is no longer written.
     state: Mapped[str] = mapped_column(String(16), default="pending")
+    #: The outbox message that delivers it, once queued.
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

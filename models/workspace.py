@@ -34,3 +34,5 @@ class Person(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The bot's DM with this person (``D…``), learnt from chat.postMessage's answer: no conversations.open.
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
