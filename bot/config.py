@@ -39,6 +39,11 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     ),
     "KUNDENFOKUS_HEADS_UP_DAYS": ("1", "Business days before a due date for the one heads-up."),
     "KUNDENFOKUS_DIGEST_SCHEDULE": ("mon 09:00", "Default digest time in the channel's time zone."),
+    "KUNDENFOKUS_POST_RATE": (
+        "",
+        "Messages per minute the bot may post in one workspace, shared by all replicas (empty: as fast "
+        "as Slack allows; the bot always keeps Slack's 1 per second per channel and its Retry-After).",
+    ),
     "KUNDENFOKUS_RETENTION_DAYS": (
         "",
         "Days after a request closed until its texts are removed (numbers stay); empty keeps them.",
@@ -69,6 +74,8 @@ class Settings:
     escalate_after_days: int = 3
     heads_up_days: int = 1
     digest_schedule: str = "mon 09:00"
+    #: Proactive workspace budget for chat.postMessage (per minute); None follows Slack's 429s alone.
+    post_rate: int | None = None
     #: None keeps texts forever; else the retention job removes them this many days after closing.
     retention_days: int | None = None
 
@@ -103,6 +110,9 @@ class Settings:
             ),
             heads_up_days=_int(get("KUNDENFOKUS_HEADS_UP_DAYS"), "KUNDENFOKUS_HEADS_UP_DAYS"),
             digest_schedule=get("KUNDENFOKUS_DIGEST_SCHEDULE"),
+            post_rate=_int(get("KUNDENFOKUS_POST_RATE"), "KUNDENFOKUS_POST_RATE", minimum=1)
+            if get("KUNDENFOKUS_POST_RATE")
+            else None,
             retention_days=_optional_days(get("KUNDENFOKUS_RETENTION_DAYS"), "KUNDENFOKUS_RETENTION_DAYS"),
         )
         settings.validate_defaults()

@@ -17,6 +17,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 logger = logging.getLogger(__name__)
 
 
+def delivery_client(client: WebClient) -> WebClient:
+    """The same token and URL, retrying only a dropped connection: the outbox handles 429 and 5xx itself."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
 def make_web_client(token: str, base_url: str) -> WebClient:
     """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx."""
     return WebClient(

@@ -14,6 +14,8 @@ class PersonInfo:
     language_override: str | None
     is_bot: bool
     deleted: bool
+    #: The bot's DM with this person, once known (chat.postMessage to the user id answers with it).
+    dm_channel_id: str | None = None
 
     @property
     def usable(self) -> bool:

@@ -57,6 +57,15 @@ def has_thanked(session: Session, *, request_id: int, from_id: str) -> bool:
     )
 
 
+def check_rating(*, score: int | None, comment: str | None) -> ServiceError | None:
+    """What a rating form can be told before anything is stored (None: fine)."""
+    if score is not None and not MIN_SCORE <= score <= MAX_SCORE:
+        return ServiceError("rating_bad_score", low=MIN_SCORE, high=MAX_SCORE)
+    if comment and len(comment.strip()) > MAX_COMMENT:
+        return ServiceError("too_long", length=len(comment.strip()), limit=MAX_COMMENT)
+    return None
+
+
 def rate(
     session: Session,
     *,

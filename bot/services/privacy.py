@@ -176,6 +176,7 @@ REGISTRY: dict[str, TableRule] = {
             "tz": KEEP,
             "locale": PROFILE,
             "language_override": PROFILE,
+            "dm_channel_id": PROFILE,
         },
         owner="user_id",
     ),
@@ -360,6 +361,72 @@ REGISTRY: dict[str, TableRule] = {
         fields={"team_id": KEEP, "user_id": PERSON},
         owner="user_id",
         erase="delete",
+    ),
+    "outbox": TableRule(
+        purpose=Words(
+            de="Nachrichten, die der Bot nach einer Änderung senden wird oder gesendet hat (Karte, "
+            "Neuigkeit, Erinnerung, Aktualisierung): wem, was für eine, und ob sie angekommen ist. Der "
+            "Text wird erst beim Senden aus der Anfrage erzeugt und nicht hier gespeichert.",
+            en="Messages the bot will send or has sent after a change (card, news, reminder, redraw): to "
+            "whom, which kind, and whether it arrived. The wording is rendered from the request when it "
+            "is sent and is not stored here.",
+        ),
+        kept=Words(de="7 Tage nach dem Senden gelöscht", en="deleted 7 days after it was sent"),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={
+            "team_id": KEEP,
+            "kind": KEEP,
+            "recipient": PERSON,
+            "dedupe_key": text(author=None),
+            "collapse_key": text(author=None),
+            "sequence_key": text(author=None),
+            "payload": structured(
+                author=None,
+                facts={
+                    "reminders",
+                    "event",
+                    "from_assignee_id",
+                    "channel",
+                    "ts",
+                    "response_url",
+                    "proposal_id",
+                    "accepted",
+                    "requester_id",
+                    "person",
+                    "code",
+                    "params",
+                },
+            ),
+            "state": KEEP,
+            "claimed_by": KEEP,
+            "error": text(author=None),
+            "channel_id": KEEP,
+            "message_ts": KEEP,
+        },
+    ),
+    "outbox_workers": TableRule(
+        purpose=Words(
+            de="Welche Prozesse gerade Nachrichten zustellen (Herzschlag), damit ein anderer übernimmt, "
+            "wenn einer ausfällt.",
+            en="Which processes are delivering messages (a heartbeat), so another takes over when one stops.",
+        ),
+        kept=Words(
+            de="solange der Prozess läuft, danach höchstens 7 Tage",
+            en="while the process runs, then 7 days at most",
+        ),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"worker_id": KEEP, "hostname": KEEP},
+        team=None,
+    ),
+    "seen_deliveries": TableRule(
+        purpose=Words(
+            de="Kennungen eingegangener Slack-Ereignisse und -Befehle, damit eine Wiederholung durch Slack "
+            "nur einmal wirkt.",
+            en="Ids of incoming Slack events and commands, so that a repeat by Slack takes effect once.",
+        ),
+        kept=Words(de="1 Tag", en="1 day"),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"team_id": KEEP, "key": KEEP},
     ),
 }
 

@@ -1,6 +1,7 @@
-"""Reminders in the database: plan what the ladder says is due, claim it, record what happened.
+"""Reminders in the database: plan what the ladder says is due, queue it in the outbox, record it.
 
-The sweep (``bot.sweep``) runs three phases, each in short transactions of its own:
+The sweep (``bot.jobs.sweep``) runs two phases, each in short transactions of its own; the outbox's
+delivery workers do the rest:
 
 1. **Plan.** Read ``nudge_schedule`` rows with ``next_at <= now`` (an index range: the cost follows
    the number of requests that may need a reminder, not the number stored), ask the pure ladder
@@ -9,49 +10,39 @@ The sweep (``bot.sweep``) runs three phases, each in short transactions of its o
    ``(request, step, key)`` and ``(request, audience, business day)`` — so concurrent planners
    cannot plan the same reminder twice. On PostgreSQL the schedule rows are taken with
    ``FOR UPDATE SKIP LOCKED`` so parallel sweeps split the work instead of repeating it.
-2. **Claim.** Mark due ``pending`` rows (and ``claimed`` rows whose lease ran out) as ``claimed`` by
-   this sweep with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the single writer and a
-   conditional ``UPDATE … RETURNING`` do the same). A recipient's rows are claimed together, so they
-   arrive as one message.
-3. **Record.** After posting, the rows become ``sent`` (or ``failed`` with the Slack error, or go back
-   to ``pending`` with a back-off after a transient error).
+2. **Queue.** Due ``pending`` rows become ``queued``, a recipient's rows together under ONE outbox
+   message (kind ``reminder``), in the same transaction — so they arrive as one DM, exactly once.
+3. **Deliver** (``bot.outbox``): right before rendering, each row is checked again against its request
+   (a click may have answered it meanwhile); then the message is posted and the rows become ``sent``
+   (or ``skipped``, or ``failed`` with a permanent Slack error) in the transaction that records the
+   delivery. Crash safety and retries are the outbox's: nothing is lost, nothing is sent twice.
 
-Crash safety, the choice made: *claim, post, then record*. A sweep killed after claiming loses
-nothing — once the lease (``LEASE``, 10 minutes) has passed, the next sweep claims the rows again. A
-sweep killed between posting and recording causes at worst **one repeat** of that one message after
-the lease. The alternative (record first, post after) would lose reminders instead, and a lost
-reminder is a broken promise while a repeat is merely a little noise. A sweep only records rows it
-still owns (``claimed_by``), and checks ownership again right before it posts, so a sweep that was
-merely slow never duplicates a message another sweep took over.
-
-Services never call Slack: the caller renders and posts between ``claim`` and ``mark_sent``.
+Services never call Slack.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Insert, and_, bindparam, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Insert, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.domain.ladder import Audience, Clocks, LadderRules, Sent, Step, plan, still_wanted
 from bot.domain.person import PersonInfo
+from bot.outbox import store as outbox
 from bot.services.agreement import calendar_for
 from bot.services.requests import NotAllowed, NotFound, NotNow
 from models import ACTIVE_STATES, Proposal, Request, RequestEvent
+from models.outbox import PRIORITY_BULK
 from models.reminder import NudgeSchedule, Reminder
 
-#: How long a claim protects rows from other sweeps; longer than any sweep takes to post its batch.
-LEASE = timedelta(minutes=10)
-#: Transient Slack failures (after slack_sdk's own retries) are tried again this often, then given up.
-MAX_ATTEMPTS = 5
 PLAN_BATCH = 500
-CLAIM_BATCH = 200
+QUEUE_BATCH = 500
 
 
 class PersonLookup(Protocol):
@@ -111,6 +102,23 @@ class PlanBatch:
     cursor: Cursor | None  #: keyset cursor for the next batch; None when nothing was left
     looked_at: int
     planned: int
+
+
+def due_people(
+    session: Session, *, now: datetime, after: Cursor | None = None, limit: int = PLAN_BATCH
+) -> set[tuple[str, str]]:
+    """The people (team, user) ``plan_batch`` with the same arguments will look at: read first, so their
+    look-ups (which may ask Slack and write the cache) happen before the planning transaction."""
+    query = select(NudgeSchedule.request_id).where(NudgeSchedule.next_at <= now)
+    if after is not None:
+        query = query.where(tuple_(NudgeSchedule.next_at, NudgeSchedule.request_id) > after)
+    due = query.order_by(NudgeSchedule.next_at, NudgeSchedule.request_id).limit(limit).subquery()
+    pairs: set[tuple[str, str]] = set()
+    for team_id, assignee_id, requester_id in session.execute(
+        select(Request.team_id, Request.assignee_id, Request.requester_id).where(Request.id.in_(select(due)))
+    ):
+        pairs.update({(team_id, assignee_id), (team_id, requester_id)})
+    return pairs
 
 
 def plan_batch(
@@ -233,11 +241,13 @@ def plan_batch(
     return PlanBatch(cursor, len(rows), len(new_rows))
 
 
-# --- 2. claim ------------------------------------------------------------------------------------
+# --- 2. queue -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Claimed:
+class Due:
+    """A planned reminder as the delivery sees it (attribute names as on ``Reminder``)."""
+
     id: int
     request_id: int
     team_id: str
@@ -246,43 +256,31 @@ class Claimed:
     step: str
     key: str
     day_key: str
-    attempts: int
 
 
-def claim(
-    session: Session,
-    *,
-    now: datetime,
-    lease_now: datetime,
-    worker: str,
-    lease: timedelta = LEASE,
-    limit: int = CLAIM_BATCH,
-) -> list[Claimed]:
-    """Take up to ``limit`` due reminders (whole recipients) for this sweep; [] when none are left.
+def queue_due(session: Session, *, now: datetime, limit: int = QUEUE_BATCH) -> list[int]:
+    """Hand due ``pending`` reminders to the outbox: one message per recipient, in this transaction.
 
-    ``now`` decides what is due; ``lease_now`` (wall-clock time) decides which leases have run out.
+    Returns the new outbox rows' ids ([] when nothing is due). Safe with several sweeps at once: rows are
+    taken with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) or under SQLite's single writer, and only
+    ``pending`` rows become ``queued``.
     """
-    found: list[tuple[int, str, str]] = []
-    for condition in (
-        and_(Reminder.state == "pending", Reminder.due_at <= now),
-        and_(Reminder.state == "claimed", Reminder.lease_until <= lease_now),
-    ):
-        found += session.execute(
-            select(Reminder.id, Reminder.team_id, Reminder.recipient_id)
-            .where(condition)
-            .order_by(Reminder.team_id, Reminder.recipient_id, Reminder.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if found:
-            break
+    found = session.execute(
+        select(Reminder.id, Reminder.team_id, Reminder.recipient_id)
+        .where(Reminder.state == "pending", Reminder.due_at <= now)
+        .order_by(Reminder.team_id, Reminder.recipient_id, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
     if not found:
         return []
-    ids = {row[0] for row in found}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row_id, team_id, recipient_id in found:
+        groups.setdefault((team_id, recipient_id), []).append(row_id)
     if len(found) >= limit:
         # The batch may have cut the last recipient's items in two; take the rest of theirs too.
-        _, team_id, recipient_id = max(found, key=lambda row: (row[1], row[2]))
-        ids.update(
+        team_id, recipient_id = max(groups)
+        groups[(team_id, recipient_id)] = list(
             session.scalars(
                 select(Reminder.id)
                 .where(
@@ -291,41 +289,36 @@ def claim(
                     Reminder.state == "pending",
                     Reminder.due_at <= now,
                 )
+                .order_by(Reminder.id)
                 .with_for_update(skip_locked=True)
             )
         )
-    claimed = session.execute(
-        update(Reminder)
-        .where(
-            Reminder.id.in_(ids),
-            or_(
-                and_(Reminder.state == "pending", Reminder.due_at <= now),
-                and_(Reminder.state == "claimed", Reminder.lease_until <= lease_now),
-            ),
+    queued: list[int] = []
+    for (team_id, recipient_id), ids in groups.items():
+        key = f"reminder:{team_id}:{recipient_id}:{min(ids)}"
+        outbox.enqueue(
+            session,
+            team_id=team_id,
+            kind="reminder",
+            key=key,
+            now=now,
+            recipient=recipient_id,
+            payload={"reminders": ids},
+            priority=PRIORITY_BULK,
+            sequence=f"reminders:{team_id}:{recipient_id}",
         )
-        .values(
-            state="claimed",
-            claimed_by=worker,
-            lease_until=lease_now + lease,
-            attempts=Reminder.attempts + 1,
+        [outbox_id] = outbox.ids_for(session, [key])
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.state == "pending")
+            .values(state="queued", outbox_id=outbox_id)
         )
-        .returning(
-            Reminder.id,
-            Reminder.request_id,
-            Reminder.team_id,
-            Reminder.recipient_id,
-            Reminder.audience,
-            Reminder.step,
-            Reminder.key,
-            Reminder.day_key,
-            Reminder.attempts,
-        )
-    ).all()
-    return sorted((Claimed(*row) for row in claimed), key=lambda c: (c.team_id, c.recipient_id, c.id))
+        queued.append(outbox_id)
+    return queued
 
 
-def claimable(session: Session, *, now: datetime, lease_now: datetime) -> list[Claimed]:
-    """What ``claim`` would take, without taking it (for ``sweep --dry-run``)."""
+def due_now(session: Session, *, now: datetime) -> list[Due]:
+    """What ``queue_due`` would take, without taking it (for ``sweep --dry-run``)."""
     rows = session.execute(
         select(
             Reminder.id,
@@ -336,34 +329,11 @@ def claimable(session: Session, *, now: datetime, lease_now: datetime) -> list[C
             Reminder.step,
             Reminder.key,
             Reminder.day_key,
-            Reminder.attempts,
         )
-        .where(
-            or_(
-                and_(Reminder.state == "pending", Reminder.due_at <= now),
-                and_(Reminder.state == "claimed", Reminder.lease_until <= lease_now),
-            )
-        )
+        .where(Reminder.state == "pending", Reminder.due_at <= now)
         .order_by(Reminder.team_id, Reminder.recipient_id, Reminder.id)
     ).all()
-    return [Claimed(*row) for row in rows]
-
-
-def renew(
-    session: Session, ids: Iterable[int], *, worker: str, lease_now: datetime, lease: timedelta = LEASE
-) -> set[int]:
-    """Right before posting: extend the lease on the rows this sweep still owns; returns their ids."""
-    ids = list(ids)
-    if not ids:
-        return set()
-    return set(
-        session.scalars(
-            update(Reminder)
-            .where(Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.state == "claimed")
-            .values(lease_until=lease_now + lease)
-            .returning(Reminder.id)
-        )
-    )
+    return [Due(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -375,8 +345,9 @@ class Verdict:
     reason: str = ""
 
 
-def review(session: Session, rows: list[Claimed], *, now: datetime) -> dict[int, Verdict]:
-    """Re-check each claimed row against the request as it is now (a click may have won the race)."""
+def review(session: Session, rows: Sequence[Any], *, now: datetime) -> dict[int, Verdict]:
+    """Re-check each row (a ``Reminder`` or ``Due``) against its request as it is now, right before it is
+    rendered and sent: a click may have won the race."""
     pending = (
         select(Proposal.id).where(Proposal.request_id == Request.id, Proposal.state == "pending").exists()
     )
@@ -405,30 +376,29 @@ def review(session: Session, rows: list[Claimed], *, now: datetime) -> dict[int,
     return verdicts
 
 
-# --- 3. record -----------------------------------------------------------------------------------
+# --- 3. record ---------------------------------------------------------------------------------
 
 
-def mark_sent(
+def record_delivery(
     session: Session,
-    ids: Iterable[int],
     *,
-    worker: str,
+    sent_ids: Iterable[int],
+    skipped: dict[int, str],
+    stale: Iterable[int] = (),
     at: datetime,
-    channel_id: str,
-    message_ts: str,
+    channel_id: str | None,
+    message_ts: str | None,
 ) -> int:
-    """The message is out: record it on the rows and in each request's audit trail."""
+    """The message is out (or had nothing left to say): record it on the rows and in the audit trail.
+
+    ``skipped`` rows were no longer wanted (answered, closed, snoozed, reassigned) and keep their slot;
+    ``stale`` rows belong to a business day that is over (delivery was held up past it): they are dropped
+    and their requests planned afresh for today, so even a one-off heads-up is not lost.
+    """
     sent = session.execute(
         update(Reminder)
-        .where(Reminder.id.in_(list(ids)), Reminder.claimed_by == worker, Reminder.state == "claimed")
-        .values(
-            state="sent",
-            sent_at=at,
-            lease_until=None,
-            channel_id=channel_id,
-            message_ts=message_ts,
-            error=None,
-        )
+        .where(Reminder.id.in_(list(sent_ids)), Reminder.state == "queued")
+        .values(state="sent", sent_at=at, channel_id=channel_id, message_ts=message_ts, error=None)
         .returning(Reminder.request_id, Reminder.recipient_id, Reminder.step)
     ).all()
     if sent:
@@ -445,7 +415,34 @@ def mark_sent(
                 for row in sent
             ],
         )
+    for reason in set(skipped.values()):
+        ids = [row_id for row_id, why in skipped.items() if why == reason]
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.state == "queued")
+            .values(state="skipped", error=reason)
+        )
+    stale = list(stale)
+    if stale:
+        request_ids = set(session.scalars(select(Reminder.request_id).where(Reminder.id.in_(stale))))
+        session.execute(
+            update(NudgeSchedule)
+            .where(NudgeSchedule.request_id.in_(request_ids))
+            .values(next_at=at, version=NudgeSchedule.version + 1)
+        )
+        session.execute(delete(Reminder).where(Reminder.id.in_(stale), Reminder.state == "queued"))
     return len(sent)
+
+
+def record_failure(session: Session, ids: Iterable[int], *, error: str) -> None:
+    """A permanent Slack error (user gone, account inactive): recorded on the rows, never retried."""
+    ids = list(ids)
+    if ids:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.state == "queued")
+            .values(state="failed", error=error)
+        )
 
 
 @dataclass(frozen=True)
@@ -459,88 +456,24 @@ class SentMessage:
     rows: list[tuple[Request, str, str]]  # (request, step, key) in the order they were sent
 
 
-def sent_messages_about(session: Session, *, request_id: int) -> list[SentMessage]:
-    """The reminder messages that listed ``request_id`` — so they can be redrawn when it changes.
-
-    Two queries however many messages: the messages' keys, then all rows of those messages.
-    """
-    keys = session.execute(
-        select(Reminder.channel_id, Reminder.message_ts)
-        .where(Reminder.request_id == request_id, Reminder.state == "sent", Reminder.message_ts.is_not(None))
-        .distinct()
-    ).all()
-    if not keys:
-        return []
+def sent_message(session: Session, *, channel_id: str, message_ts: str) -> SentMessage | None:
+    """One reminder message as it was sent, with each request as it is now (to redraw it)."""
     rows = session.execute(
         select(Reminder, Request)
         .join(Request, Request.id == Reminder.request_id)
-        .where(tuple_(Reminder.channel_id, Reminder.message_ts).in_([tuple(k) for k in keys]))
+        .where(Reminder.channel_id == channel_id, Reminder.message_ts == message_ts)
         .order_by(Reminder.id)
     ).all()
-    messages: dict[tuple[str, str], SentMessage] = {}
-    for reminder, request in rows:
-        key = (reminder.channel_id or "", reminder.message_ts or "")
-        if key not in messages:
-            messages[key] = SentMessage(reminder.team_id, reminder.recipient_id, key[0], key[1], [])
-        messages[key].rows.append((request, reminder.step, reminder.key))
-    return list(messages.values())
-
-
-def mark_skipped(session: Session, ids: Iterable[int], *, worker: str, reason: str) -> None:
-    """No longer wanted (answered, closed, snoozed, reassigned): keep the row, so its slot stays used."""
-    ids = list(ids)
-    if ids:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.state == "claimed")
-            .values(state="skipped", lease_until=None, error=reason)
-        )
-
-
-def release_stale(session: Session, ids: Iterable[int], *, worker: str, now: datetime) -> None:
-    """Rows whose business day is over (a sweep died and nobody took over in time): drop them and let
-    the ladder plan afresh for today, so a one-off step such as the heads-up is not lost."""
-    ids = list(ids)
-    if not ids:
-        return
-    # The schedule first, then the rows: the same lock order as a planner (no deadlock).
-    request_ids = set(session.scalars(select(Reminder.request_id).where(Reminder.id.in_(ids))))
-    session.execute(
-        update(NudgeSchedule)
-        .where(NudgeSchedule.request_id.in_(request_ids))
-        .values(next_at=now, version=NudgeSchedule.version + 1)
+    if not rows:
+        return None
+    first = rows[0][0]
+    return SentMessage(
+        first.team_id,
+        first.recipient_id,
+        channel_id,
+        message_ts,
+        [(request, reminder.step, reminder.key) for reminder, request in rows],
     )
-    session.execute(
-        delete(Reminder).where(
-            Reminder.id.in_(ids), Reminder.claimed_by == worker, Reminder.state == "claimed"
-        )
-    )
-
-
-def mark_failed(
-    session: Session,
-    rows: Iterable[Claimed],
-    *,
-    worker: str,
-    error: str,
-    permanent: bool,
-    retry_at: datetime,
-) -> None:
-    """A permanent error (user gone, channel archived) is recorded and never retried; a transient one
-    (rate limit or server error left after slack_sdk's retries) is tried again later, a few times."""
-    for row in rows:
-        give_up = permanent or row.attempts >= MAX_ATTEMPTS
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id == row.id, Reminder.claimed_by == worker, Reminder.state == "claimed")
-            .values(
-                state="failed" if give_up else "pending",
-                error=error,
-                lease_until=None,
-                claimed_by=None if not give_up else worker,
-                due_at=Reminder.due_at if give_up else retry_at,
-            )
-        )
 
 
 # --- escalation on the requester's behalf --------------------------------------------------------

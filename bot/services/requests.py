@@ -44,6 +44,8 @@ class Outcome:
     actor_id: str
     previous_state: str
     detail: dict[str, Any] = field(default_factory=dict)
+    #: The audit-trail entry of the change (its id keys the messages the change causes: exactly once).
+    event_id: int | None = None
 
     @property
     def changed(self) -> bool:
@@ -171,9 +173,16 @@ def _transition(
         if state.is_closed:
             request.closed_at = now
     request.updated_at = now
-    record(session, request, kind=kind, actor_id=actor_id, now=now, previous_state=previous, **detail)
+    event = record(session, request, kind=kind, actor_id=actor_id, now=now, previous_state=previous, **detail)
     session.flush()
-    return Outcome(request=request, kind=kind, actor_id=actor_id, previous_state=previous, detail=detail)
+    return Outcome(
+        request=request,
+        kind=kind,
+        actor_id=actor_id,
+        previous_state=previous,
+        detail=detail,
+        event_id=event.id,
+    )
 
 
 def acknowledge(
@@ -340,6 +349,29 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def check_proposal(
+    request: Request,
+    *,
+    actor_id: str,
+    now: datetime,
+    response_due_at: datetime | None,
+    due_at: datetime | None,
+) -> datetime | None:
+    """May ``actor_id`` propose these times? Raises ServiceError; returns the response time that counts
+    (once the request is acknowledged only the due date is still open to change)."""
+    _as_assignee(request, actor_id)
+    _still_open(request)
+    if request.state != State.OPEN.value:
+        response_due_at = None
+    if response_due_at is None and due_at is None:
+        raise ServiceError("proposal_needs_time")
+    if any(moment is not None and moment <= now for moment in (response_due_at, due_at)):
+        raise ServiceError("past_date")
+    if response_due_at in (None, request.response_due_at) and due_at in (None, request.due_at):
+        raise ServiceError("proposal_unchanged", number=request.number)
+    return response_due_at
+
+
 def propose(
     session: Session,
     *,
@@ -357,16 +389,9 @@ def propose(
     still open to change, so a proposed response time is ignored then.
     """
     request = load(session, team_id=team_id, request_id=request_id)
-    _as_assignee(request, actor_id)
-    _still_open(request)
-    if request.state != State.OPEN.value:
-        response_due_at = None
-    if response_due_at is None and due_at is None:
-        raise ServiceError("proposal_needs_time")
-    if any(moment is not None and moment <= now for moment in (response_due_at, due_at)):
-        raise ServiceError("past_date")
-    if response_due_at in (None, request.response_due_at) and due_at in (None, request.due_at):
-        raise ServiceError("proposal_unchanged", number=request.number)
+    response_due_at = check_proposal(
+        request, actor_id=actor_id, now=now, response_due_at=response_due_at, due_at=due_at
+    )
     note = (note or "").strip() or None
     session.execute(
         update(Proposal)

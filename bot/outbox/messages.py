@@ -1,0 +1,636 @@
+"""Every kind of outbox message: how it is rendered for its reader, and what happens once it is out.
+
+A kind renders from the database as it is when its turn comes (so a redraw shows the latest state) and
+from the row's payload (what only the moment of the change knew). ``render`` returns a ``Delivery``
+(what to call in Slack) or a ``Drop`` (nothing left to say); ``after`` runs in the transaction that
+records the delivery (remember where a card landed, mark reminders sent), ``failed`` in the one that
+records a permanent failure.
+
+``KINDS`` lists them all; ``bot.outbox.news`` decides which are written after a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.blocks import feedback as feedback_blocks
+from bot.blocks import reminders as reminder_blocks
+from bot.blocks import requests as blocks
+from bot.blocks.errors import error_text
+from bot.blocks.home import home_view
+from bot.blocks.kit import Reader
+from bot.blocks.reminders import ReminderItem, reminder_message
+from bot.outbox.store import Claimed
+from bot.services import feedback as feedback_service
+from bot.services import home as home_service
+from bot.services import reminders as reminder_service
+from bot.services.agreement import calendar_for
+from models import Proposal, Request, RequestEvent
+from models.reminder import Reminder
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+POST = "chat.postMessage"
+UPDATE = "chat.update"
+PUBLISH = "views.publish"
+EPHEMERAL = "chat.postEphemeral"
+RESPOND = "response_url"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One Slack call: ``method`` and what it needs."""
+
+    method: str
+    text: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    channel: str = ""  # POST: a channel or user id; UPDATE/EPHEMERAL: the channel
+    ts: str = ""  # UPDATE: the message
+    user: str = ""  # PUBLISH / EPHEMERAL: the person
+    view: dict[str, Any] | None = None  # PUBLISH
+    response_url: str = ""  # RESPOND
+    replace_original: bool = False  # RESPOND
+    thread_ts: str | None = None  # POST / EPHEMERAL: a reply in a thread
+    #: EPHEMERAL / RESPOND: when Slack cannot show it there (bot not in the channel, URL expired), DM it.
+    dm_fallback: str = ""
+    #: What the renderer decided, for its ``after`` hook (e.g. which reminders the message showed).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Nothing to say any more (the request changed meanwhile): the row is closed as dropped."""
+
+    reason: str
+
+
+class Undeliverable(Exception):
+    """A renderer found the message can never be delivered (the person is gone): a permanent failure."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a delivery landed (and the renderer's ``meta``)."""
+
+    channel: str = ""
+    ts: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """What a renderer may use: the database as it is now (read-only), who reads, the business clock."""
+
+    deps: Deps
+    session: Session
+    row: Claimed
+    now: datetime
+
+    def reader(self, user_id: str) -> Reader:
+        return self.deps.people.reader(self.row.team_id, user_id)
+
+    def request(self) -> Request | None:
+        if self.row.request_id is None:
+            return None
+        return self.session.get(Request, self.row.request_id)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.row.payload or {}
+
+
+Render = Callable[[Context], "Delivery | Drop"]
+After = Callable[[Session, Context, Sent], None]
+Failed = Callable[[Session, Context, str], None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    method: str
+    render: Render
+    after: After | None = None
+    failed: Failed | None = None
+
+
+def _dm(user_id: str, text: str, message: list[dict[str, Any]]) -> Delivery:
+    return Delivery(POST, text=text, blocks=message, channel=user_id)
+
+
+# --- the assignee's card -----------------------------------------------------------------------------
+
+
+def _card(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    if request.assignee_id != ctx.row.recipient:
+        return Drop("reassigned")
+    text, card = blocks.assignee_card(request, ctx.reader(request.assignee_id))
+    return _dm(request.assignee_id, text, card)
+
+
+def _card_after(session: Session, ctx: Context, sent: Sent) -> None:
+    request = ctx.request()
+    if request is None:
+        return
+    session.execute(
+        update(Request)
+        .where(Request.id == request.id, Request.assignee_id == ctx.row.recipient)
+        .values(assignee_channel_id=sent.channel, assignee_message_ts=sent.ts)
+        .execution_options(synchronize_session=False)
+    )
+    if request.thread_ts is None:
+        # The card's thread is the request's thread: a reply there is an answer.
+        session.execute(
+            update(Request)
+            .where(Request.id == request.id, Request.thread_ts.is_(None))
+            .values(thread_channel_id=sent.channel, thread_ts=sent.ts)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _card_redraw(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    if not (request.assignee_channel_id and request.assignee_message_ts):
+        return Drop("no_card")
+    text, card = blocks.assignee_card(request, ctx.reader(request.assignee_id))
+    return Delivery(
+        UPDATE, text=text, blocks=card, channel=request.assignee_channel_id, ts=request.assignee_message_ts
+    )
+
+
+def _handed_over(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    channel, ts = ctx.payload.get("channel"), ctx.payload.get("ts")
+    if request is None or not (channel and ts):
+        return Drop("no_card")
+    text, card = blocks.previous_assignee_handed_over(request, ctx.reader(ctx.row.recipient))
+    return Delivery(UPDATE, text=text, blocks=card, channel=channel, ts=ts)
+
+
+# --- news for the other side ----------------------------------------------------------------------------
+
+
+def _news(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    event = ctx.payload.get("event", "")
+    if event not in blocks.REQUESTER_NEWS:
+        return Drop("unknown_news")
+    text, message = blocks.requester_news(request, event, ctx.reader(ctx.row.recipient), ctx.payload)
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _cancelled(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = blocks.assignee_cancelled(request, ctx.reader(ctx.row.recipient))
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _confirmation(ctx: Context) -> Delivery | Drop:
+    """The requester's confirmation right after filing: where they filed it (response_url or ephemeral)."""
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = blocks.requester_confirmation(request, ctx.reader(ctx.row.recipient))
+    if ctx.payload.get("response_url"):
+        return Delivery(
+            RESPOND,
+            text=text,
+            blocks=message,
+            response_url=ctx.payload["response_url"],
+            dm_fallback=ctx.row.recipient,
+        )
+    if ctx.payload.get("channel"):
+        return Delivery(
+            EPHEMERAL,
+            text=text,
+            blocks=message,
+            channel=ctx.payload["channel"],
+            user=ctx.row.recipient,
+            dm_fallback=ctx.row.recipient,
+        )
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _closed_reply(ctx: Context) -> Delivery | Drop:
+    """Replace the message a requester cancelled from (the ephemeral confirmation) with its closed line."""
+    request = ctx.request()
+    if request is None or not ctx.payload.get("response_url"):
+        return Drop("nowhere")
+    line = blocks.closed_line(request, ctx.reader(ctx.row.recipient))
+    return Delivery(
+        RESPOND,
+        text=line,
+        blocks=blocks.notice(line),
+        response_url=ctx.payload["response_url"],
+        replace_original=True,
+    )
+
+
+# --- the agreement ----------------------------------------------------------------------------------------
+
+
+def _proposal(session: Session, ctx: Context) -> Proposal | None:
+    proposal_id = ctx.payload.get("proposal_id")
+    return session.get(Proposal, proposal_id) if proposal_id else None
+
+
+def _proposal_for_requester(ctx: Context) -> Delivery | Drop:
+    request, proposal = ctx.request(), _proposal(ctx.session, ctx)
+    if request is None or proposal is None:
+        return Drop("request_gone")
+    if proposal.state != "pending":
+        return Drop("proposal_decided")
+    text, message = reminder_blocks.proposal_for_requester(request, proposal, ctx.reader(ctx.row.recipient))
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _proposal_sent(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = reminder_blocks.proposal_sent(request, ctx.reader(ctx.row.recipient))
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _proposal_decided(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    accepted = bool(ctx.payload.get("accepted"))
+    reader = ctx.reader(ctx.row.recipient)
+    if ctx.row.recipient == request.requester_id:
+        text, message = reminder_blocks.proposal_decided_for_requester(request, accepted, reader)
+        if ctx.payload.get("response_url"):
+            return Delivery(
+                RESPOND,
+                text=text,
+                blocks=message,
+                response_url=ctx.payload["response_url"],
+                replace_original=True,
+                dm_fallback=ctx.row.recipient,
+            )
+        return _dm(ctx.row.recipient, text, message)
+    text, message = reminder_blocks.proposal_decided_for_assignee(request, accepted, reader)
+    return _dm(ctx.row.recipient, text, message)
+
+
+# --- asking others for help (only because the requester chose to) --------------------------------------
+
+
+def _channel_help(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None or not request.channel_id:
+        return Drop("no_channel")
+    reader = Reader.of(ctx.deps.people.workspace_language(ctx.row.team_id), ctx.deps.settings.timezone)
+    text, message = reminder_blocks.channel_help_post(request, reader)
+    return Delivery(POST, text=text, blocks=message, channel=request.channel_id)
+
+
+def _channel_help_after(session: Session, ctx: Context, sent: Sent) -> None:
+    """Recorded only once the post is really there; the assignee and the requester hear of it."""
+    request = ctx.request()
+    if request is None:
+        return
+    _record_escalation(session, ctx, request, to="channel", target_id=sent.channel)
+    _enqueue_follow_up(
+        session,
+        ctx,
+        request,
+        kind="escalation_notice",
+        recipient=request.assignee_id,
+        payload={"channel": sent.channel},
+    )
+    _enqueue_follow_up(
+        session,
+        ctx,
+        request,
+        kind="escalation_done",
+        recipient=ctx.payload["requester_id"],
+        payload={"channel": sent.channel, "response_url": ctx.payload.get("response_url")},
+    )
+
+
+def _channel_help_failed(session: Session, ctx: Context, error: str) -> None:
+    request = ctx.request()
+    if request is None:
+        return
+    _enqueue_follow_up(
+        session,
+        ctx,
+        request,
+        kind="notice",
+        recipient=ctx.payload["requester_id"],
+        payload={
+            "code": "escalate_channel_failed",
+            "params": {"channel": request.channel_id or ""},
+            "response_url": ctx.payload.get("response_url"),
+        },
+    )
+
+
+def _person_help(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = reminder_blocks.person_help_dm(
+        request, ctx.reader(ctx.row.recipient), ctx.payload.get("note") or None
+    )
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _person_help_after(session: Session, ctx: Context, sent: Sent) -> None:
+    request = ctx.request()
+    if request is None:
+        return
+    _record_escalation(session, ctx, request, to="person", target_id=ctx.row.recipient)
+    _enqueue_follow_up(
+        session,
+        ctx,
+        request,
+        kind="escalation_notice",
+        recipient=request.assignee_id,
+        payload={"person": ctx.row.recipient},
+    )
+    _enqueue_follow_up(
+        session,
+        ctx,
+        request,
+        kind="escalation_done",
+        recipient=ctx.payload["requester_id"],
+        payload={"person": ctx.row.recipient, "response_url": ctx.payload.get("response_url")},
+    )
+
+
+def _person_help_failed(session: Session, ctx: Context, error: str) -> None:
+    request = ctx.request()
+    if request is not None:
+        _enqueue_follow_up(
+            session,
+            ctx,
+            request,
+            kind="notice",
+            recipient=ctx.payload["requester_id"],
+            payload={"code": "internal", "params": {}},
+        )
+
+
+def _record_escalation(session: Session, ctx: Context, request: Request, *, to: str, target_id: str) -> None:
+    session.add(
+        RequestEvent(
+            request_id=request.id,
+            at=ctx.now,
+            actor_id=ctx.payload.get("requester_id"),
+            kind="escalated",
+            detail={"to": to, "target_id": target_id},
+        )
+    )
+
+
+def _enqueue_follow_up(
+    session: Session, ctx: Context, request: Request, *, kind: str, recipient: str, payload: dict[str, Any]
+) -> None:
+    from bot.outbox.store import enqueue
+
+    enqueue(
+        session,
+        team_id=request.team_id,
+        kind=kind,
+        key=f"{kind}:{ctx.row.id}:{recipient}",
+        now=ctx.now,
+        recipient=recipient,
+        request_id=request.id,
+        payload=payload,
+    )
+
+
+def _escalation_notice(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = reminder_blocks.assignee_escalation_notice(
+        request,
+        ctx.reader(ctx.row.recipient),
+        channel_id=ctx.payload.get("channel"),
+        person_id=ctx.payload.get("person"),
+    )
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _escalation_done(ctx: Context) -> Delivery | Drop:
+    reader = ctx.reader(ctx.row.recipient)
+    text = reminder_blocks.escalation_confirmation(
+        reader, channel_id=ctx.payload.get("channel"), person_id=ctx.payload.get("person")
+    )
+    if ctx.payload.get("response_url"):
+        return Delivery(
+            RESPOND, text=text, response_url=ctx.payload["response_url"], dm_fallback=ctx.row.recipient
+        )
+    return _dm(ctx.row.recipient, text, [])
+
+
+def _notice(ctx: Context) -> Delivery | Drop:
+    """A short line for one person, by error/notice code, in their language (DM, or where they clicked)."""
+    text = error_text(
+        ctx.reader(ctx.row.recipient), ctx.payload.get("code", "internal"), **ctx.payload.get("params", {})
+    )
+    if ctx.payload.get("response_url"):
+        return Delivery(
+            RESPOND, text=text, response_url=ctx.payload["response_url"], dm_fallback=ctx.row.recipient
+        )
+    return _dm(ctx.row.recipient, text, [])
+
+
+# --- ratings and thanks ---------------------------------------------------------------------------------
+
+
+def _rating_blocks(ctx: Context, request: Request) -> tuple[str, list[dict[str, Any]]]:
+    rating = feedback_service.rating_of(ctx.session, request.id)
+    thanked = feedback_service.has_thanked(ctx.session, request_id=request.id, from_id=request.requester_id)
+    return feedback_blocks.rating_prompt(
+        request, ctx.reader(request.requester_id), rating=rating, thanked=thanked
+    )
+
+
+def _rating_prompt(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = _rating_blocks(ctx, request)
+    return _dm(request.requester_id, text, message)
+
+
+def _rating_redraw(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    channel, ts = ctx.payload.get("channel"), ctx.payload.get("ts")
+    if request is None or not (channel and ts):
+        return Drop("nowhere")
+    text, message = _rating_blocks(ctx, request)
+    return Delivery(UPDATE, text=text, blocks=message, channel=channel, ts=ts)
+
+
+def _kudos(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = feedback_blocks.kudos_message(request, ctx.reader(ctx.row.recipient))
+    return _dm(ctx.row.recipient, text, message)
+
+
+# --- App Home ---------------------------------------------------------------------------------------------
+
+
+def _home(ctx: Context) -> Delivery | Drop:
+    user_id = ctx.row.recipient
+    reader = ctx.reader(user_id)
+    data = home_service.home_data(
+        ctx.session,
+        settings=ctx.deps.settings,
+        team_id=ctx.row.team_id,
+        user_id=user_id,
+        now=ctx.now,
+        tz=reader.tz.key,
+    )
+    return Delivery(PUBLISH, user=user_id, view=home_view(data, reader, user_id=user_id, now=ctx.now))
+
+
+# --- reminders ---------------------------------------------------------------------------------------------
+
+
+def _reminder_rows(ctx: Context) -> list[Reminder]:
+    ids = ctx.payload.get("reminders") or []
+    rows = ctx.session.scalars(select(Reminder).where(Reminder.id.in_(ids)).order_by(Reminder.id))
+    return [row for row in rows if row.state == "queued" and row.outbox_id == ctx.row.id]
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """The queued rows of one reminder message, sorted by what is to become of them."""
+
+    wanted: list[Reminder]
+    skipped: dict[int, str]
+    stale: list[int]
+    requests: dict[int, Request]
+
+
+def _sort_reminders(ctx: Context) -> _Sorted:
+    rows = _reminder_rows(ctx)
+    verdicts = reminder_service.review(ctx.session, rows, now=ctx.now)
+    person = ctx.deps.people.get(ctx.row.team_id, ctx.row.recipient)
+    if person is None or not person.usable:
+        raise Undeliverable("user_not_found" if person is None else "account_inactive")
+    today = calendar_for(ctx.deps.settings, person.tz).local_business_day(ctx.now).isoformat()
+    wanted, skipped, stale = [], {}, []
+    for row in rows:
+        verdict = verdicts[row.id]
+        if not verdict.send:
+            skipped[row.id] = verdict.reason
+        elif row.day_key != today:
+            # Its business day is over (delivery was held up past it): plan afresh for today.
+            stale.append(row.id)
+        else:
+            wanted.append(row)
+    requests = {row.id: verdicts[row.id].request for row in wanted}
+    return _Sorted(wanted, skipped, stale, requests)  # type: ignore[arg-type]
+
+
+def _reminder(ctx: Context) -> Delivery | Drop:
+    """The nudge ladder's message for one person: everything due for them, as one DM."""
+    if not _reminder_rows(ctx):
+        return Drop("nothing_queued")
+    rows = _sort_reminders(ctx)
+    if not rows.wanted:
+        return Drop("no_longer_due")
+    items = [ReminderItem(rows.requests[row.id], row.step, row.key) for row in rows.wanted]
+    text, message = reminder_message(items, ctx.reader(ctx.row.recipient))
+    shown = {"sent": [row.id for row in rows.wanted], "skipped": rows.skipped, "stale": rows.stale}
+    return Delivery(POST, text=text, blocks=message, channel=ctx.row.recipient, meta=shown)
+
+
+def _reminder_after(session: Session, ctx: Context, sent: Sent) -> None:
+    """Exactly what the message showed is recorded as sent."""
+    reminder_service.record_delivery(
+        session,
+        sent_ids=sent.meta.get("sent", []),
+        skipped=sent.meta.get("skipped", {}),
+        stale=sent.meta.get("stale", []),
+        at=ctx.now,
+        channel_id=sent.channel,
+        message_ts=sent.ts,
+    )
+
+
+def _reminder_dropped(session: Session, ctx: Context, reason: str) -> None:
+    if not _reminder_rows(ctx):
+        return
+    try:
+        rows = _sort_reminders(ctx)
+    except Undeliverable as gone:
+        reminder_service.record_failure(session, [row.id for row in _reminder_rows(ctx)], error=str(gone))
+        return
+    reminder_service.record_delivery(
+        session,
+        sent_ids=[],
+        skipped={**rows.skipped, **{row.id: reason for row in rows.wanted}},
+        stale=rows.stale,
+        at=ctx.now,
+        channel_id=None,
+        message_ts=None,
+    )
+
+
+def _reminder_failed(session: Session, ctx: Context, error: str) -> None:
+    reminder_service.record_failure(session, [row.id for row in _reminder_rows(ctx)], error=error)
+
+
+def _reminder_redraw(ctx: Context) -> Delivery | Drop:
+    channel, ts = ctx.payload.get("channel"), ctx.payload.get("ts")
+    message = reminder_service.sent_message(ctx.session, channel_id=channel or "", message_ts=ts or "")
+    if message is None:
+        return Drop("nowhere")
+    items = [ReminderItem(listed, step, key) for listed, step, key in message.rows]
+    text, redrawn = reminder_message(items, ctx.reader(message.recipient_id))
+    return Delivery(UPDATE, text=text, blocks=redrawn, channel=message.channel_id, ts=message.message_ts)
+
+
+# --- the list ---------------------------------------------------------------------------------------------
+
+#: What ``Kind.failed`` runs for a drop as well (reminders must learn they were skipped).
+DROPPED: dict[str, Failed] = {"reminder": _reminder_dropped}
+
+KINDS: dict[str, Kind] = {
+    "card": Kind(POST, _card, after=_card_after),
+    "card_redraw": Kind(UPDATE, _card_redraw),
+    "handed_over": Kind(UPDATE, _handed_over),
+    "news": Kind(POST, _news),
+    "cancelled": Kind(POST, _cancelled),
+    "confirmation": Kind(RESPOND, _confirmation),
+    "closed_reply": Kind(RESPOND, _closed_reply),
+    "proposal": Kind(POST, _proposal_for_requester),
+    "proposal_sent": Kind(POST, _proposal_sent),
+    "proposal_decided": Kind(POST, _proposal_decided),
+    "channel_help": Kind(POST, _channel_help, after=_channel_help_after, failed=_channel_help_failed),
+    "person_help": Kind(POST, _person_help, after=_person_help_after, failed=_person_help_failed),
+    "escalation_notice": Kind(POST, _escalation_notice),
+    "escalation_done": Kind(POST, _escalation_done),
+    "notice": Kind(POST, _notice),
+    "rating_prompt": Kind(POST, _rating_prompt),
+    "rating_redraw": Kind(UPDATE, _rating_redraw),
+    "kudos": Kind(POST, _kudos),
+    "home": Kind(PUBLISH, _home),
+    "reminder": Kind(POST, _reminder, after=_reminder_after, failed=_reminder_failed),
+    "reminder_redraw": Kind(UPDATE, _reminder_redraw),
+}

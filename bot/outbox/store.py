@@ -1,0 +1,399 @@
+"""The outbox in the database: write a message in the caller's transaction, claim, record the outcome.
+
+``enqueue`` is called by the services inside the transaction that makes a change, so the change and
+everything it causes to be said commit together or not at all. After the commit, delivery workers
+(``bot.outbox.worker``) claim rows, render and send them, and record what happened.
+
+Claiming is safe with any number of workers in any number of processes: on PostgreSQL with ``FOR UPDATE
+SKIP LOCKED``, on SQLite (one writer) with a conditional ``UPDATE … WHERE state = 'pending'``. A claimed
+row belongs to its worker while that worker's heartbeat is fresh; rows of a worker that stopped beating —
+or, on the same host, whose process is gone — go back to ``pending`` marked ``unsure`` (Slack may have
+received them already; the worker looks before sending again).
+
+Times here are wall-clock times (``wall_now``): back-off and heartbeats are about real seconds, whatever
+business time a test or the sandbox simulates.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from models.outbox import (
+    CLAIMED,
+    DROPPED,
+    FAILED,
+    PENDING,
+    PRIORITY_NORMAL,
+    SENT,
+    OutboxMessage,
+    OutboxWorker,
+    SeenDelivery,
+)
+
+#: A worker that has not beaten for this long is presumed dead; its claims go to others.
+STALE_AFTER = timedelta(seconds=15)
+#: How often a worker beats (well inside STALE_AFTER).
+HEARTBEAT_EVERY = timedelta(seconds=5)
+#: Sent, failed and dropped rows are deleted after this long (the audit trail lives in request_events).
+KEEP_FINISHED = timedelta(days=7)
+
+#: ``session.info`` flag: this transaction wrote outbox rows (the worker is woken after the commit).
+NEW_ROWS = "kundenfokus.outbox.new"
+
+M = OutboxMessage
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def enqueue(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    key: str,
+    now: datetime,
+    recipient: str = "",
+    request_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    collapse: bool = False,
+    sequence: str | None = None,
+    priority: int = PRIORITY_NORMAL,
+) -> None:
+    """Write one message to be said, in the caller's transaction.
+
+    ``key`` makes it exactly-once: a second row with the same key is not written. With ``collapse``,
+    ``key`` names a redraw instead: while a row with that key is still pending, nothing new is written
+    (the pending one renders the latest state when its turn comes).
+    """
+    if collapse:
+        dedupe_key, collapse_key = f"{key}@{uuid.uuid4().hex}", key
+    else:
+        dedupe_key, collapse_key = key, None
+    session.execute(
+        _insert(session)(M)
+        .values(
+            team_id=team_id,
+            kind=kind,
+            request_id=request_id,
+            recipient=recipient,
+            dedupe_key=dedupe_key[:200],
+            collapse_key=collapse_key[:200] if collapse_key else None,
+            sequence_key=sequence[:200] if sequence else None,
+            payload=payload or {},
+            priority=priority,
+            state=PENDING,
+            available_at=None,
+            unsure=False,
+            attempts=0,
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    session.info[NEW_ROWS] = True
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker now owns: everything the sender needs, nothing it must load again."""
+
+    id: int
+    team_id: str
+    kind: str
+    request_id: int | None
+    recipient: str
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+    unsure: bool
+    claimed_at: datetime
+
+
+def claim(
+    session: Session,
+    *,
+    worker: str,
+    wall_now: datetime,
+    limit: int,
+    skip_pairs: Iterable[tuple[str, Iterable[str]]] = (),
+    only_ids: Iterable[int] | None = None,
+) -> list[Claimed]:
+    """Take up to ``limit`` rows that are due, most urgent first; never two of one sequence at once.
+
+    ``skip_pairs`` — (team, kinds) — leaves alone what Slack asked us to hold back in that workspace.
+    """
+    if limit <= 0:
+        return []
+    earlier = aliased(M)
+    blocked_by_earlier = exists().where(
+        earlier.sequence_key == M.sequence_key,
+        earlier.id < M.id,
+        earlier.state.in_((PENDING, CLAIMED)),
+    )
+    query = select(M.id).where(
+        M.state == PENDING,
+        or_(M.available_at.is_(None), M.available_at <= wall_now),
+        or_(M.sequence_key.is_(None), not_(blocked_by_earlier)),
+    )
+    for team_id, kinds in skip_pairs:
+        query = query.where(not_(and_(M.team_id == team_id, M.kind.in_(list(kinds)))))
+    if only_ids is not None:
+        query = query.where(M.id.in_(list(only_ids)))
+    ids = list(
+        session.scalars(query.order_by(M.priority, M.id).limit(limit).with_for_update(skip_locked=True, of=M))
+    )
+    if not ids:
+        return []
+    rows = session.execute(
+        update(M)
+        .where(M.id.in_(ids), M.state == PENDING)
+        .values(state=CLAIMED, claimed_by=worker, claimed_at=wall_now, attempts=M.attempts + 1)
+        .returning(
+            M.id,
+            M.team_id,
+            M.kind,
+            M.request_id,
+            M.recipient,
+            M.payload,
+            M.priority,
+            M.attempts,
+            M.unsure,
+            M.claimed_at,
+        )
+    ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda row: (row.priority, row.id))
+
+
+def mark_sent(
+    session: Session,
+    row_id: int,
+    *,
+    worker: str,
+    wall_now: datetime,
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+) -> bool:
+    """Record a delivery. False if the row is no longer ours (it was handed to another worker)."""
+    done = session.execute(
+        update(M)
+        .where(M.id == row_id, M.claimed_by == worker, M.state == CLAIMED)
+        .values(
+            state=SENT,
+            sent_at=wall_now,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            error=None,
+            unsure=False,
+        )
+    )
+    return bool(done.rowcount)
+
+
+def mark_dropped(session: Session, row_id: int, *, worker: str, reason: str) -> None:
+    """Nothing to say any more when its turn came (the request changed meanwhile)."""
+    session.execute(
+        update(M)
+        .where(M.id == row_id, M.claimed_by == worker, M.state == CLAIMED)
+        .values(state=DROPPED, error=reason[:500], unsure=False)
+    )
+
+
+def mark_failed(session: Session, row_id: int, *, worker: str, error: str) -> None:
+    """A permanent Slack error (user gone, channel archived): recorded, never retried."""
+    session.execute(
+        update(M)
+        .where(M.id == row_id, M.claimed_by == worker, M.state == CLAIMED)
+        .values(state=FAILED, error=error[:500], unsure=False)
+    )
+
+
+def retry_later(
+    session: Session,
+    row_id: int,
+    *,
+    worker: str,
+    available_at: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> None:
+    """Back to pending, not before ``available_at`` (a transient failure, a rate limit, a shutdown)."""
+    values: dict[str, Any] = {
+        "state": PENDING,
+        "claimed_by": None,
+        "available_at": available_at,
+        "error": error[:500],
+    }
+    if not count_attempt:
+        values["attempts"] = M.attempts - 1
+    session.execute(
+        update(M).where(M.id == row_id, M.claimed_by == worker, M.state == CLAIMED).values(values)
+    )
+
+
+def release(session: Session, row_ids: Iterable[int], *, worker: str) -> int:
+    """Hand back claimed rows that were never started (a worker stopping): they did not reach Slack."""
+    ids = list(row_ids)
+    if not ids:
+        return 0
+    return session.execute(
+        update(M)
+        .where(M.id.in_(ids), M.claimed_by == worker, M.state == CLAIMED)
+        .values(state=PENDING, claimed_by=None, attempts=M.attempts - 1)
+    ).rowcount
+
+
+# --- workers ---------------------------------------------------------------------------------------
+
+
+def beat(session: Session, *, worker: str, wall_now: datetime) -> None:
+    """Register or refresh this worker's heartbeat."""
+    updated = session.execute(
+        update(OutboxWorker).where(OutboxWorker.worker_id == worker).values(heartbeat_at=wall_now)
+    ).rowcount
+    if not updated:
+        host, pid, _ = worker.rsplit(":", 2) if worker.count(":") >= 2 else (worker, "0", "")
+        session.execute(
+            _insert(session)(OutboxWorker)
+            .values(
+                worker_id=worker,
+                hostname=host,
+                pid=int(pid) if pid.isdigit() else 0,
+                started_at=wall_now,
+                heartbeat_at=wall_now,
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+def retire(session: Session, *, worker: str) -> None:
+    session.execute(delete(OutboxWorker).where(OutboxWorker.worker_id == worker))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def dead_workers(session: Session, *, wall_now: datetime, me: str) -> set[str]:
+    """Workers that hold claims but are gone: no heartbeat for ``STALE_AFTER``, no heartbeat row at all,
+    or (on this host) no such process any more — the last makes a restart take over at once."""
+    holders = set(session.scalars(select(M.claimed_by).where(M.state == CLAIMED).distinct())) - {me, None}
+    if not holders:
+        return set()
+    known = {
+        row.worker_id: row
+        for row in session.scalars(select(OutboxWorker).where(OutboxWorker.worker_id.in_(holders)))
+    }
+    host = socket.gethostname()[:40]
+    dead: set[str] = set()
+    for holder in holders:
+        row = known.get(holder)
+        if (
+            row is None
+            or wall_now - row.heartbeat_at > STALE_AFTER
+            or (row.hostname == host and row.pid and row.pid != os.getpid() and not _process_alive(row.pid))
+        ):
+            dead.add(holder)
+    return dead
+
+
+def reclaim_from(session: Session, workers: Iterable[str]) -> int:
+    """The rows dead workers held go back to pending, marked ``unsure``."""
+    gone = list(workers)
+    if not gone:
+        return 0
+    count = session.execute(
+        update(M)
+        .where(M.state == CLAIMED, M.claimed_by.in_(gone))
+        .values(state=PENDING, claimed_by=None, unsure=True)
+    ).rowcount
+    session.execute(delete(OutboxWorker).where(OutboxWorker.worker_id.in_(gone)))
+    return count
+
+
+# --- housekeeping and figures ------------------------------------------------------------------------
+
+
+def purge(session: Session, *, wall_now: datetime, keep: timedelta = KEEP_FINISHED) -> int:
+    """Forget finished rows after ``keep`` (and heartbeat rows of workers long gone)."""
+    cutoff = wall_now - keep
+    removed = session.execute(
+        delete(M).where(
+            M.state.in_((SENT, FAILED, DROPPED)),
+            func.coalesce(M.sent_at, M.claimed_at, M.created_at) < cutoff,
+        )
+    ).rowcount
+    session.execute(delete(OutboxWorker).where(OutboxWorker.heartbeat_at < cutoff))
+    session.execute(delete(SeenDelivery).where(SeenDelivery.seen_at < wall_now - timedelta(days=1)))
+    return removed
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    oldest: datetime | None
+
+
+def backlog(session: Session) -> Backlog:
+    """How many rows wait (pending or claimed), and since when the oldest of them."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(M.created_at)).where(M.state.in_((PENDING, CLAIMED)))
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    return Backlog(int(count), oldest)
+
+
+def has_work(session: Session, *, wall_now: datetime) -> bool:
+    """True while anything is pending or claimed (for ``settle`` in tests and the sandbox)."""
+    return bool(
+        session.scalar(
+            select(func.count()).where(
+                or_(M.state == CLAIMED, and_(M.state == PENDING)),
+            )
+        )
+    )
+
+
+def state_of(session: Session, row_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(row_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(M.id, M.state).where(M.id.in_(ids))).all())  # type: ignore[arg-type]
+
+
+def ids_for(session: Session, dedupe_keys: Iterable[str]) -> list[int]:
+    keys = list(dedupe_keys)
+    if not keys:
+        return []
+    return list(session.scalars(select(M.id).where(M.dedupe_key.in_(keys))))
+
+
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk enqueue for jobs (reminders): the same semantics as ``enqueue`` for plain keys."""
+    if rows:
+        session.execute(insert(M).values(rows))
+        session.info[NEW_ROWS] = True

@@ -1,0 +1,218 @@
+"""Slack payloads, checked before anything else looks at them: ids, types, sizes, dates.
+
+Everything Slack sends is signed, but a signed payload can still be odd (an old message's button, a
+client bug, a replay of something we never sent). Listeners read their fields through these functions;
+anything unexpected raises ``BadPayload``, which the error handler answers with a friendly line — never a
+crash, never a half-done change. Pure code: no Slack, no database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, time
+from typing import Any
+from urllib.parse import urlsplit
+
+#: Postgres and SQLite integers: a request id never exceeds this.
+MAX_ID = 2**31 - 1
+_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+_TEAM = re.compile(r"^[TE][A-Z0-9]{2,31}$")
+_CHANNEL = re.compile(r"^[CDG][A-Z0-9]{2,31}$")
+_SUBTEAM = re.compile(r"^S[A-Z0-9]{2,31}$")
+_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+_NUMBER = re.compile(r"^\d{1,10}$")
+_TRIGGER = re.compile(r"^[\w.\-]{1,200}$")
+MAX_TEXT = 40_000
+
+
+class BadPayload(ValueError):
+    """A payload field is missing or not what Slack sends; ``field`` names it (for the log only)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _dig(body: Any, *path: str) -> Any:
+    value = body
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _match(value: Any, pattern: re.Pattern[str], field: str, *, optional: bool = False) -> str | None:
+    if value is None or value == "":
+        if optional:
+            return None
+        raise BadPayload(field)
+    if not isinstance(value, str) or not pattern.match(value):
+        raise BadPayload(field)
+    return value
+
+
+def user_id(value: Any, field: str = "user") -> str:
+    return _match(value, _USER, field)  # type: ignore[return-value]
+
+
+def optional_user_id(value: Any, field: str = "user") -> str | None:
+    return _match(value, _USER, field, optional=True)
+
+
+def team_id(value: Any, field: str = "team") -> str:
+    return _match(value, _TEAM, field)  # type: ignore[return-value]
+
+
+def channel_id(value: Any, field: str = "channel", *, optional: bool = True) -> str | None:
+    return _match(value, _CHANNEL, field, optional=optional)
+
+
+def subteam_id(value: Any, field: str = "usergroup") -> str:
+    return _match(value, _SUBTEAM, field)  # type: ignore[return-value]
+
+
+def message_ts(value: Any, field: str = "ts", *, optional: bool = True) -> str | None:
+    return _match(value, _TS, field, optional=optional)
+
+
+def trigger_id(value: Any, *, optional: bool = True) -> str | None:
+    return _match(value, _TRIGGER, "trigger_id", optional=optional)
+
+
+def request_id(value: Any, field: str = "value") -> int:
+    """A button's value or a form's metadata: the request's database id, a small positive integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _NUMBER.match(value):
+        number = int(value)
+    else:
+        raise BadPayload(field)
+    if not 0 < number <= MAX_ID:
+        raise BadPayload(field)
+    return number
+
+
+def text(value: Any, field: str = "text", *, limit: int = MAX_TEXT) -> str:
+    """Free text as typed (empty when absent); refuses what is not text or absurdly long."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadPayload(field)
+    return value.replace("\x00", "")
+
+
+def response_url(value: Any) -> str | None:
+    """Slack's response_url: an http(s) URL (hooks.slack.com in production; loopback in tests)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 1000:
+        raise BadPayload("response_url")
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise BadPayload("response_url")
+    return value
+
+
+def team_of(body: Any) -> str:
+    """The workspace of any payload (``team`` is absent for some Enterprise Grid payloads)."""
+    for candidate in (
+        _dig(body, "team", "id"),
+        body.get("team_id") if isinstance(body, dict) else None,
+        _dig(body, "user", "team_id"),
+        _dig(body, "view", "team_id"),
+    ):
+        if isinstance(candidate, str) and candidate:
+            return team_id(candidate)
+    raise BadPayload("team")
+
+
+def user_of(body: Any) -> str:
+    candidate = _dig(body, "user", "id")
+    if candidate is None and isinstance(body, dict):
+        candidate = body.get("user_id")
+    return user_id(candidate)
+
+
+def state_values(view: Any) -> dict[str, Any]:
+    """A submitted view's ``state.values`` (blocks → actions → element state)."""
+    values = _dig(view, "state", "values")
+    if not isinstance(values, dict):
+        raise BadPayload("view.state")
+    return values
+
+
+def element(values: dict[str, Any], block_id: str, action_id: str | None = None) -> dict[str, Any]:
+    found = values.get(block_id)
+    if found is None:
+        return {}
+    if not isinstance(found, dict):
+        raise BadPayload(f"view.state.{block_id}")
+    inner = found.get(action_id or block_id)
+    if inner is None:
+        return {}
+    if not isinstance(inner, dict):
+        raise BadPayload(f"view.state.{block_id}")
+    return inner
+
+
+def selected_user(values: dict[str, Any], block_id: str, action_id: str | None = None) -> str | None:
+    return optional_user_id(element(values, block_id, action_id).get("selected_user"), f"view.{block_id}")
+
+
+def selected_value(values: dict[str, Any], block_id: str, action_id: str | None = None) -> str | None:
+    option = element(values, block_id, action_id).get("selected_option")
+    if option is None:
+        return None
+    if not isinstance(option, dict) or not isinstance(option.get("value"), str):
+        raise BadPayload(f"view.{block_id}")
+    return option["value"]
+
+
+def typed(
+    values: dict[str, Any], block_id: str, action_id: str | None = None, *, limit: int = MAX_TEXT
+) -> str:
+    return text(element(values, block_id, action_id).get("value"), f"view.{block_id}", limit=limit)
+
+
+def picked_date(values: dict[str, Any], block_id: str, action_id: str | None = None) -> date | None:
+    raw = element(values, block_id, action_id).get("selected_date")
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or len(raw) != 10:
+        raise BadPayload(f"view.{block_id}")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadPayload(f"view.{block_id}") from None
+
+
+def picked_time(values: dict[str, Any], block_id: str, action_id: str | None = None) -> time | None:
+    raw = element(values, block_id, action_id).get("selected_time")
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or len(raw) > 8:
+        raise BadPayload(f"view.{block_id}")
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise BadPayload(f"view.{block_id}") from None
+
+
+def metadata(view: Any) -> dict[str, Any]:
+    """A view's private_metadata as we wrote it: a JSON object (or a bare request id, as older views have)."""
+    raw = _dig(view, "private_metadata")
+    if raw is None or raw == "":
+        return {}
+    if not isinstance(raw, str) or len(raw) > 3000:
+        raise BadPayload("private_metadata")
+    if _NUMBER.match(raw):
+        return {"request_id": raw}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise BadPayload("private_metadata") from None
+    if not isinstance(parsed, dict):
+        raise BadPayload("private_metadata")
+    return parsed
