@@ -1,6 +1,8 @@
-"""Filing a request from any surface (command, modal, shortcut): validate, store, deliver, confirm.
+"""Filing a request from any surface (command, modal, shortcut): check, store, and say so — once.
 
-Shared by the slash command and the modal so both apply the same checks in the same order.
+Shared by the slash command and the modal so both apply the same checks in the same order. The people
+are looked up first (that may ask Slack), then one transaction stores the request and writes its
+messages to the outbox (the assignee's card, the requester's confirmation, App Home refreshes).
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bot.deps import Deps
 from bot.domain.parsing import Deadline, Duration
+from bot.domain.person import PersonInfo
 from bot.domain.text import MAX_REQUEST_TEXT
-from bot.outbox.publish import deliver_card, refresh_homes
-from bot.people import lookup_person
+from bot.outbox import news
+from bot.outbox.news import Origin
+from bot.services import deliveries
 from bot.services import requests as request_service
 from bot.services.agreement import response_due
 from bot.services.requests import ServiceError
@@ -37,15 +39,17 @@ class Filing:
     due: Deadline | None = None
     thread_channel_id: str | None = None
     thread_ts: str | None = None
+    #: The Slack delivery that asked for it (a command's trigger_id): filed once however often it arrives.
+    delivery_key: str | None = None
 
 
-def check_assignee(
-    deps: Deps, session: Session, *, team_id: str, requester_id: str, assignee_id: str, now: datetime
-):
+def check_assignee(deps: Deps, *, team_id: str, requester_id: str, assignee_id: str) -> PersonInfo:
     """The person asked must exist, be a human, be active and not be the requester. Returns their info."""
+    if not assignee_id:
+        raise ServiceError("unknown_user")
     if assignee_id == requester_id:
         raise ServiceError("self_request")
-    person = lookup_person(session, deps.client, team_id=team_id, user_id=assignee_id, now=now)
+    person = deps.people.get(team_id, assignee_id)
     if person is None:
         raise ServiceError("unknown_user")
     if person.is_bot:
@@ -64,22 +68,21 @@ def check_text(text: str) -> str:
     return text
 
 
-def file_and_deliver(deps: Deps, filing: Filing, now: datetime) -> Request:
-    """Store the request (one transaction), then send the assignee their card. Raises ServiceError."""
+def file(deps: Deps, filing: Filing, *, now: datetime, origin: Origin | None = None) -> Request | None:
+    """Check, then store the request and its messages in one transaction. Raises ServiceError; returns
+    None when this delivery was filed before (a retry)."""
     text = check_text(filing.text)
     due_at = filing.due.at if filing.due else None
+    assignee = check_assignee(
+        deps, team_id=filing.team_id, requester_id=filing.requester_id, assignee_id=filing.assignee_id
+    )
+    respond_by = response_due(deps.settings, tz=assignee.tz, now=now, within=filing.within)
+    if due_at is not None and due_at < respond_by:
+        respond_by = due_at  # an answer can't be due after the work itself
     with transaction(deps.sessions) as session:
-        assignee = check_assignee(
-            deps,
-            session,
-            team_id=filing.team_id,
-            requester_id=filing.requester_id,
-            assignee_id=filing.assignee_id,
-            now=now,
-        )
-        respond_by = response_due(deps.settings, tz=assignee.tz, now=now, within=filing.within)
-        if due_at is not None and due_at < respond_by:
-            respond_by = due_at  # an answer can't be due after the work itself
+        if not deliveries.first_time(session, team_id=filing.team_id, key=filing.delivery_key, now=now):
+            logger.info("request from delivery %s was filed already", filing.delivery_key)
+            return None
         request = request_service.file_request(
             session,
             team_id=filing.team_id,
@@ -94,15 +97,5 @@ def file_and_deliver(deps: Deps, filing: Filing, now: datetime) -> Request:
             thread_channel_id=filing.thread_channel_id,
             thread_ts=filing.thread_ts,
         )
-    with transaction(deps.sessions) as session:
-        request = session.merge(request)
-        if not deliver_card(deps, session, request, now):
-            logger.error("request %s stored but the assignee's DM failed", request.id)
-        refresh_homes(
-            deps,
-            session,
-            team_id=request.team_id,
-            user_ids=[request.requester_id, request.assignee_id],
-            now=now,
-        )
+        news.filed(session, request, now=now, origin=origin)
     return request

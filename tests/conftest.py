@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +28,7 @@ from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.deps import Deps
-from bot.sandbox.driver import SlackDriver
+from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
 from bot.server import BackgroundServer, make_server
 from bot.slack import make_web_client
@@ -166,13 +167,19 @@ class RunningBot:
     def events_url(self) -> str:
         return self.url + "/slack/events"
 
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until the work after the acks is done and the outbox has delivered it all."""
+        return self.deps.settle(timeout)
+
     def stop(self) -> None:
         self.server.stop()
+        self.deps.stop()
 
 
 def start_bot(settings: Settings, engine: Engine, clock: ManualClock) -> RunningBot:
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     app, deps = create_app(settings, sessions=make_session_factory(engine), clock=clock, client=client)
+    deps.start()
     server = BackgroundServer(make_server(app, engine, host="127.0.0.1", port=0, threads=8)).start()
     return RunningBot(deps, engine, server)
 
@@ -184,6 +191,20 @@ def bot(settings: Settings, engine: Engine, clock: ManualClock) -> Iterator[Runn
     running.stop()
 
 
+class SettlingDriver(SlackDriver):
+    """The signed driver, waiting after each request until the bot has done the work the ack promised
+    and delivered what it says — so a test reads the state a person would see a moment later."""
+
+    def __init__(self, *args: Any, settle: Callable[[], bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._settle = settle
+
+    def post_raw(self, body: bytes, headers: dict[str, str]) -> Reply:
+        reply = super().post_raw(body, headers)
+        self._settle()
+        return reply
+
+
 @pytest.fixture
 def slack(bot: RunningBot, fake_slack: FakeSlack) -> SlackDriver:
-    return SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)
+    return SettlingDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack, settle=bot.settle)

@@ -98,6 +98,13 @@ ERRORS: dict[str, str] = {
     "internal": N_(
         "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
     ),
+    "unavailable": N_(
+        "Sorry, I can't reach my database right now, so nothing was changed. Please try again in a few minutes."
+    ),
+    "bad_payload": N_(
+        "Sorry, I couldn't read that — perhaps the message is from an older version of me. Nothing was "
+        "changed. `/request list` shows your requests as they are now."
+    ),
 }
 
 

@@ -55,6 +55,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Slack's Web API at {settings.slack_api_url} is not reachable: {error}", file=sys.stderr)
         return 2
     logger.info("connected to workspace %s as %s", identity.get("team"), identity.get("user"))
+    deps.start()  # the work after the acks and the outbox's delivery workers
     scheduler = _start_scheduler(deps)
     try:
         if settings.socket_mode and not args.http:
@@ -75,6 +76,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        deps.stop()
         engine.dispose()
     return 0
 

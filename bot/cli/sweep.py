@@ -46,17 +46,19 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         elif not migrate.is_up_to_date(engine):
             print("The database schema is not up to date. Run: kundenfokus migrate", file=sys.stderr)
             return 2
+        moment = args.at or system_clock()
         deps = Deps(
             settings=settings,
             sessions=make_session_factory(engine),
-            clock=system_clock,
+            clock=lambda: moment,  # messages are rendered and checked as of --at, too
             client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
         )
         report = run_sweep(
             deps,
-            args.at or system_clock(),
+            moment,
             dry_run=args.dry_run,
             look_up_people=bool(settings.slack_bot_token),
+            deliver=True,
         )
     finally:
         engine.dispose()

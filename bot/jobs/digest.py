@@ -18,7 +18,6 @@ from bot.blocks import digest as digest_blocks
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.digest_stats import DigestReport, Week
-from bot.people import reader_for
 from bot.services import digest as digest_service
 from models import DigestSubscription
 from models.db import transaction
@@ -123,11 +122,12 @@ def deliver_digest(
                     error=code,
                     deactivate=code in GONE_ERRORS,
                 )
-                _tell_subscriber(deps, session, subscription, code, now)
             else:
                 digest_service.release(
                     session, subscription_id=subscription.id, week_key=week.key, error=code
                 )
+        if code in PERMANENT_ERRORS:
+            _tell_subscriber(deps, subscription, code)
         return result("failed", error=code)
     except Exception as error:  # a bug must not take the other channels down; the lease retries later
         logger.exception("digest for %s %s failed", subscription.channel_id, week.key)
@@ -143,10 +143,8 @@ def deliver_digest(
     return result("posted", text)
 
 
-def _tell_subscriber(
-    deps: Deps, session: Any, subscription: DigestSubscription, code: str, now: datetime
-) -> None:
-    reader = reader_for(deps, session, team_id=subscription.team_id, user_id=subscription.created_by, now=now)
+def _tell_subscriber(deps: Deps, subscription: DigestSubscription, code: str) -> None:
+    reader = deps.people.reader(subscription.team_id, subscription.created_by)
     text = digest_blocks.failure_notice(reader, channel_id=subscription.channel_id, error=code)
     deps.messenger.dm(subscription.created_by, text=text, blocks=[])
 

@@ -10,6 +10,7 @@ import difflib
 import itertools
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -846,7 +847,8 @@ class Shell:
 
     def _trigger(self) -> str:
         number = next(self._trigger_numbers)
-        trigger_id = f"{int(self.sandbox.clock().timestamp())}.{number}.shell{number:06d}"
+        # Unique like Slack's (a kept --db remembers which triggers it has seen).
+        trigger_id = f"{int(self.sandbox.clock().timestamp())}.{number}.shell{secrets.token_hex(6)}"
         self._triggers[trigger_id] = self.me.user_id
         return trigger_id
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -157,6 +158,11 @@ class Sandbox:
     def _start(self) -> None:
         self.slack.start()
         self._stack.callback(self.slack.stop)
+        if self.database_url == IN_MEMORY:
+            # "Forgotten afterwards": a SQLite file in a temporary folder, removed on exit. (An in-memory
+            # database lives on one connection, which the bot's threads cannot share.)
+            folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="kundenfokus-sandbox-"))
+            self.database_url = f"sqlite:///{folder}/sandbox.db"
         self.engine = make_engine(self.database_url)
         self._stack.callback(self.engine.dispose)
         prepare_database(self.engine, self.database_url)
@@ -172,6 +178,8 @@ class Sandbox:
             settings, sessions=make_session_factory(self.engine), clock=self.clock, client=client
         )
         self._in_flight = InFlight.install(app)
+        self.deps.start()
+        self._stack.callback(self.deps.stop)
         server = BackgroundServer(make_server(app, self.engine, host="127.0.0.1", port=0, threads=4)).start()
         self._stack.callback(server.stop)
         events_url = f"{server.url}{EVENTS_PATH}"
@@ -179,7 +187,7 @@ class Sandbox:
 
     def settle(self, timeout: float = 15.0) -> bool:
         """Wait until every listener the last request started has finished; False on timeout."""
-        finished = self._in_flight.wait_idle(timeout)
+        finished = self._in_flight.wait_idle(timeout) and self.deps.settle(timeout)
         if not finished:
             logger.warning("the bot is still busy after %.0f seconds", timeout)
         return finished

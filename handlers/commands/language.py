@@ -15,9 +15,9 @@ from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.text import safe_user_text
 from bot.i18n import language_for
-from bot.people import lookup_person, workspace_language
+from bot.people import workspace_language
 from bot.services import language as language_service
-from models.db import transaction
+from models.db import reading, transaction
 
 
 def language_name(language: str) -> str:
@@ -68,10 +68,10 @@ def unknown_choice_text(reader: Reader, *, command: str, text: str) -> str:
 
 def change_language(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
     """Show or set the person's language; ``reader`` speaks the language in use before the change."""
-    team_id, user_id, now = body["team_id"], body["user_id"], deps.now()
+    team_id, user_id = body["team_id"], body["user_id"]
     command = body.get("command") or "/request"
     if not args:
-        with transaction(deps.sessions) as session:
+        with reading(deps.sessions) as session:
             override = language_service.language_override(session, team_id=team_id, user_id=user_id)
         respond(response_type="ephemeral", text=status_text(reader, command=command, override=override))
         return
@@ -80,12 +80,13 @@ def change_language(deps: Deps, body: dict[str, Any], respond: Respond, reader: 
         text = unknown_choice_text(reader, command=command, text=safe_user_text(args[:40]))
         respond(response_type="ephemeral", text=text)
         return
+    person = deps.people.get(team_id, user_id)  # before the writing transaction: it may ask Slack
     with transaction(deps.sessions) as session:
-        person = lookup_person(session, deps.client, team_id=team_id, user_id=user_id, now=now)
         override = language_service.set_language_override(
             session, team_id=team_id, user_id=user_id, choice=choice
         )
         default = workspace_language(session, deps.settings, team_id)
+    deps.people.forget(team_id, user_id)  # every message from now on reads the new choice
     language = language_for(person.locale if person else None, override, default)
     respond(
         response_type="ephemeral",

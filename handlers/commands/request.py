@@ -8,23 +8,26 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot import payloads
 from bot.blocks import requests as blocks
 from bot.blocks.errors import error_text
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.parsing import ParseError, guess_kind, parse_request_command
-from bot.people import reader_for
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
 from handlers.commands import digest, language
-from handlers.filing import Filing, file_and_deliver
-from models.db import transaction
+from handlers.common import NOW, Interaction, later
+from handlers.filing import Filing, file
+from models.db import reading
 
 logger = logging.getLogger(__name__)
 
 #: A subcommand: handler(deps, body, respond, reader, args). The list is ``SUBCOMMANDS`` below.
 Subcommand = Callable[[Deps, dict[str, Any], Respond, Reader, str], None]
+#: Slack sends at most 4,000 characters of command text.
+MAX_COMMAND_TEXT = 4_000
 
 
 def show_help(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
@@ -36,7 +39,7 @@ def show_help(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader
 
 
 def show_list(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
-    with transaction(deps.sessions) as session:
+    with reading(deps.sessions) as session:
         asked_of_me, my_asks = request_service.open_requests_for(
             session, team_id=body["team_id"], user_id=body["user_id"]
         )
@@ -50,8 +53,9 @@ def unescape_slack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def file_from_text(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, text: str) -> None:
-    now = deps.now()
+def file_from_text(command: Interaction, text: str) -> None:
+    reader = command.reader()
+    deps, now = command.deps, command.now
     try:
         draft = parse_request_command(
             unescape_slack(text),
@@ -63,33 +67,30 @@ def file_from_text(deps: Deps, body: dict[str, Any], respond: Respond, reader: R
     except ParseError as error:
         params = dict(error.params)
         if error.code == "missing_assignee" and params.get("name"):
-            respond(response_type="ephemeral", text=error_text(reader, "unknown_name", **params))
+            command.tell(error_text(reader, "unknown_name", **params))
         else:
             params.setdefault("text", "")
             params.setdefault("assignee", "")
-            respond(response_type="ephemeral", text=error_text(reader, error.code, **params))
+            command.tell(error_text(reader, error.code, **params))
         return
     if draft.assignee.kind != "user":
-        respond(response_type="ephemeral", text=error_text(reader, "usergroup_unsupported"))
+        command.tell(error_text(reader, "usergroup_unsupported"))
         return
     filing = Filing(
-        team_id=body["team_id"],
-        requester_id=body["user_id"],
+        team_id=command.team_id,
+        requester_id=command.user_id,
         assignee_id=draft.assignee.id,
         text=draft.description,
         kind=guess_kind(draft.description),
-        channel_id=body.get("channel_id"),
+        channel_id=command.channel_id,
         within=draft.response_within,
         due=draft.due,
+        delivery_key=f"trigger:{command.trigger_id}" if command.trigger_id else None,
     )
     try:
-        request = file_and_deliver(deps, filing, now)
+        file(deps, filing, now=now, origin=command.origin)
     except ServiceError as error:
-        params = {"assignee": draft.assignee.id, **error.params}
-        respond(response_type="ephemeral", text=error_text(reader, error.code, **params))
-        return
-    text, confirmation = blocks.requester_confirmation(request, reader)
-    respond(response_type="ephemeral", text=text, blocks=confirmation)
+        command.tell(error_text(reader, error.code, **{"assignee": draft.assignee.id, **error.params}))
 
 
 #: Every word ``/request`` understands before it reads the text as a new request (English and German).
@@ -107,32 +108,39 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
+def open_form(command: Interaction) -> None:
+    command.open_view(blocks.new_request_modal(command.reader(), channel_id=command.channel_id or ""))
+
+
 def register(app: App, deps: Deps) -> None:
     @app.command("/request")
-    def on_request(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+    def on_request(ack: Ack, body: dict[str, Any]) -> None:
+        command = Interaction.from_command(deps, body)
+        text = payloads.text(body.get("text"), limit=MAX_COMMAND_TEXT).strip()
         ack()  # within Slack's 3 seconds, always; the answer follows through response_url
-        text = (body.get("text") or "").strip()
         if not text:
-            with transaction(deps.sessions) as session:
-                reader = reader_for(
-                    deps, session, team_id=body["team_id"], user_id=body["user_id"], now=deps.now()
-                )
-            client.views_open(
-                trigger_id=body["trigger_id"],
-                view=blocks.new_request_modal(reader, channel_id=body.get("channel_id", "")),
-            )
+            later(deps, command, open_form, priority=NOW)
             return
-        with transaction(deps.sessions) as session:
-            reader = reader_for(
-                deps, session, team_id=body["team_id"], user_id=body["user_id"], now=deps.now()
-            )
         word, _, rest = text.partition(" ")
-        try:
-            handler = SUBCOMMANDS.get(word.lower())
-            if handler is not None:
-                handler(deps, body, respond, reader, rest.strip())
-            else:
-                file_from_text(deps, body, respond, reader, text)
-        except Exception:
-            logger.exception("/request failed")
-            respond(response_type="ephemeral", text=error_text(reader, "internal"))
+        handler = SUBCOMMANDS.get(word.lower())
+        if handler is None:
+            later(deps, command, lambda command: file_from_text(command, text))
+            return
+
+        def subcommand(command: Interaction) -> None:
+            respond = (
+                Respond(response_url=command.response_url) if command.response_url else _dm_respond(command)
+            )
+            handler(deps, body, respond, command.reader(), rest.strip())
+
+        later(deps, command, subcommand)
+
+
+def _dm_respond(command: Interaction) -> Respond:
+    """Without a response_url (a replayed command), answers reach the person as a DM."""
+
+    class _DirectMessage(Respond):
+        def __call__(self, text: str = "", blocks: Any = None, **_ignored: Any) -> Any:  # type: ignore[override]
+            command.reply(text, blocks)
+
+    return _DirectMessage(response_url=None)

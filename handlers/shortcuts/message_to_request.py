@@ -7,26 +7,27 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot import payloads
 from bot.blocks import requests as blocks
 from bot.deps import Deps
 from bot.domain.text import MAX_REQUEST_TEXT
-from bot.people import reader_for
-from handlers.common import team_of
-from models.db import transaction
+from handlers.common import NOW, Interaction, later
 
 
 def register(app: App, deps: Deps) -> None:
     @app.shortcut(blocks.MESSAGE_SHORTCUT)
-    def on_shortcut(ack: Ack, body: dict[str, Any], client: Any) -> None:
+    def on_shortcut(ack: Ack, body: dict[str, Any]) -> None:
+        shortcut = Interaction.from_shortcut(deps, body)
+        message = body.get("message") if isinstance(body.get("message"), dict) else {}
+        thread_ts = payloads.message_ts(message.get("thread_ts") or message.get("ts"))
+        text = payloads.text(message.get("text"), "message.text")[:MAX_REQUEST_TEXT]
         ack()
-        message = body.get("message") or {}
-        team_id = team_of(body)
-        with transaction(deps.sessions) as session:
-            reader = reader_for(deps, session, team_id=team_id, user_id=body["user"]["id"], now=deps.now())
-        view = blocks.new_request_modal(
-            reader,
-            channel_id=(body.get("channel") or {}).get("id", ""),
-            thread_ts=message.get("thread_ts") or message.get("ts"),
-            text=(message.get("text") or "")[:MAX_REQUEST_TEXT],
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        def open_form(shortcut: Interaction) -> None:
+            shortcut.open_view(
+                blocks.new_request_modal(
+                    shortcut.reader(), channel_id=shortcut.channel_id or "", thread_ts=thread_ts, text=text
+                )
+            )
+
+        later(deps, shortcut, open_form, priority=NOW)

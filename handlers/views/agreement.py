@@ -1,4 +1,7 @@
-"""Modal submissions of the agreement: "Need more time" (a proposal) and "Ask someone else"."""
+"""Modal submissions of the agreement: "Need more time" (a proposal) and "Ask someone else".
+
+Both check their input before ``ack()`` (a form's errors go back in the ack) and change things after it.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +12,20 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 
+from bot import payloads
 from bot.blocks import reminders as reminder_blocks
 from bot.blocks.errors import error_text
 from bot.deps import Deps
-from bot.outbox.publish import publish_outcome
-from bot.people import reader_for
+from bot.outbox import news
 from bot.services import reminders as reminder_service
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
-from handlers.common import team_of
+from handlers.common import Interaction, later
 from handlers.filing import check_assignee
-from models.db import transaction
+from models.db import reading, transaction
 
 logger = logging.getLogger(__name__)
-
-
-def _value(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    return (values.get(block_id) or {}).get(action_id) or {}
 
 
 def proposed_time(
@@ -39,13 +38,12 @@ def proposed_time(
     current: datetime | None,
 ) -> datetime | None:
     """A date (and optional time) from the form in the reader's zone; None if empty or unchanged."""
-    day = _value(values, f"{prefix}_date", f"{prefix}_date").get("selected_date")
-    clock = _value(values, f"{prefix}_time", f"{prefix}_time").get("selected_time")
-    if not day and not clock:
+    day = payloads.picked_date(values, f"{prefix}_date")
+    clock = payloads.picked_time(values, f"{prefix}_time")
+    if day is None and clock is None:
         return None
-    local_day = datetime.fromisoformat(day).date() if day else now.astimezone(tz).date()
-    at_time = time.fromisoformat(clock) if clock else default_time
-    moment = datetime.combine(local_day, at_time, tzinfo=tz).astimezone(UTC)
+    local_day = day or now.astimezone(tz).date()
+    moment = datetime.combine(local_day, clock or default_time, tzinfo=tz).astimezone(UTC)
     if current is not None and moment == current.replace(second=0, microsecond=0):
         return None  # the prefilled agreed value, left as it was
     return moment
@@ -54,101 +52,80 @@ def proposed_time(
 def register(app: App, deps: Deps) -> None:
     @app.view(reminder_blocks.PROPOSE_VIEW)
     def on_propose(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = team_of(body)
-        user_id, now = body["user"]["id"], deps.now()
-        values = view["state"]["values"]
-        note = (_value(values, "note", "note").get("value") or "").strip()[: reminder_blocks.NOTE_LIMIT]
-        with transaction(deps.sessions) as session:
-            reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
-        response_due_at = None
+        form = Interaction.from_view(deps, body, view, request=True)
+        values = payloads.state_values(view)
+        note = payloads.typed(values, "note", limit=10_000).strip()[: reminder_blocks.NOTE_LIMIT]
+        reader = form.reader()
+        response_due_at = due_at = None
         try:
-            with transaction(deps.sessions) as session:
+            with reading(deps.sessions) as session:
                 request = request_service.load(
-                    session, team_id=team_id, request_id=int(view["private_metadata"]), lock=False
+                    session, team_id=form.team_id, request_id=form.request_id or 0, lock=False
                 )
-                kwargs = {"tz": reader.tz, "now": now, "default_time": end_of_day(deps.settings)}
-                response_due_at = proposed_time(values, "response", current=request.response_due_at, **kwargs)
-                due_at = proposed_time(values, "due", current=request.due_at, **kwargs)
-                filled = any(
-                    _value(values, f"{prefix}_date", f"{prefix}_date").get("selected_date")
-                    for prefix in ("response", "due")
-                )
+                times = {"tz": reader.tz, "now": form.now, "default_time": end_of_day(deps.settings)}
+                response_due_at = proposed_time(values, "response", current=request.response_due_at, **times)
+                due_at = proposed_time(values, "due", current=request.due_at, **times)
+                filled = any(payloads.picked_date(values, f"{prefix}_date") for prefix in ("response", "due"))
                 if response_due_at is None and due_at is None and filled:
                     raise ServiceError("proposal_unchanged", number=request.number)
-                outcome = request_service.propose(
-                    session,
-                    team_id=team_id,
-                    request_id=request.id,
-                    actor_id=user_id,
-                    now=now,
+                request_service.check_proposal(
+                    request,
+                    actor_id=form.user_id,
+                    now=form.now,
                     response_due_at=response_due_at,
                     due_at=due_at,
-                    note=note,
                 )
-        except (ServiceError, ValueError) as error:
-            code = error.code if isinstance(error, ServiceError) else "not_found"
-            params = error.params if isinstance(error, ServiceError) else {}
+        except ServiceError as error:
             field = "due_date"
-            if code == "past_date" and response_due_at is not None and response_due_at <= now:
+            if error.code == "past_date" and response_due_at is not None and response_due_at <= form.now:
                 field = "response_date"
             if field not in values:
                 field = next(iter(values), "due_date")
-            ack(response_action="errors", errors={field: error_text(reader, code, **params)})
+            ack(response_action="errors", errors={field: error_text(reader, error.code, **error.params)})
             return
         ack()
-        proposal = outcome.detail["proposal"]
-        with transaction(deps.sessions) as session:
-            request = outcome.request = session.merge(outcome.request)
-            publish_outcome(deps, session, outcome, now)
-            requester = reader_for(deps, session, team_id=team_id, user_id=request.requester_id, now=now)
-            text, blocks = reminder_blocks.proposal_for_requester(request, proposal, requester)
-            deps.messenger.dm(request.requester_id, text=text, blocks=blocks)
-            text, blocks = reminder_blocks.proposal_sent(request, reader)
-            deps.messenger.dm(user_id, text=text, blocks=blocks)
+        later(
+            deps,
+            form,
+            lambda form: form.change(
+                request_service.propose, response_due_at=response_due_at, due_at=due_at, note=note
+            ),
+        )
 
     @app.view(reminder_blocks.ESCALATE_VIEW)
     def on_escalate(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team_id = team_of(body)
-        user_id, now = body["user"]["id"], deps.now()
-        values = view["state"]["values"]
-        person_id = _value(values, "person", "person").get("selected_user") or ""
-        note = (_value(values, "note", "note").get("value") or "").strip()[: reminder_blocks.NOTE_LIMIT]
-        with transaction(deps.sessions) as session:
-            reader = reader_for(deps, session, team_id=team_id, user_id=user_id, now=now)
+        form = Interaction.from_view(deps, body, view, request=True)
+        values = payloads.state_values(view)
+        person_id = payloads.selected_user(values, "person") or ""
+        note = payloads.typed(values, "note", limit=10_000).strip()[: reminder_blocks.NOTE_LIMIT]
         try:
-            with transaction(deps.sessions) as session:
+            with reading(deps.sessions) as session:
                 request = reminder_service.check_escalation(
-                    session, team_id=team_id, request_id=int(view["private_metadata"]), actor_id=user_id
+                    session, team_id=form.team_id, request_id=form.request_id or 0, actor_id=form.user_id
                 )
                 if person_id in (request.requester_id, request.assignee_id):
                     raise ServiceError("escalate_same_person", assignee=request.assignee_id)
-                check_assignee(
-                    deps, session, team_id=team_id, requester_id=user_id, assignee_id=person_id, now=now
-                )
-        except (ServiceError, ValueError) as error:
-            code = error.code if isinstance(error, ServiceError) else "not_found"
-            params = error.params if isinstance(error, ServiceError) else {}
-            ack(response_action="errors", errors={"person": error_text(reader, code, **params)})
+            check_assignee(deps, team_id=form.team_id, requester_id=form.user_id, assignee_id=person_id)
+        except ServiceError as error:
+            ack(
+                response_action="errors",
+                errors={"person": error_text(form.reader(), error.code, **error.params)},
+            )
             return
         ack()
-        with transaction(deps.sessions) as session:
-            person = reader_for(deps, session, team_id=team_id, user_id=person_id, now=now)
-            text, blocks = reminder_blocks.person_help_dm(request, person, note or None)
-        if deps.messenger.dm(person_id, text=text, blocks=blocks) is None:
-            deps.messenger.dm(user_id, text=error_text(reader, "internal"), blocks=[])
-            return
-        with transaction(deps.sessions) as session:
-            request = reminder_service.record_escalation(
-                session,
-                team_id=team_id,
-                request_id=request.id,
-                actor_id=user_id,
-                now=now,
-                to="person",
-                target_id=person_id,
-            )
-            assignee = reader_for(deps, session, team_id=team_id, user_id=request.assignee_id, now=now)
-            text, blocks = reminder_blocks.assignee_escalation_notice(request, assignee, person_id=person_id)
-        deps.messenger.dm(request.assignee_id, text=text, blocks=blocks)
-        confirmation = reminder_blocks.escalation_confirmation(reader, person_id=person_id)
-        deps.messenger.dm(user_id, text=confirmation, blocks=[])
+
+        def ask(form: Interaction) -> None:
+            with transaction(deps.sessions) as session:
+                request = reminder_service.check_escalation(
+                    session, team_id=form.team_id, request_id=form.request_id or 0, actor_id=form.user_id
+                )
+                news.ask_person(
+                    session,
+                    request,
+                    now=form.now,
+                    requester_id=form.user_id,
+                    person_id=person_id,
+                    note=note or None,
+                )
+
+        later(deps, form, ask)

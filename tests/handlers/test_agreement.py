@@ -126,6 +126,7 @@ def test_pending_proposal_pauses_reminders_and_keeping_the_times_resumes_them(
 
     clock.set(berlin(11, 26, 14))
     tick(bot.deps, berlin(11, 26, 14))
+    bot.settle()
     assert reminders_to(fake_slack, "UBOB") == []  # Bob answered with a proposal; Alice decides
 
     clock.set(berlin(11, 26, 15))
@@ -135,6 +136,7 @@ def test_pending_proposal_pauses_reminders_and_keeping_the_times_resumes_them(
     request = request_row(sessions)
     assert request.response_due_at == berlin(11, 26, 14) and request.state == "open"
     tick(bot.deps, berlin(11, 26, 15))
+    bot.settle()
     assert len(reminders_to(fake_slack, "UBOB")) == 1
     with sessions() as session:
         assert session.scalars(select(Proposal.state)).all() == ["rejected"]
@@ -196,6 +198,7 @@ def escalation_offer(slack, fake, bot, clock, **kwargs) -> dict:
     file(slack, fake, "<@UBOB|bob> Review the contract within 4h", **kwargs)
     clock.set(berlin(12, 1, 14))  # three silent business days after Thursday 14:00
     tick(bot.deps, berlin(12, 1, 14))
+    bot.settle()
     [offer] = reminders_to(fake, "UALICE")
     return offer
 

@@ -155,7 +155,7 @@ def test_in_one_workspace_also_rows_that_know_their_workspace_only_through_a_par
         filled, _words = fill_empty_tables(
             session, user_id=ALICE, name=NAME, now=scenario.now_utc(), metadata=Base.metadata
         )
-    assert filled == ["digest_runs"]  # its workspace is its subscription's
+    assert "digest_runs" in filled  # its workspace is its subscription's
     forget(sessions, team_id=OTHER_TEAM)
     with sessions() as session:
         assert NAME in session.scalars(select(Base.metadata.tables["digest_runs"].c.error)).one()

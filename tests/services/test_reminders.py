@@ -88,8 +88,10 @@ def add_request(
 
 
 def sweep_at(deps: Deps, moment: datetime, **kwargs: Any) -> SweepReport:
-    """Set the clock (leases are measured on it) and sweep as if it were ``moment``."""
+    """Set the clock and sweep as if it were ``moment``, delivering what it queued (as ``kundenfokus
+    sweep`` does)."""
     deps.clock.set(moment)  # type: ignore[attr-defined]
+    kwargs.setdefault("deliver", not kwargs.get("dry_run", False))
     return run_sweep(deps, moment, **kwargs)
 
 
@@ -134,6 +136,7 @@ def test_the_ladder_end_to_end_over_a_week(slack, fake_slack, bot, clock, sessio
     def at(moment: datetime) -> tuple[int, int]:
         clock.set(moment)
         tick(bot.deps, moment)
+        bot.settle()
         return len(reminders_to(fake_slack, "UBOB")), len(reminders_to(fake_slack, "UALICE"))
 
     timeline = [
@@ -188,6 +191,7 @@ def test_answering_on_the_card_redraws_the_reminders_that_listed_it(slack, fake_
     for moment in (berlin(11, 26, 14, 0), berlin(12, 1, 14, 0)):
         clock.set(moment)
         tick(bot.deps, moment)
+        bot.settle()
     assert len(reminders_to(fake_slack, "UBOB")) == 2 and len(reminders_to(fake_slack, "UALICE")) == 1
     assert all("request_ack" in action_ids(m["blocks"]) for m in reminders_to(fake_slack, "UBOB"))
 
@@ -206,6 +210,7 @@ def test_snooze_moves_the_next_reminder_and_never_hides_the_request(slack, fake_
     wait_dms(fake_slack, "UBOB")
     clock.set(berlin(11, 26, 14))
     tick(bot.deps, berlin(11, 26, 14))
+    bot.settle()
     [reminder] = reminders_to(fake_slack, "UBOB")
 
     clock.set(berlin(11, 26, 14, 5))
@@ -214,6 +219,7 @@ def test_snooze_moves_the_next_reminder_and_never_hides_the_request(slack, fake_
     for moment, count in ((berlin(11, 27, 10), 1), (berlin(11, 27, 14, 4), 1), (berlin(11, 27, 14, 5), 2)):
         clock.set(moment)
         tick(bot.deps, moment)
+        bot.settle()
         assert len(reminders_to(fake_slack, "UBOB")) == count, moment
     with sessions() as session:
         request = session.scalars(select(Request)).one()
@@ -360,29 +366,29 @@ def test_an_inactive_account_is_recorded_on_the_row(deps, fake_slack, sessions):
 
 def test_a_reminder_no_longer_wanted_when_its_turn_comes_is_skipped(deps, fake_slack, sessions, clock):
     rid = add_request(sessions, response_due=berlin(11, 26, 14))
-    with transaction(sessions) as session:
-        reminder_service.plan_batch(
-            session, settings=deps.settings, now=berlin(11, 26, 14), people=_people(deps)
-        )
-    with transaction(sessions) as session:  # a sweep claims and dies
-        [claimed] = reminder_service.claim(
-            session, now=berlin(11, 26, 14), lease_now=berlin(11, 26, 14), worker="dead"
-        )
-    with transaction(sessions) as session:
+    deps.clock.set(berlin(11, 26, 14))
+    report = run_sweep(deps, berlin(11, 26, 14))  # queued in the outbox, not delivered yet
+    assert report.messages == 1
+    with transaction(sessions) as session:  # the answer comes before the reminder's turn
         request_service.acknowledge(
             session, team_id=TEAM, request_id=rid, actor_id="UBOB", now=berlin(11, 26, 14, 1)
         )
-    assert sweep_at(deps, berlin(11, 26, 14, 5)).lines == []  # still leased
-    assert sweep_at(deps, berlin(11, 26, 14, 11)).lines == []  # lease over: taken, checked, skipped
+    deps.outbox.start()
+    try:
+        assert deps.outbox.wait_for(report.outbox_ids, timeout=10) == {report.outbox_ids[0]: "dropped"}
+    finally:
+        deps.outbox.stop()
     [row] = reminder_rows(sessions)
-    assert (row.id, row.state, row.error) == (claimed.id, "skipped", "no_longer_due")
+    assert (row.state, row.error) == ("skipped", "no_longer_due")
     assert reminders_to(fake_slack, "UBOB") == []
 
 
 def _people(deps: Deps):
-    from bot.jobs.sweep import People
+    """Planning inside a test's own transaction: the people are looked up before it begins."""
+    from bot.people import MemoryLookup
 
-    return People(deps.client, deps.now())
+    deps.people.prefetch([(TEAM, user) for user in ("UALICE", "UBOB", "UCAROL", "UDIETER", "UGONE")])
+    return MemoryLookup(deps.people)
 
 
 # --- dry run and cost ------------------------------------------------------------------------------------
@@ -420,10 +426,11 @@ def test_planning_in_small_batches_covers_every_due_request_once(deps, sessions)
     add_request(sessions, response_due=berlin(12, 3, 12))
     sweep_at(deps, berlin(11, 26, 10, 1))  # first look at the new requests
     now, cursor, looked = berlin(11, 26, 14), None, []
+    people = _people(deps)  # looked up before the planning transactions
     while True:
         with transaction(sessions) as session:
             batch = reminder_service.plan_batch(
-                session, settings=deps.settings, now=now, people=_people(deps), after=cursor, limit=2
+                session, settings=deps.settings, now=now, people=people, after=cursor, limit=2
             )
         if batch.cursor is None:
             break

@@ -1,6 +1,6 @@
-"""Sweeps are safe with any number of processes: concurrent sweeps deliver each reminder once, a sweep
-killed midway loses nothing, and Slack's 429 and 5xx answers still end with every reminder delivered
-exactly once."""
+"""Sweeps and their delivery are safe with any number of processes: concurrent sweeps (each with its own
+delivery workers) deliver each reminder once, a worker or process killed midway loses nothing, and
+Slack's 429 and 5xx answers still end with every reminder delivered exactly once."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.deps import Deps
-from bot.jobs.sweep import People, run_sweep
-from bot.services import reminders as reminder_service
+from bot.jobs.sweep import run_sweep
+from bot.outbox import store
 from bot.services import requests as request_service
 from bot.slack import make_web_client
 from models.db import make_engine, make_session_factory, transaction
@@ -47,6 +47,15 @@ def delivered(fake) -> Counter[tuple[str, int]]:
         if call.ok:
             counts.update(reminder_items({"blocks": call.args.get("blocks")}))
     return counts
+
+
+def claimed_messages(sessions) -> int:
+    from sqlalchemy import func, select
+
+    from models.outbox import OutboxMessage
+
+    with sessions() as session:
+        return session.scalar(select(func.count()).where(OutboxMessage.state == "claimed")) or 0
 
 
 def many_requests(sessions, n: int = 24) -> list[int]:
@@ -79,7 +88,7 @@ def test_three_concurrent_sweeps_deliver_each_reminder_once(
                 )
                 barrier.wait()
                 try:
-                    run_sweep(deps, moment)
+                    run_sweep(deps, moment, deliver=True)
                 except BaseException as error:  # surfaced below
                     errors.append(error)
 
@@ -97,26 +106,36 @@ def test_three_concurrent_sweeps_deliver_each_reminder_once(
     assert len(rows) == 3 * len(ids) and {row.state for row in rows} == {"sent"}
 
 
-def test_a_sweep_that_dies_after_claiming_loses_nothing(deps, fake_slack, sessions):
+def test_a_worker_that_dies_holding_messages_loses_nothing(deps, fake_slack, sessions):
     ids = many_requests(sessions, 6)
     now = berlin(11, 26, 14)
-    with transaction(sessions) as session:
-        reminder_service.plan_batch(session, settings=deps.settings, now=now, people=People(deps.client, now))
-    with transaction(sessions) as session:  # claims everything, then the process is gone
-        assert len(reminder_service.claim(session, now=now, lease_now=now, worker="dead")) == 6
+    deps.clock.set(now)
+    queued = run_sweep(deps, now).outbox_ids  # planned and queued: three messages, nothing sent yet
+    assert len(queued) == 3
+    with transaction(sessions) as session:  # a worker of a process that is gone claims them all
+        gone = "elsewhere:999999:deadbeef"
+        assert len(store.claim(session, worker=gone, wall_now=datetime.now(UTC), limit=10)) == 3
+    assert {row.state for row in reminder_rows(sessions)} == {"queued"}
 
-    assert sweep_at(deps, now + timedelta(minutes=1)).lines == []  # the lease still protects the rows
-    assert sweep_at(deps, now + reminder_service.LEASE + timedelta(minutes=1)).count("sent") == 6
+    report = sweep_at(deps, now + timedelta(minutes=1))  # the next worker takes them over at once
+    assert report.lines == []  # nothing new was due
+    deps.outbox.start()
+    try:
+        assert set(deps.outbox.wait_for(queued, timeout=20).values()) == {"sent"}
+    finally:
+        deps.outbox.stop()
     assert delivered(fake_slack) == Counter({("reminder", rid): 1 for rid in ids})
     assert sweep_at(deps, now + timedelta(hours=2)).lines == []
 
 
+@pytest.mark.parametrize("slack_did_it", [False, True], ids=["before-slack", "after-slack-before-answer"])
 def test_a_killed_sweep_process_is_made_good_by_the_next_one(
-    database_url, settings, deps, fake_slack, sessions
+    database_url, settings, deps, fake_slack, sessions, slack_did_it
 ):
+    """SIGKILL while the posts are in flight — before Slack stored them, or after Slack stored them but
+    before the process saw the answer. The next process delivers each reminder exactly once."""
     ids = many_requests(sessions, 6)
-    # The first post is rate-limited for a long while: the process is killed while it waits.
-    fake_slack.fail_next("chat.postMessage", status=429, retry_after=30)
+    fake_slack.set_latency(30, methods=["chat.postMessage"], after=slack_did_it)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -133,43 +152,62 @@ def test_a_killed_sweep_process_is_made_good_by_the_next_one(
         stderr=subprocess.DEVNULL,
     )
     try:
-        fake_slack.wait_for_method("chat.postMessage", timeout=30)
-        time.sleep(0.2)
+        if slack_did_it:
+            fake_slack.wait_for_method("chat.postMessage", count=3, timeout=30)
+        else:  # the calls are on their way (claimed by the process), and Slack has not answered
+            deadline = time.monotonic() + 30
+            while claimed_messages(sessions) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        time.sleep(0.3)
     finally:
         process.kill()
         process.wait(timeout=10)
-    assert {row.state for row in reminder_rows(sessions)} == {"claimed"}
-    assert delivered(fake_slack) == Counter()
+    fake_slack.set_latency(0)
+    assert {row.state for row in reminder_rows(sessions)} == {"queued"}
+    assert delivered(fake_slack) == (
+        Counter({("reminder", rid): 1 for rid in ids}) if slack_did_it else Counter()
+    )
 
-    # The process leased in real time; the next sweep runs after that lease ran out.
-    after_lease = datetime.now(UTC) + reminder_service.LEASE + timedelta(seconds=5)
-    report = run_sweep(deps, berlin(11, 26, 14, 30), wall=lambda: after_lease)
-    assert report.count("sent") == 6
+    # The next process finds the dead one's messages (its pid is gone) and delivers each once.
+    deps.clock.set(berlin(11, 26, 14, 1))
+    deps.outbox.start()
+    try:
+        assert deps.settle(timeout=20)
+    finally:
+        deps.outbox.stop()
+    assert {row.state for row in reminder_rows(sessions)} == {"sent"}
     assert delivered(fake_slack) == Counter({("reminder", rid): 1 for rid in ids})
 
 
 def test_rate_limits_and_server_errors_still_deliver_each_reminder_once(deps, fake_slack, sessions):
     ids = many_requests(sessions, 6)
-    fake_slack.fail_next("chat.postMessage", status=429, retry_after=0)
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
     fake_slack.fail_next("chat.postMessage", status=500)
-    fake_slack.fail_next("conversations.open", status=503)
     report = sweep_at(deps, berlin(11, 26, 14))
     assert report.count("sent") == 6 and report.messages == 3
     assert delivered(fake_slack) == Counter({("reminder", rid): 1 for rid in ids})
     statuses = [c.status for c in fake_slack.calls_to("chat.postMessage")]
     assert statuses[:2] == [429, 500] and statuses.count(200) == 3
+    assert not fake_slack.calls_to("conversations.open")  # posted to the user id: no DM to open first
 
 
-def test_errors_that_outlast_the_retries_are_tried_again_later(deps, fake_slack, sessions):
+def test_errors_are_tried_again_with_a_back_off_and_then_delivered_once(deps, fake_slack, sessions):
     [rid] = [add_request(sessions)]
-    fake_slack.fail_next("chat.postMessage", status=502, times=1)  # not retried by slack_sdk
+    fake_slack.fail_next("chat.postMessage", status=502, times=2)
     report = sweep_at(deps, berlin(11, 26, 14))
-    assert [line.outcome for line in report.lines] == ["retry (internal_error)"]
-    [row] = reminder_rows(sessions)
-    assert (row.state, row.error) == ("pending", "internal_error")
-    assert sweep_at(deps, berlin(11, 26, 14, 1)).lines == []  # backing off
-    assert sweep_at(deps, berlin(11, 26, 14, 2)).count("sent") == 1
+    assert [line.outcome for line in report.lines] == ["sent"]
+    statuses = [c.status for c in fake_slack.calls_to("chat.postMessage")]
+    assert statuses == [502, 502, 200]
     assert delivered(fake_slack) == Counter({("reminder", rid): 1})
+
+
+def test_a_permanent_error_is_recorded_and_never_retried(deps, fake_slack, sessions):
+    add_request(sessions)
+    add_request(sessions, assignee="UDIETER")
+    fake_slack.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    report = sweep_at(deps, berlin(11, 26, 14))
+    assert sorted(line.outcome for line in report.lines) == ["failed (channel_not_found)", "sent"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
 
 
 def test_a_click_while_the_sweep_plans_neither_waits_nor_deadlocks(engine, deps, sessions, fake_slack):
