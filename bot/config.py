@@ -39,6 +39,10 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     ),
     "KUNDENFOKUS_HEADS_UP_DAYS": ("1", "Business days before a due date for the one heads-up."),
     "KUNDENFOKUS_DIGEST_SCHEDULE": ("mon 09:00", "Default digest time in the channel's time zone."),
+    "KUNDENFOKUS_DIGEST_MIN_GROUP": (
+        "5",
+        "A digest figure is hidden when fewer people than this are behind it (kudos stay).",
+    ),
 }
 
 
@@ -65,6 +69,7 @@ class Settings:
     escalate_after_days: int = 3
     heads_up_days: int = 1
     digest_schedule: str = "mon 09:00"
+    digest_min_group: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +102,9 @@ class Settings:
             ),
             heads_up_days=_int(get("KUNDENFOKUS_HEADS_UP_DAYS"), "KUNDENFOKUS_HEADS_UP_DAYS"),
             digest_schedule=get("KUNDENFOKUS_DIGEST_SCHEDULE"),
+            digest_min_group=_int(
+                get("KUNDENFOKUS_DIGEST_MIN_GROUP"), "KUNDENFOKUS_DIGEST_MIN_GROUP", minimum=1
+            ),
         )
         settings.validate_defaults()
         return settings
