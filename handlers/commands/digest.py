@@ -184,6 +184,6 @@ def _preview(
         subscription = digest_service.find_subscription(session, team_id=team_id, channel_id=channel_id)
     if subscription is None or not subscription.active:
         raise DigestSettingError("digest_not_subscribed")
-    week = digest_service.last_week(subscription, now)
+    week = digest_service.week_so_far(subscription, now)
     _report, text, blocks = render(deps, subscription, week, members_of(deps, subscription))
     respond(response_type="ephemeral", text=text, blocks=blocks)
