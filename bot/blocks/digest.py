@@ -323,32 +323,36 @@ def _when_each_week(reader: Reader, week: Week) -> str:
 
 def trend_text(report: DigestReport, reader: Reader) -> str:
     """Eight weeks as sparklines from zero (a share's full bar is 100 %); a week whose figure is hidden
-    is a gap. Empty when every week is hidden."""
+    is a gap. A line with nothing but zeros and gaps is left out; empty when no line is left."""
     tr = reader.tr
     trend, shown = report.trend, report.shown
 
     def values(figures: list[float | None], visible: tuple[bool, ...]) -> list[float | None]:
         return [value if ok else None for value, ok in zip(figures, visible, strict=True)]
 
+    def telling(figures: list[float | None], people: list[int]) -> bool:
+        """Some week of the line shows a figure about someone (not only zeros and gaps)."""
+        return any(value is not None and count for value, count in zip(figures, people, strict=True))
+
     lines = []
     opened = values([w.opened for w in trend], shown.trend_opened)
     closed = values([w.closed for w in trend], shown.trend_closed)
     in_time = values([w.in_time_share for w in trend], shown.trend_in_time)
-    if any(shown.trend_opened):
+    if telling(opened, [w.opened_people or w.opened for w in trend]):
         line = sparkline(opened)
         lines.append(
             tr._("`{line}` opened (latest: {value})", line=line, value=trend[-1].opened)
             if shown.trend_opened[-1]
             else tr._("`{line}` opened", line=line)
         )
-    if any(shown.trend_closed):
+    if telling(closed, [w.closed_people or w.closed for w in trend]):
         line = sparkline(closed)
         lines.append(
             tr._("`{line}` closed (latest: {value})", line=line, value=trend[-1].closed)
             if shown.trend_closed[-1]
             else tr._("`{line}` closed", line=line)
         )
-    if any(shown.trend_in_time):
+    if telling(in_time, [w.answers_due_people or w.answers_due for w in trend]):
         line = sparkline(in_time, ceiling=1.0)
         lines.append(
             tr._(

@@ -141,6 +141,10 @@ def _aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+#: The smallest step of time: an end one tick after a moment includes that moment.
+_TICK = timedelta(microseconds=1)
+
+
 def _wall_offset(moment: datetime, monday: date, tz: ZoneInfo) -> timedelta:
     """How far the local wall clock at ``moment`` is past ``monday`` 00:00."""
     local = _aware(moment).astimezone(tz).replace(tzinfo=None)
@@ -181,13 +185,14 @@ class Week:
 
     @classmethod
     def until(cls, moment: datetime, tz: ZoneInfo | str) -> Week:
-        """The week so far: from the local Monday 00:00 up to ``moment``."""
+        """The week so far: from the local Monday 00:00 up to and including ``moment`` (what was filed
+        this very moment counts)."""
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
         week = week_of(moment, zone)
-        cut = max(timedelta(0), _wall_offset(moment, week.monday, zone))
-        window = cls.starting(week.monday, zone, min(cut, timedelta(days=7, microseconds=-1)), so_far=True)
-        # The wall clock can read the same time twice (autumn); the moment itself is the end.
-        return replace(window, end=max(window.start, _aware(moment)))
+        cut = max(timedelta(0), _wall_offset(moment, week.monday, zone) + _TICK)
+        window = cls.starting(week.monday, zone, min(cut, timedelta(days=7) - _TICK), so_far=True)
+        # The wall clock can read the same time twice (autumn); the moment itself decides the end.
+        return replace(window, end=max(window.start, _aware(moment) + _TICK))
 
     @property
     def key(self) -> str:

@@ -276,25 +276,31 @@ def test_a_sunday_slot_in_the_dst_week_reaches_past_the_change():
 def test_the_week_so_far_ends_now_and_has_its_own_key():
     now = datetime(2026, 12, 3, 10, 27, 13, tzinfo=BERLIN)  # Thursday
     week = Week.until(now, BERLIN)
-    assert (week.monday, week.start, week.end) == (date(2026, 11, 30), wall(BERLIN, date(2026, 11, 30)), now)
+    tick = timedelta(microseconds=1)  # what happens at this very moment counts too
+    assert (week.monday, week.start, week.end) == (
+        date(2026, 11, 30),
+        wall(BERLIN, date(2026, 11, 30)),
+        now + tick,
+    )
+    assert week.contains(now) and not week.contains(now + tick)
     assert week.so_far and week.partial and week.key == "2026-W49-so-far"
     assert week.last_day == date(2026, 12, 3)
     before = trend_weeks(week)[-2]
     assert (before.start, before.end) == (
         wall(BERLIN, date(2026, 11, 23)),
-        datetime(2026, 11, 26, 10, 27, 13, tzinfo=BERLIN),
+        datetime(2026, 11, 26, 10, 27, 13, tzinfo=BERLIN) + tick,
     )
     assert not before.so_far
-    # Monday at midnight: an empty week so far, still a week.
-    empty = Week.until(wall(BERLIN, date(2026, 11, 30)), BERLIN)
-    assert empty.start == empty.end and empty.last_day == date(2026, 11, 30)
+    # Monday at midnight: the week so far is that one moment.
+    midnight = Week.until(wall(BERLIN, date(2026, 11, 30)), BERLIN)
+    assert midnight.end - midnight.start == tick and midnight.last_day == date(2026, 11, 30)
 
 
 def test_the_week_so_far_during_the_doubled_hour_ends_at_the_moment_itself():
     second_half_past_two = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, the second time
     week = Week.until(second_half_past_two, BERLIN)
-    assert week.end == second_half_past_two and week.monday == date(2026, 10, 19)
-    assert week.end - week.start == timedelta(days=6, hours=3, minutes=30)
+    assert week.end == second_half_past_two + timedelta(microseconds=1) and week.monday == date(2026, 10, 19)
+    assert week.end - week.start == timedelta(days=6, hours=3, minutes=30, microseconds=1)
 
 
 # --- headline, privacy --------------------------------------------------------------------------------

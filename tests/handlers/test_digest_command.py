@@ -307,3 +307,63 @@ def test_subscribe_configure_and_unsubscribe_from_the_channel(slack, fake_slack,
     assert "in the channel that should get it" in text_of(
         command(slack, fake_slack, "digest", channel="DUALICE")
     )
+
+
+def test_a_fresh_install_previews_the_requests_of_today(slack, fake_slack, bot):
+    command(slack, fake_slack, "digest")
+    filed = command(slack, fake_slack, "<@UBOB> Send the Q3 numbers within 4h")
+    assert "#1" in text_of(filed)
+    preview = command(slack, fake_slack, "digest preview")
+    shown = text_of(preview)
+    assert "Internal service this week so far (Mon–Thu)" in shown
+    assert "*Requests opened*\\n1" in shown and "A quiet week" not in shown
+
+
+def deps_with(deps: Deps, **changes) -> Deps:
+    return Deps(
+        settings=deps.settings.with_(**changes), sessions=deps.sessions, clock=deps.clock, client=deps.client
+    )
+
+
+def test_a_team_of_two_sees_no_team_figures_but_its_thank_yous(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings)
+    week_of_work(sessions)  # Bob and Carol: two people behind every figure
+    [result] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT)
+    assert result.status == "posted" and result.text == "Internal service last week"
+    [digest] = posts_to(fake_slack, "C0001")
+    shown = text_of(digest)
+    assert "fewer than 5 people are behind them — so nobody can be singled out" in shown
+    for figure in ("*Requests opened*", "*Closed*", "past the agreed time", "*The last 8 weeks*", "%"):
+        assert figure not in shown, figure
+    assert "Thank you all for looking after each other" not in shown  # the tone would tell, too
+    assert "<@UCAROL>" in shown and "thank-you" in shown  # thanks name people on purpose
+    assert "<@UBOB>" not in shown
+
+
+def test_five_people_behind_a_figure_are_enough_to_show_it(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings)
+    with transaction(sessions) as session:
+        for number, assignee in enumerate(["UBOB", "UCAROL", "UDIETER", "UKENJI", "UEVA"], start=1):
+            add_request(session, number, assignee=assignee)
+    [posted] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT)
+    assert posted.status == "posted"
+    shown = text_of(posts_to(fake_slack, "C0001"))
+    assert "*Requests opened*\\n5" in shown and "5 of them past the agreed time" in shown
+    assert "figures are hidden" not in shown
+    # Five of five open requests are overdue: an invitation, not a reproach, and no names.
+    assert "5 of 5 open requests are past their agreed time — a good moment to look at the open ones" in shown
+    assert "<@UBOB>" not in shown
+
+
+def test_the_german_digest_reads_naturally(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings, language="de", name_people=True)
+    week_of_work(sessions)
+    [result] = post_due_digests(deps, SLOT)
+    assert result.text.startswith("Interner Service letzte Woche: 2 neu, 1 abgeschlossen")
+    shown = text_of(posts_to(fake_slack, "C0001"))
+    assert "Interner Service letzte Woche · Mo., 23. Nov. – So., 29. Nov." in shown
+    assert "*Am Ende der Woche*\\n1 offen, davon eine überfällig" in shown
+    assert "dieser Channel hat die Namensnennung eingeschaltet" in shown
+    assert "Bei Antwortzeiten zählt nur die Arbeitszeit" in shown
+    for english in ("über der vereinbarten Zeit", "hat Namen eingeschaltet", "Antwortzeiten zählen"):
+        assert english not in shown
