@@ -385,8 +385,9 @@ def test_a_digest_costs_the_same_few_queries_however_many_requests(sessions, eng
         store(sessions, store_more)
         statements = []
 
-        def count(*_args, statements=statements):
-            statements.append(1)
+        def count(_conn, _cursor, statement, *_args, statements=statements):
+            if statement.lstrip().upper().startswith("SELECT"):  # not PostgreSQL's SET LOCAL jit
+                statements.append(1)
 
         event.listen(engine, "before_cursor_execute", count)
         try:
@@ -657,8 +658,9 @@ def test_many_digests_at_once_match_a_per_channel_recomputation(sessions, engine
 
     statements = []
 
-    def count(*_args):
-        statements.append(1)
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):  # not PostgreSQL's SET LOCAL jit
+            statements.append(1)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
@@ -763,3 +765,42 @@ def test_subscribe_configure_unsubscribe(sessions):
             "America/New_York",
             False,
         )
+
+
+def test_statements_too_large_for_the_database_are_split_without_changing_a_number(
+    sessions, engine, many_rows, monkeypatch
+):
+    store(
+        sessions,
+        [Row(dict(r.request), r.rating and dict(r.rating), r.kudos and dict(r.kudos)) for r in many_rows],
+    )
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+    targets = []
+    for number, channel in enumerate(CHANNELS):
+        tz, schedule = PLANS[number % len(PLANS)]
+        sub = subscription(sessions, channel, tz.key, name_people=True, schedule=schedule)
+        targets.append(DigestTarget(sub, latest_week(now, tz, schedule)))
+
+    def compute() -> tuple[list, int]:
+        statements = []
+
+        def count(_conn, _cursor, statement, *_args):
+            if statement.lstrip().upper().startswith("SELECT"):  # not PostgreSQL's SET LOCAL jit
+                statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with transaction(sessions) as session:
+                return digest_service.compute_reports(session, settings=SETTINGS, targets=targets), len(
+                    statements
+                )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+    whole, few = compute()
+    # As if the database allowed only 7 SELECTs or 40 parameters per statement (SQLite: 500 / 32,766).
+    monkeypatch.setattr(digest_service, "MAX_UNION_TERMS", 7)
+    monkeypatch.setattr(digest_service, "MAX_PARAMETERS", 40)
+    split, many = compute()
+    assert [full_dict(report) for report in split] == [full_dict(report) for report in whole]
+    assert few == 5 < many
