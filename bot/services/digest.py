@@ -826,10 +826,13 @@ WEEK_FIELDS = (
 def _first_answer_durations(settings: Settings, tallies: list[_Tally]) -> list[list[timedelta]]:
     """Working time to each first answer on its assignee's calendar: one laid-out calendar per time
     zone for all digests together, instead of a day-by-day walk per answer."""
-    by_calendar: dict[BusinessCalendar, list[tuple[int, int]]] = {}
+    by_zone: dict[str | None, list[tuple[int, int]]] = {}
     for number, tally in enumerate(tallies):
         for position, (_assignee, _created, _answered, tz) in enumerate(tally.answers):
-            by_calendar.setdefault(calendar_for(settings, tz), []).append((number, position))
+            by_zone.setdefault(tz, []).append((number, position))
+    by_calendar: dict[BusinessCalendar, list[tuple[int, int]]] = {}
+    for tz, places in by_zone.items():  # unknown and invalid zones share the workspace's calendar
+        by_calendar.setdefault(calendar_for(settings, tz), []).extend(places)
     durations: list[list[timedelta]] = [[timedelta(0)] * len(tally.answers) for tally in tallies]
     for calendar, places in by_calendar.items():
         pairs = [tallies[number].answers[position][1:3] for number, position in places]
