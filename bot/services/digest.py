@@ -619,7 +619,7 @@ def _open_part(scope: _Scope) -> tuple[Select[Any], int]:
 
 def _member_part(scope: _Scope) -> tuple[Select[Any], int]:
     """A user group's trend and open/overdue numbers in one pass over its members' requests."""
-    end, first_start = scope.window.end, scope.weeks[0].start
+    end = scope.window.end
     columns: list[ColumnElement[Any]] = [_number(scope.label)]
     for week in scope.weeks:
         filed = _between(R.created_at, week.start, week.end)
@@ -641,9 +641,13 @@ def _member_part(scope: _Scope) -> tuple[Select[Any], int]:
         _people_if(open_at(end), R.assignee_id),
         _people_if(overdue_at(end), R.assignee_id),
     ]
-    # Rows closed before the trend began can only matter through a response time inside it.
-    relevant = or_(R.closed_at.is_(None), R.closed_at >= first_start, R.response_due_at >= first_start)
-    return select(*columns).where(scope.where(), relevant), scope.parameters
+    return select(*columns).where(scope.where(), _relevant(scope)), scope.parameters
+
+
+def _relevant(scope: _Scope) -> ColumnElement[bool]:
+    """Rows closed before the trend began can only matter through a response time inside it."""
+    first_start = scope.weeks[0].start
+    return or_(R.closed_at.is_(None), R.closed_at >= first_start, R.response_due_at >= first_start)
 
 
 def _answers_part(scope: _Scope) -> tuple[Select[Any], int]:
@@ -703,6 +707,18 @@ def _named_parts(scope: _Scope) -> list[tuple[Select[Any], int]]:
     channels = sorted(scope.named_channels)
     if not channels:
         return []
+    if not scope.by_channel:
+        # Read through the members' indexes like _member_part. Grouping by the bare column would let
+        # SQLite walk the whole team in assignee order instead, hence the expression.
+        assignee = (R.assignee_id + "").label("assignee")
+        late = _count_if(overdue_at(end))
+        query = (
+            select(_number(scope.label), scope.key(), assignee, late)
+            .where(scope.where(), _relevant(scope))
+            .group_by(assignee)
+            .having(late > 0)
+        )
+        return [(query, scope.parameters)]
     parts = []
     for closed in (R.closed_at.is_(None), R.closed_at >= end):
         query = select(_number(scope.label), scope.key(), R.assignee_id, func.count()).where(
