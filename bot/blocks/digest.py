@@ -299,13 +299,17 @@ def digest_message(
     )
     blocks.append(context(*notes))
     title = digest_title(report, reader)
-    if shown.opened and shown.closed and shown.in_time:
+    if shown.opened and shown.closed and shown.in_time and now.answers_due:
         fallback = tr._(
             "{title}: {opened} opened, {closed} closed, {share} answered within the agreed time.",
             title=title,
             opened=now.opened,
             closed=now.closed,
             share=percent(reader, now.in_time_share),
+        )
+    elif shown.opened and shown.closed:
+        fallback = tr._(
+            "{title}: {opened} opened, {closed} closed.", title=title, opened=now.opened, closed=now.closed
         )
     else:
         fallback = title
