@@ -48,6 +48,10 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
         "",
         "Days after a request closed until its texts are removed (numbers stay); empty keeps them.",
     ),
+    "KUNDENFOKUS_DIGEST_MIN_GROUP": (
+        "5",
+        "A digest figure is hidden when fewer people than this are behind it (kudos stay).",
+    ),
 }
 
 
@@ -78,6 +82,7 @@ class Settings:
     post_rate: int | None = None
     #: None keeps texts forever; else the retention job removes them this many days after closing.
     retention_days: int | None = None
+    digest_min_group: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -114,6 +119,9 @@ class Settings:
             if get("KUNDENFOKUS_POST_RATE")
             else None,
             retention_days=_optional_days(get("KUNDENFOKUS_RETENTION_DAYS"), "KUNDENFOKUS_RETENTION_DAYS"),
+            digest_min_group=_int(
+                get("KUNDENFOKUS_DIGEST_MIN_GROUP"), "KUNDENFOKUS_DIGEST_MIN_GROUP", minimum=1
+            ),
         )
         settings.validate_defaults()
         return settings

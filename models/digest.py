@@ -42,7 +42,8 @@ class DigestRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="CASCADE"))
-    week_key: Mapped[str] = mapped_column(String(10))
+    #: ``2026-W48``, or ``2026-W48-so-far`` for the week so far posted on demand.
+    week_key: Mapped[str] = mapped_column(String(20))
     #: claimed -> posted | failed; a claim whose process died is taken over after a lease.
     state: Mapped[str] = mapped_column(String(16), default="claimed")
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -61,5 +62,38 @@ class HomeVisit(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-# The digest counts one channel's requests at a time; this keeps that to the channel's own rows.
-Index("ix_requests_team_channel_created", Request.team_id, Request.channel_id, Request.created_at)
+# The digest counts every due channel's requests at once, one index range per channel and week for
+# each timestamp it counts by. Each index carries the few columns its figures need, so the counting
+# never reads the table itself (see bot/services/digest.py and docs/benchmarks.md).
+Index(
+    "ix_requests_digest_created", Request.team_id, Request.channel_id, Request.created_at, Request.assignee_id
+)
+Index(
+    "ix_requests_digest_closed",
+    Request.team_id,
+    Request.channel_id,
+    Request.closed_at,
+    Request.state,
+    Request.assignee_id,
+    Request.created_at,
+    Request.response_due_at,
+    Request.acknowledged_at,
+    Request.due_at,
+)
+Index(
+    "ix_requests_digest_response_due",
+    Request.team_id,
+    Request.channel_id,
+    Request.response_due_at,
+    Request.state,
+    Request.acknowledged_at,
+    Request.assignee_id,
+)
+Index(
+    "ix_requests_digest_acknowledged",
+    Request.team_id,
+    Request.channel_id,
+    Request.acknowledged_at,
+    Request.created_at,
+    Request.assignee_id,
+)

@@ -1,5 +1,6 @@
-"""``kundenfokus digest [--at ISO-8601] [--channel ID] [--dry-run]``: post the digests due at ``--at``,
-or last week's digest for one channel now. Never twice for the same channel and week.
+"""``kundenfokus digest [--at ISO-8601] [--channel ID|#name] [--dry-run] [--list]``: post the digests due
+at ``--at``, or one channel's week so far now, or list the subscriptions. Never twice for the same
+channel and week.
 
 Everything heavy is imported when it runs.
 """
@@ -8,12 +9,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bot.cli.common import parse_instant
 from bot.config import ConfigError, Settings
 
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
 NAME = "digest"
-HELP = "post the weekly digests that are due (or one channel's)"
+HELP = "post the weekly digests that are due (or one channel's week so far), or list the subscriptions"
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,10 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="act as if it were this moment (ISO-8601; without an offset it means UTC). Default: now",
     )
     parser.add_argument(
-        "--channel", help="post last week's digest for this channel ID now, whatever its schedule"
+        "--channel",
+        help="post this channel's week so far now, whatever its schedule (a channel ID or #name)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="compute and print; post nothing and claim nothing"
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list the subscriptions: team, channel, schedule, time zone, language, scope, "
+        "active, last posted week",
     )
 
 
@@ -37,7 +51,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack import make_web_client
     from models.db import make_engine, make_session_factory
 
-    if not args.dry_run:
+    if not args.dry_run and not args.list:
         try:
             settings.validate_slack()
         except ConfigError as error:
@@ -50,6 +64,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         deps = Deps(
             settings=settings, sessions=make_session_factory(engine), clock=lambda: now, client=client
         )
+        if args.list:
+            return _list(deps, names=bool(settings.slack_bot_token))
         if args.channel:
             results = post_channel_digest(deps, now, args.channel, dry_run=args.dry_run)
             if not results:
@@ -64,3 +80,46 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 1 if any(result.status == "failed" for result in results) else 0
     finally:
         engine.dispose()
+
+
+def _list(deps: Deps, *, names: bool) -> int:
+    from bot.jobs.digest import list_subscriptions
+
+    lines = list_subscriptions(deps, names=names)
+    if not lines:
+        print("No channel is subscribed to the digest yet. Subscribe one with /request digest in it.")
+        return 0
+    header = (
+        "team",
+        "channel",
+        "name",
+        "schedule",
+        "time zone",
+        "language",
+        "scope",
+        "active",
+        "last posted",
+    )
+    rows = [header]
+    for line in lines:
+        sub = line.subscription
+        scope = f"usergroup {sub.usergroup_id}" if sub.scope == "usergroup" else "channel"
+        if sub.name_people:
+            scope += ", names shown"
+        rows.append(
+            (
+                sub.team_id,
+                sub.channel_id,
+                f"#{line.channel_name}" if line.channel_name else "-",
+                f"{WEEKDAYS[sub.weekday]} {sub.hour:02d}:{sub.minute:02d}",
+                sub.timezone,
+                sub.language,
+                scope,
+                "yes" if sub.active else "no",
+                line.last_posted or "-",
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    for row in rows:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
+    return 0

@@ -1,37 +1,47 @@
 """The weekly digest: subscriptions, which digests are due, the exactly-once claim, and the numbers.
 
-Numbers come from aggregate SQL over UTC boundaries computed in Python (``bot.domain.digest_stats``),
-so they are right in every time zone and across DST. One digest costs a constant number of queries
-whatever the number of requests: one conditional-aggregate query for the eight-week trend and the
-open/overdue counts, one for the week's first answers (their working time is measured on each
-assignee's own calendar), one for ratings, one for kudos, and one more only when the channel chose to
-name people. Services never call Slack; the caller resolves a user group's members beforehand.
+Numbers come from aggregate SQL over UTC boundaries computed in Python (``bot.domain.digest_stats``,
+which also defines the window a digest reports), so they are right in every time zone and across DST.
+All digests asked for at one moment are computed together (``compute_reports``), set-based: a constant
+number of statements for all channels whatever their number or the number of requests — see
+"the numbers" below. Services never call Slack; the caller resolves a user group's members beforehand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
     and_,
     case,
+    cast,
+    distinct,
     exc,
-    false,
     func,
     insert,
+    literal_column,
     not_,
+    null,
     or_,
     select,
+    text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.domain.calendar import BusinessCalendar
 from bot.domain.digest_stats import (
     TREND_WEEKS,
     DigestReport,
@@ -39,11 +49,12 @@ from bot.domain.digest_stats import (
     Schedule,
     Week,
     WeekNumbers,
+    business_durations,
     due_week,
+    latest_week,
     median_duration,
     parse_schedule,
     trend_weeks,
-    week_of,
 )
 from bot.i18n import LANGUAGES
 from bot.services.agreement import calendar_for, zone_or_default
@@ -200,9 +211,14 @@ def zone_of(subscription: DigestSubscription) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def last_week(subscription: DigestSubscription, now: datetime) -> Week:
-    """The channel's "last week" at ``now``."""
-    return week_of(now, zone_of(subscription)).previous()
+def week_so_far(subscription: DigestSubscription, now: datetime) -> Week:
+    """The channel's week so far at ``now`` (preview and ``digest --channel``)."""
+    return Week.until(now, zone_of(subscription))
+
+
+def latest_window(subscription: DigestSubscription, now: datetime) -> Week:
+    """The window the channel's latest slot at or before ``now`` reported (or will report)."""
+    return latest_week(now, zone_of(subscription), schedule_of(subscription))
 
 
 def active_subscriptions(
@@ -245,8 +261,38 @@ def due_digests(session: Session, *, now: datetime) -> list[DueDigest]:
     return [due for due in candidates if (due.subscription.id, due.week.key) not in settled]
 
 
+def subscriptions_overview(
+    session: Session, *, team_id: str | None = None
+) -> list[tuple[DigestSubscription, str | None]]:
+    """Every subscription (active or not) with the key of the last week posted to it (2 queries)."""
+    query = select(DigestSubscription).order_by(DigestSubscription.team_id, DigestSubscription.id)
+    if team_id is not None:
+        query = query.where(DigestSubscription.team_id == team_id)
+    subscriptions = list(session.scalars(query))
+    latest: dict[int, tuple[datetime, str]] = {}
+    rows = session.execute(
+        select(DigestRun.subscription_id, DigestRun.posted_at, DigestRun.week_key).where(
+            DigestRun.state == "posted",
+            DigestRun.posted_at.is_not(None),
+            DigestRun.subscription_id.in_([subscription.id for subscription in subscriptions]),
+        )
+    ).all()
+    for subscription_id, posted_at, week_key in rows:
+        if subscription_id not in latest or (posted_at, week_key) > latest[subscription_id]:
+            latest[subscription_id] = (posted_at, week_key)
+    return [
+        (subscription, latest[subscription.id][1] if subscription.id in latest else None)
+        for subscription in subscriptions
+    ]
+
+
 def is_settled(session: Session, *, subscription_id: int, week_key: str, now: datetime) -> bool:
     return bool(_settled(session, [(subscription_id, week_key)], now))
+
+
+def settled(session: Session, *, pairs: Sequence[tuple[int, str]], now: datetime) -> set[tuple[int, str]]:
+    """Which of the (subscription, week) pairs are posted, failed, or claimed by a live process."""
+    return _settled(session, list(pairs), now)
 
 
 def claim(session: Session, *, subscription_id: int, week_key: str, now: datetime) -> bool:
@@ -314,14 +360,49 @@ def release(session: Session, *, subscription_id: int, week_key: str, error: str
 
 
 # --- the numbers ----------------------------------------------------------------------------------
+#
+# Set-based: every digest asked for at one moment is computed together. Targets that count the same
+# team's channels over the same windows form one *scope*; a user group's digest is a scope of its
+# own. Each statement below covers all scopes at once (split only where a database limits a
+# statement's size), so the number of queries does not grow with the number of channels.
+
+
+@dataclass(frozen=True)
+class DigestTarget:
+    """One digest to compute: a subscription's window, and a user group's members (the caller
+    resolved them through Slack; None for a channel scope)."""
+
+    subscription: DigestSubscription
+    week: Week
+    members: Sequence[str] | None = None
+
+
+#: Stay well inside SQLite's limits (500 terms in a compound SELECT, 32,766 parameters).
+MAX_UNION_TERMS = 400
+MAX_PARAMETERS = 10_000
+
+DONE, DECLINED, CANCELLED = State.DONE.value, State.DECLINED.value, State.CANCELLED.value
+#: What a row of the first statement counts: filed, closed (done/declined), first answers due in a
+#: week of the trend; open and overdue at the window's end.
+OPENED, CLOSED, DUE, OPEN = 0, 1, 2, 3
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _people_if(condition: ColumnElement[bool], person: ColumnElement[str]) -> ColumnElement[int]:
+    """How many different people (``person``) have a row matching ``condition``."""
+    return func.count(distinct(case((condition, person))))
+
+
 def _between(column: ColumnElement[datetime], start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
+
+
+def _number(value: int) -> ColumnElement[int]:
+    """A small integer we made ourselves (a label), written into the statement."""
+    return literal_column(str(int(value)), Integer)
 
 
 def open_at(moment: datetime) -> ColumnElement[bool]:
@@ -329,25 +410,483 @@ def open_at(moment: datetime) -> ColumnElement[bool]:
     return and_(R.created_at < moment, or_(R.closed_at.is_(None), R.closed_at >= moment))
 
 
-def overdue_at(moment: datetime) -> ColumnElement[bool]:
-    """Open at ``moment`` and past an agreed time then: no first answer by the response time, or not
-    finished by the due date."""
+def late_at(moment: datetime) -> ColumnElement[bool]:
+    """Past an agreed time at ``moment``: no first answer by the response time, or past the due date."""
     unanswered_late = and_(
         R.response_due_at < moment, or_(R.acknowledged_at.is_(None), R.acknowledged_at >= moment)
     )
-    past_due = and_(R.due_at.is_not(None), R.due_at < moment)
-    return and_(open_at(moment), or_(unanswered_late, past_due))
+    return or_(unanswered_late, and_(R.due_at.is_not(None), R.due_at < moment))
 
 
-def scope_filter(subscription: DigestSubscription, members: Sequence[str] | None) -> ColumnElement[bool]:
-    """Which requests a channel's digest counts."""
-    in_team = R.team_id == subscription.team_id
-    if subscription.scope == "usergroup":
-        people = list(members or ())
-        if not people:
-            return false()
-        return and_(in_team, or_(R.requester_id.in_(people), R.assignee_id.in_(people)))
-    return and_(in_team, R.channel_id == subscription.channel_id)
+def overdue_at(moment: datetime) -> ColumnElement[bool]:
+    """Open at ``moment`` and past an agreed time then."""
+    return and_(open_at(moment), late_at(moment))
+
+
+def _answer_due_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """A first answer was due in ``[start, end)`` (requests cancelled before any answer left out)."""
+    return and_(
+        _between(R.response_due_at, start, end),
+        not_(and_(R.state == CANCELLED, R.acknowledged_at.is_(None))),
+    )
+
+
+def _answered_in_time() -> ColumnElement[bool]:
+    return and_(R.acknowledged_at.is_not(None), R.acknowledged_at <= R.response_due_at)
+
+
+@dataclass
+class _Scope:
+    """Requests counted together: one team's channels over the same windows (``channels``: channel id
+    → the targets counting it), or the requests by or for one user group's members (``members``,
+    ``target``)."""
+
+    label: int
+    team_id: str
+    weeks: list[Week]
+    channels: dict[str, list[int]] = field(default_factory=dict)
+    members: tuple[str, ...] = ()
+    target: int | None = None
+    #: Channels (or, for a user group, ``{""}``) whose digest chose to name people.
+    named_channels: set[str] = field(default_factory=set)
+
+    @property
+    def by_channel(self) -> bool:
+        return self.target is None
+
+    @property
+    def window(self) -> Week:
+        return self.weeks[-1]
+
+    def where(self, channels: Sequence[str] | None = None) -> ColumnElement[bool]:
+        if self.by_channel:
+            return and_(R.team_id == self.team_id, R.channel_id.in_(list(channels or self.channels)))
+        return and_(
+            R.team_id == self.team_id,
+            or_(R.requester_id.in_(self.members), R.assignee_id.in_(self.members)),
+        )
+
+    def feedback_where(self) -> ColumnElement[bool]:
+        """For ratings and kudos of the window: a channel scope takes the whole team's (few) and keeps
+        its channels' rows — filtering by channel would tempt PostgreSQL to read every request of
+        those channels instead of looking up the few rated ones."""
+        return R.team_id == self.team_id if self.by_channel else self.where()
+
+    def key(self) -> ColumnElement[str | None]:
+        return R.channel_id if self.by_channel else cast(null(), String(32))
+
+    def group(self, query: Select[Any], *extra: ColumnElement[Any]) -> Select[Any]:
+        return query.group_by(R.channel_id, *extra) if self.by_channel else query.group_by(*extra)
+
+    @property
+    def parameters(self) -> int:
+        """Roughly how many bound parameters one of its SELECTs carries."""
+        return (len(self.channels) if self.by_channel else 2 * len(self.members)) + 12
+
+    def targets(self, key: str | None) -> list[int]:
+        if not self.by_channel:
+            return [self.target] if self.target is not None else []
+        return self.channels.get(key or "", [])
+
+
+def _scopes(targets: Sequence[DigestTarget]) -> list[_Scope]:
+    scopes: list[_Scope] = []
+    by_window: dict[tuple[Any, ...], _Scope] = {}
+    for index, target in enumerate(targets):
+        subscription, weeks = target.subscription, trend_weeks(target.week, TREND_WEEKS)
+        if subscription.scope == "usergroup":
+            members = tuple(sorted(set(target.members or ())))
+            if members:  # no members, nothing to count: the report stays empty
+                scope = _Scope(len(scopes), subscription.team_id, weeks, members=members, target=index)
+                if subscription.name_people:
+                    scope.named_channels.add("")
+                scopes.append(scope)
+            continue
+        window = (subscription.team_id, tuple((week.start, week.end) for week in weeks))
+        scope = by_window.get(window)
+        if scope is None:
+            scope = by_window[window] = _Scope(len(scopes), subscription.team_id, weeks)
+            scopes.append(scope)
+        scope.channels.setdefault(subscription.channel_id, []).append(index)
+        if subscription.name_people:
+            scope.named_channels.add(subscription.channel_id)
+    return scopes
+
+
+def _execute_union(session: Session, parts: list[tuple[Select[Any], int]]) -> list[Row[Any]]:
+    """Run SELECTs of the same shape as few UNION ALL statements as the database's limits allow."""
+    rows: list[Row[Any]] = []
+    batch: list[Select[Any]] = []
+    parameters = 0
+    for query, weight in parts:
+        if batch and (len(batch) >= MAX_UNION_TERMS or parameters + weight > MAX_PARAMETERS):
+            rows += session.execute(batch[0] if len(batch) == 1 else union_all(*batch)).all()
+            batch, parameters = [], 0
+        batch.append(query)
+        parameters += weight
+    if batch:
+        rows += session.execute(batch[0] if len(batch) == 1 else union_all(*batch)).all()
+    return rows
+
+
+def _trend_parts(scope: _Scope) -> list[tuple[Select[Any], int]]:
+    """Per week of the trend: filed, closed and first answers due — each one index range per channel."""
+    parts = []
+    where, key, label, assignee = scope.where(), scope.key(), _number(scope.label), R.assignee_id
+    for index, week in enumerate(scope.weeks):
+        number = _number(index)
+        filed = select(
+            label,
+            key,
+            number,
+            _number(OPENED),
+            func.count(),
+            _number(0),
+            func.count(distinct(assignee)),
+            _number(0),
+        )
+        closed = select(
+            label,
+            key,
+            number,
+            _number(CLOSED),
+            _count_if(R.state == DONE),
+            _count_if(R.state == DECLINED),
+            func.count(distinct(assignee)),
+            _number(0),
+        )
+        due = select(
+            label,
+            key,
+            number,
+            _number(DUE),
+            func.count(),
+            _count_if(_answered_in_time()),
+            func.count(distinct(assignee)),
+            _number(0),
+        )
+        parts += [
+            (scope.group(filed.where(where, _between(R.created_at, week.start, week.end))), scope.parameters),
+            (
+                scope.group(
+                    closed.where(
+                        where, _between(R.closed_at, week.start, week.end), R.state.in_((DONE, DECLINED))
+                    )
+                ),
+                scope.parameters,
+            ),
+            (scope.group(due.where(where, _answer_due_in(week.start, week.end))), scope.parameters),
+        ]
+    return parts
+
+
+def _open_part(scope: _Scope) -> tuple[Select[Any], int]:
+    """Open and overdue at the window's end, and by how many assignees. Unclosed rows and rows closed
+    after the end are read as two index ranges (one OR would make SQLite read the whole table)."""
+    end = scope.window.end
+
+    def rows(closed: ColumnElement[bool]) -> Select[Any]:
+        return select(
+            R.channel_id.label("key"),
+            R.assignee_id.label("assignee"),
+            case((late_at(end), 1), else_=0).label("late"),
+        ).where(scope.where(), closed, R.created_at < end)
+
+    both = union_all(rows(R.closed_at.is_(None)), rows(R.closed_at >= end)).subquery()
+    # Per assignee first, then per channel: counting people this way needs no sorting per channel.
+    person = (
+        select(
+            both.c.key,
+            both.c.assignee,
+            func.count().label("open"),
+            func.sum(both.c.late).label("late"),
+        )
+        .group_by(both.c.key, both.c.assignee)
+        .subquery()
+    )
+    query = select(
+        _number(scope.label),
+        person.c.key,
+        _number(0),
+        _number(OPEN),
+        cast(func.sum(person.c.open), Integer),
+        cast(func.sum(person.c.late), Integer),
+        func.count(),
+        _count_if(person.c.late > 0),
+    ).group_by(person.c.key)
+    return query, 2 * scope.parameters
+
+
+def _member_part(scope: _Scope) -> tuple[Select[Any], int]:
+    """A user group's trend and open/overdue numbers in one pass over its members' requests."""
+    end = scope.window.end
+    columns: list[ColumnElement[Any]] = [_number(scope.label)]
+    for week in scope.weeks:
+        filed = _between(R.created_at, week.start, week.end)
+        closed = and_(R.state.in_((DONE, DECLINED)), _between(R.closed_at, week.start, week.end))
+        due = _answer_due_in(week.start, week.end)
+        columns += [
+            _count_if(filed),
+            _people_if(filed, R.assignee_id),
+            _count_if(and_(closed, R.state == DONE)),
+            _count_if(and_(closed, R.state == DECLINED)),
+            _people_if(closed, R.assignee_id),
+            _count_if(due),
+            _count_if(and_(due, _answered_in_time())),
+            _people_if(due, R.assignee_id),
+        ]
+    columns += [
+        _count_if(open_at(end)),
+        _count_if(overdue_at(end)),
+        _people_if(open_at(end), R.assignee_id),
+        _people_if(overdue_at(end), R.assignee_id),
+    ]
+    return select(*columns).where(scope.where(), _relevant(scope)), scope.parameters
+
+
+def _relevant(scope: _Scope) -> ColumnElement[bool]:
+    """Rows closed before the trend began can only matter through a response time inside it."""
+    first_start = scope.weeks[0].start
+    return or_(R.closed_at.is_(None), R.closed_at >= first_start, R.response_due_at >= first_start)
+
+
+def _answers_part(scope: _Scope) -> tuple[Select[Any], int]:
+    """The window's first answers, each with its assignee's time zone (working time is measured on
+    each assignee's own calendar, in Python)."""
+    window = scope.window
+    query = (
+        select(_number(scope.label), scope.key(), R.assignee_id, R.created_at, R.acknowledged_at, Person.tz)
+        .outerjoin(Person, and_(Person.team_id == R.team_id, Person.user_id == R.assignee_id))
+        .where(scope.where(), _between(R.acknowledged_at, window.start, window.end))
+    )
+    return query, scope.parameters
+
+
+def _ratings_part(scope: _Scope) -> tuple[Select[Any], int]:
+    window = scope.window
+    query = (
+        select(
+            _number(scope.label),
+            scope.key(),
+            func.count(Rating.request_id),
+            func.avg(Rating.score),
+            func.count(Rating.tone_respectful),
+            _count_if(Rating.tone_respectful.is_(True)),
+            func.count(distinct(Rating.rater_id)),
+            func.count(distinct(R.assignee_id)),
+        )
+        .select_from(Rating)
+        .join(R, R.id == Rating.request_id)
+        .where(
+            Rating.team_id == scope.team_id,
+            _between(Rating.created_at, window.start, window.end),
+            scope.feedback_where(),
+        )
+    )
+    return scope.group(query), scope.parameters
+
+
+def _kudos_part(scope: _Scope) -> tuple[Select[Any], int]:
+    window = scope.window
+    query = (
+        select(_number(scope.label), scope.key(), Kudos.to_id, func.count(Kudos.id))
+        .select_from(Kudos)
+        .join(R, R.id == Kudos.request_id)
+        .where(
+            Kudos.team_id == scope.team_id,
+            _between(Kudos.created_at, window.start, window.end),
+            scope.feedback_where(),
+        )
+    )
+    return scope.group(query, Kudos.to_id), scope.parameters
+
+
+def _named_parts(scope: _Scope) -> list[tuple[Select[Any], int]]:
+    """Who has overdue items at the window's end — only for the channels that chose to show names."""
+    end = scope.window.end
+    channels = sorted(scope.named_channels)
+    if not channels:
+        return []
+    if not scope.by_channel:
+        # Read through the members' indexes like _member_part. Grouping by the bare column would let
+        # SQLite walk the whole team in assignee order instead, hence the expression.
+        assignee = (R.assignee_id + "").label("assignee")
+        late = _count_if(overdue_at(end))
+        query = (
+            select(_number(scope.label), scope.key(), assignee, late)
+            .where(scope.where(), _relevant(scope))
+            .group_by(assignee)
+            .having(late > 0)
+        )
+        return [(query, scope.parameters)]
+    parts = []
+    for closed in (R.closed_at.is_(None), R.closed_at >= end):
+        query = select(_number(scope.label), scope.key(), R.assignee_id, func.count()).where(
+            scope.where(channels), closed, R.created_at < end, late_at(end)
+        )
+        parts.append((scope.group(query, R.assignee_id), scope.parameters))
+    return parts
+
+
+@dataclass
+class _Tally:
+    """One target's numbers while the statements come back."""
+
+    weeks: list[dict[str, int]]
+    open_at_end: int = 0
+    overdue_at_end: int = 0
+    open_people: int = 0
+    overdue_people: int = 0
+    answers: list[tuple[str, datetime, datetime, str | None]] = field(default_factory=list)
+    ratings: int = 0
+    rating_average: float | None = None
+    tone_answers: int = 0
+    tone_respectful: int = 0
+    raters: int = 0
+    rated_people: int = 0
+    kudos: dict[str, int] = field(default_factory=dict)
+    overdue_by_person: dict[str, int] | None = None
+
+
+def compute_reports(
+    session: Session, *, settings: Settings, targets: Sequence[DigestTarget]
+) -> list[DigestReport]:
+    """The numbers of many digests at once, in the order of ``targets``.
+
+    A constant number of statements whatever the number of channels and requests: the counts (filed,
+    closed and first answers due per week of the trend — one index range per channel and week — and
+    open and overdue at the window's end), user groups' numbers (only if there are any), the window's
+    first answers, ratings, kudos, and one more only when a channel chose to name people.
+    """
+    tallies = [
+        _Tally(weeks=[dict.fromkeys(WEEK_FIELDS, 0) for _ in range(TREND_WEEKS)], overdue_by_person=None)
+        for _ in targets
+    ]
+    for index, target in enumerate(targets):
+        if target.subscription.name_people:
+            tallies[index].overdue_by_person = {}
+    scopes = _scopes(targets)
+    if scopes and session.get_bind().dialect.name == "postgresql":
+        # Compiling these statements of many small index ranges costs more than running them.
+        session.execute(text("SET LOCAL jit = off"))
+    channel_scopes = [scope for scope in scopes if scope.by_channel]
+    member_scopes = [scope for scope in scopes if not scope.by_channel]
+
+    def each(rows: list[Row[Any]]) -> Iterator[tuple[_Tally, Row[Any]]]:
+        for row in rows:
+            for index in scopes[row[0]].targets(row[1]):
+                yield tallies[index], row
+
+    counts = [part for scope in channel_scopes for part in (*_trend_parts(scope), _open_part(scope))]
+    for tally, (_label, _key, week, kind, first, second, people, late_people) in each(
+        _execute_union(session, counts)
+    ):
+        numbers = tally.weeks[week]
+        if kind == OPENED:
+            numbers.update(opened=first, opened_people=people)
+        elif kind == CLOSED:
+            numbers.update(done=first, declined=second, closed_people=people)
+        elif kind == DUE:
+            numbers.update(answers_due=first, answered_in_time=second, answers_due_people=people)
+        else:
+            tally.open_at_end, tally.overdue_at_end = int(first), int(second)
+            tally.open_people, tally.overdue_people = int(people), int(late_people)
+    for row in _execute_union(session, [_member_part(scope) for scope in member_scopes]):
+        target = scopes[row[0]].target
+        assert target is not None
+        tally = tallies[target]
+        values = [int(value or 0) for value in row[1:]]
+        for week in range(TREND_WEEKS):
+            tally.weeks[week] = dict(zip(WEEK_FIELDS, values[week * 8 : week * 8 + 8], strict=True))
+        tally.open_at_end, tally.overdue_at_end, tally.open_people, tally.overdue_people = values[-4:]
+
+    for tally, (_label, _key, assignee, created, answered, tz) in each(
+        _execute_union(session, [_answers_part(scope) for scope in scopes])
+    ):
+        tally.answers.append((assignee, created, answered, tz))
+    for tally, (_label, _key, count, average, tone, respectful, raters, rated) in each(
+        _execute_union(session, [_ratings_part(scope) for scope in scopes])
+    ):
+        tally.ratings, tally.tone_answers, tally.tone_respectful = int(count), int(tone), int(respectful)
+        tally.rating_average = float(average) if average is not None else None
+        tally.raters, tally.rated_people = int(raters), int(rated)
+    for tally, (_label, _key, person, count) in each(
+        _execute_union(session, [_kudos_part(scope) for scope in scopes])
+    ):
+        tally.kudos[person] = tally.kudos.get(person, 0) + int(count)
+    for tally, (_label, _key, person, count) in each(
+        _execute_union(session, [part for scope in scopes for part in _named_parts(scope)])
+    ):
+        if tally.overdue_by_person is not None:
+            tally.overdue_by_person[person] = tally.overdue_by_person.get(person, 0) + int(count)
+
+    durations = _first_answer_durations(settings, tallies)
+    return [
+        _report(target, tally, durations[index], settings.digest_min_group)
+        for index, (target, tally) in enumerate(zip(targets, tallies, strict=True))
+    ]
+
+
+WEEK_FIELDS = (
+    "opened",
+    "opened_people",
+    "done",
+    "declined",
+    "closed_people",
+    "answers_due",
+    "answered_in_time",
+    "answers_due_people",
+)
+
+
+def _first_answer_durations(settings: Settings, tallies: list[_Tally]) -> list[list[timedelta]]:
+    """Working time to each first answer on its assignee's calendar: one laid-out calendar per time
+    zone for all digests together, instead of a day-by-day walk per answer."""
+    by_zone: dict[str | None, list[tuple[int, int]]] = {}
+    for number, tally in enumerate(tallies):
+        for position, (_assignee, _created, _answered, tz) in enumerate(tally.answers):
+            by_zone.setdefault(tz, []).append((number, position))
+    by_calendar: dict[BusinessCalendar, list[tuple[int, int]]] = {}
+    for tz, places in by_zone.items():  # unknown and invalid zones share the workspace's calendar
+        by_calendar.setdefault(calendar_for(settings, tz), []).extend(places)
+    durations: list[list[timedelta]] = [[timedelta(0)] * len(tally.answers) for tally in tallies]
+    for calendar, places in by_calendar.items():
+        pairs = [tallies[number].answers[position][1:3] for number, position in places]
+        for (number, position), duration in zip(places, business_durations(calendar, pairs), strict=True):
+            durations[number][position] = duration
+    return durations
+
+
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Most first, then by user id (the same order on every database)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _report(target: DigestTarget, tally: _Tally, durations: list[timedelta], min_group: int) -> DigestReport:
+    weeks = trend_weeks(target.week, TREND_WEEKS)
+    return DigestReport(
+        week=target.week,
+        trend=[
+            WeekNumbers(week=week, **{name: int(value) for name, value in numbers.items()})
+            for week, numbers in zip(weeks, tally.weeks, strict=True)
+        ],
+        first_answers=len(durations),
+        median_first_answer=median_duration(durations),
+        first_answer_people=len({assignee for assignee, *_rest in tally.answers}),
+        open_at_end=tally.open_at_end,
+        overdue_at_end=tally.overdue_at_end,
+        open_people=tally.open_people,
+        overdue_people=tally.overdue_people,
+        ratings=tally.ratings,
+        rating_average=tally.rating_average,
+        tone_answers=tally.tone_answers,
+        tone_respectful=tally.tone_respectful,
+        raters=tally.raters,
+        rated_people=tally.rated_people,
+        kudos=_by_count(tally.kudos),
+        overdue_by_person=_by_count(tally.overdue_by_person) if tally.overdue_by_person is not None else None,
+        min_group=min_group,
+    )
 
 
 def compute_report(
@@ -358,104 +897,8 @@ def compute_report(
     week: Week,
     members: Sequence[str] | None = None,
 ) -> DigestReport:
-    """The digest numbers for ``week`` (a constant number of queries, see the module docstring)."""
-    scope = scope_filter(subscription, members)
-    weeks = trend_weeks(week, TREND_WEEKS)
-    first_start, end = weeks[0].start, week.end
-
-    columns: list[ColumnElement[int]] = []
-    for index, each in enumerate(weeks):
-        due_in_week = and_(
-            _between(R.response_due_at, each.start, each.end),
-            not_(and_(R.state == State.CANCELLED.value, R.acknowledged_at.is_(None))),
-        )
-        columns += [
-            _count_if(_between(R.created_at, each.start, each.end)).label(f"opened_{index}"),
-            _count_if(and_(R.state == State.DONE.value, _between(R.closed_at, each.start, each.end))).label(
-                f"done_{index}"
-            ),
-            _count_if(
-                and_(R.state == State.DECLINED.value, _between(R.closed_at, each.start, each.end))
-            ).label(f"declined_{index}"),
-            _count_if(due_in_week).label(f"due_{index}"),
-            _count_if(
-                and_(due_in_week, R.acknowledged_at.is_not(None), R.acknowledged_at <= R.response_due_at)
-            ).label(f"in_time_{index}"),
-        ]
-    columns += [
-        _count_if(open_at(end)).label("open_at_end"),
-        _count_if(overdue_at(end)).label("overdue_at_end"),
-    ]
-    # Rows closed before the trend began can only matter through a response time inside it.
-    relevant = or_(R.closed_at.is_(None), R.closed_at >= first_start, R.response_due_at >= first_start)
-    totals = session.execute(select(*columns).where(scope, relevant)).one()._mapping
-    trend = [
-        WeekNumbers(
-            week=each,
-            opened=int(totals[f"opened_{index}"]),
-            done=int(totals[f"done_{index}"]),
-            declined=int(totals[f"declined_{index}"]),
-            answers_due=int(totals[f"due_{index}"]),
-            answered_in_time=int(totals[f"in_time_{index}"]),
-        )
-        for index, each in enumerate(weeks)
-    ]
-
-    answers = session.execute(
-        select(R.created_at, R.acknowledged_at, Person.tz)
-        .outerjoin(Person, and_(Person.team_id == R.team_id, Person.user_id == R.assignee_id))
-        .where(scope, _between(R.acknowledged_at, week.start, week.end))
-    ).all()
-    durations = [
-        calendar_for(settings, row.tz).business_time_between(row.created_at, row.acknowledged_at)
-        for row in answers
-    ]
-
-    rating_row = session.execute(
-        select(
-            func.count(Rating.request_id),
-            func.avg(Rating.score),
-            func.count(Rating.tone_respectful),
-            _count_if(Rating.tone_respectful.is_(True)),
-        )
-        .join(R, R.id == Rating.request_id)
-        .where(scope, _between(Rating.created_at, week.start, week.end))
-    ).one()
-    ratings, average, tone_answers, tone_respectful = rating_row
-
-    given = func.count(Kudos.id)
-    kudos = session.execute(
-        select(Kudos.to_id, given)
-        .join(R, R.id == Kudos.request_id)
-        .where(scope, _between(Kudos.created_at, week.start, week.end))
-        .group_by(Kudos.to_id)
-        .order_by(given.desc(), Kudos.to_id)
-    ).all()
-
-    overdue_by_person = None
-    if subscription.name_people:
-        late = func.count(R.id)
-        overdue_by_person = [
-            (row[0], int(row[1]))
-            for row in session.execute(
-                select(R.assignee_id, late)
-                .where(scope, overdue_at(end))
-                .group_by(R.assignee_id)
-                .order_by(late.desc(), R.assignee_id)
-            ).all()
-        ]
-
-    return DigestReport(
-        week=week,
-        trend=trend,
-        first_answers=len(durations),
-        median_first_answer=median_duration(durations),
-        open_at_end=int(totals["open_at_end"]),
-        overdue_at_end=int(totals["overdue_at_end"]),
-        ratings=int(ratings or 0),
-        rating_average=float(average) if average is not None else None,
-        tone_answers=int(tone_answers or 0),
-        tone_respectful=int(tone_respectful or 0),
-        kudos=[(row[0], int(row[1])) for row in kudos],
-        overdue_by_person=overdue_by_person,
+    """The numbers of one digest (the same statements as ``compute_reports``, for one target)."""
+    [report] = compute_reports(
+        session, settings=settings, targets=[DigestTarget(subscription, week, members)]
     )
+    return report

@@ -70,101 +70,111 @@ def digest_command(deps: Deps, body: dict[str, Any], respond: Respond, reader: R
     rest = " ".join(words[1:])
     now = deps.now()
 
-    def tell(text: str, *, public: bool = False) -> None:
-        respond(response_type="in_channel" if public else "ephemeral", text=text)
+    replies: list[tuple[str, bool]] = []
 
-    try:
-        if first in ("help", "hilfe", "?"):
-            tell(digest_blocks.digest_help(reader, command))
-            return
-        if first in ("preview", "vorschau"):
-            _preview(deps, respond, reader, team_id=team_id, channel_id=channel_id, now=now)
-            return
-        changes: dict[str, Any] = {}
-        with transaction(deps.sessions) as session:
-            if first in ("", "on", "an", "subscribe", "abonnieren"):
-                language = workspace_language(session, deps.settings, team_id)
-                subscription, new = digest_service.subscribe(
-                    session,
-                    settings=deps.settings,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    now=now,
-                    language=language,
-                )
-                if new:
-                    announcement = reader.tr._(
-                        "<@{user}> subscribed this channel to the weekly Kundenfokus digest: {when}. "
-                        "It shows how our internal service went — team numbers and thank-yous, "
-                        "nobody is named for lateness.",
-                        user=user_id,
-                        when=digest_blocks.schedule_text(
-                            reader, digest_service.schedule_of(subscription), subscription.timezone
-                        ),
-                    )
-                    tell(announcement, public=True)
-                else:
-                    tell(
-                        _settings_text(reader, subscription)
-                        + "\n\n"
-                        + digest_blocks.digest_help(reader, command)
-                    )
+    def tell(text: str, *, public: bool = False) -> None:
+        # Answered once the change is committed, so whatever the person types next sees it.
+        replies.append((text, public))
+
+    def work() -> None:
+        try:
+            if first in ("help", "hilfe", "?"):
+                tell(digest_blocks.digest_help(reader, command))
                 return
-            if first in ("off", "aus", "stop", "unsubscribe", "abbestellen"):
-                if digest_service.unsubscribe(session, team_id=team_id, channel_id=channel_id):
-                    tell(
-                        reader.tr._("<@{user}> turned off the weekly digest for this channel.", user=user_id),
-                        public=True,
-                    )
-                else:
-                    tell(error_text(reader, "digest_not_subscribed"))
+            if first in ("preview", "vorschau"):
+                _preview(deps, respond, reader, team_id=team_id, channel_id=channel_id, now=now)
                 return
-            if first in ("status", "settings", "einstellungen"):
-                subscription = digest_service.find_subscription(
-                    session, team_id=team_id, channel_id=channel_id
-                )
-                if subscription is None or not subscription.active:
+            changes: dict[str, Any] = {}
+            with transaction(deps.sessions) as session:
+                if first in ("", "on", "an", "subscribe", "abonnieren"):
+                    language = workspace_language(session, deps.settings, team_id)
+                    subscription, new = digest_service.subscribe(
+                        session,
+                        settings=deps.settings,
+                        team_id=team_id,
+                        channel_id=channel_id,
+                        user_id=user_id,
+                        now=now,
+                        language=language,
+                    )
+                    if new:
+                        announcement = reader.tr._(
+                            "<@{user}> subscribed this channel to the weekly Kundenfokus digest: {when}. "
+                            "It shows how our internal service went — team numbers and thank-yous, "
+                            "nobody is named for lateness.",
+                            user=user_id,
+                            when=digest_blocks.schedule_text(
+                                reader, digest_service.schedule_of(subscription), subscription.timezone
+                            ),
+                        )
+                        tell(announcement, public=True)
+                    else:
+                        tell(
+                            _settings_text(reader, subscription)
+                            + "\n\n"
+                            + digest_blocks.digest_help(reader, command)
+                        )
+                    return
+                if first in ("off", "aus", "stop", "unsubscribe", "abbestellen"):
+                    if digest_service.unsubscribe(session, team_id=team_id, channel_id=channel_id):
+                        tell(
+                            reader.tr._(
+                                "<@{user}> turned off the weekly digest for this channel.", user=user_id
+                            ),
+                            public=True,
+                        )
+                    else:
+                        tell(error_text(reader, "digest_not_subscribed"))
+                    return
+                if first in ("status", "settings", "einstellungen"):
+                    subscription = digest_service.find_subscription(
+                        session, team_id=team_id, channel_id=channel_id
+                    )
+                    if subscription is None or not subscription.active:
+                        raise DigestSettingError("digest_not_subscribed")
+                    tell(_settings_text(reader, subscription))
+                    return
+                current = digest_service.find_subscription(session, team_id=team_id, channel_id=channel_id)
+                if current is None or not current.active:
                     raise DigestSettingError("digest_not_subscribed")
-                tell(_settings_text(reader, subscription))
-                return
-            current = digest_service.find_subscription(session, team_id=team_id, channel_id=channel_id)
-            if current is None or not current.active:
-                raise DigestSettingError("digest_not_subscribed")
-            if first in ("names", "namen"):
-                changes["name_people"] = _on_off(rest.lower())
-            elif first in ("group", "gruppe", "usergroup"):
-                changes.update(scope="usergroup", usergroup_id=_usergroup_id(deps, rest))
-            elif first in ("channel", "kanal"):
-                changes["scope"] = "channel"
-            elif first in ("timezone", "tz", "zeitzone"):
-                changes["timezone"] = rest.strip()
-            elif first in ("language", "sprache"):
-                changes["language"] = rest.strip().lower()
+                if first in ("names", "namen"):
+                    changes["name_people"] = _on_off(rest.lower())
+                elif first in ("group", "gruppe", "usergroup"):
+                    changes.update(scope="usergroup", usergroup_id=_usergroup_id(deps, rest))
+                elif first in ("channel", "kanal"):
+                    changes["scope"] = "channel"
+                elif first in ("timezone", "tz", "zeitzone"):
+                    changes["timezone"] = rest.strip()
+                elif first in ("language", "sprache"):
+                    changes["language"] = rest.strip().lower()
+                else:
+                    changes["schedule"] = parse_schedule(args, base=digest_service.schedule_of(current))
+                subscription = digest_service.configure(
+                    session, team_id=team_id, channel_id=channel_id, **changes
+                )
+                summary = _settings_text(reader, subscription)
+            if "name_people" in changes:
+                headline = (
+                    reader.tr._(
+                        "<@{user}> chose to show names: the digest will list who has items past the agreed time.",
+                        user=user_id,
+                    )
+                    if changes["name_people"]
+                    else reader.tr._(
+                        "<@{user}> chose the blameless digest: team numbers only, names just for thank-yous.",
+                        user=user_id,
+                    )
+                )
             else:
-                changes["schedule"] = parse_schedule(args, base=digest_service.schedule_of(current))
-            subscription = digest_service.configure(
-                session, team_id=team_id, channel_id=channel_id, **changes
-            )
-            summary = _settings_text(reader, subscription)
-        if "name_people" in changes:
-            headline = (
-                reader.tr._(
-                    "<@{user}> chose to show names: the digest will list who has items past the agreed time.",
-                    user=user_id,
-                )
-                if changes["name_people"]
-                else reader.tr._(
-                    "<@{user}> chose the blameless digest: team numbers only, names just for thank-yous.",
-                    user=user_id,
-                )
-            )
-        else:
-            headline = reader.tr._("<@{user}> changed the weekly digest.", user=user_id)
-        tell(headline + "\n" + summary, public=True)
-    except DigestSettingError as error:
-        params = {"text": args, **error.params}
-        tell(error_text(reader, error.code, **params))
+                headline = reader.tr._("<@{user}> changed the weekly digest.", user=user_id)
+            tell(headline + "\n" + summary, public=True)
+        except DigestSettingError as error:
+            params = {"text": args, **error.params}
+            tell(error_text(reader, error.code, **params))
+
+    work()
+    for text, public in replies:
+        respond(response_type="in_channel" if public else "ephemeral", text=text)
 
 
 def _preview(
@@ -174,6 +184,6 @@ def _preview(
         subscription = digest_service.find_subscription(session, team_id=team_id, channel_id=channel_id)
     if subscription is None or not subscription.active:
         raise DigestSettingError("digest_not_subscribed")
-    week = digest_service.last_week(subscription, now)
+    week = digest_service.week_so_far(subscription, now)
     _report, text, blocks = render(deps, subscription, week, members_of(deps, subscription))
     respond(response_type="ephemeral", text=text, blocks=blocks)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.deps import Deps
+from bot.domain.digest_stats import Schedule
 from bot.jobs.digest import post_channel_digest, post_due_digests
 from bot.jobs.scheduler import tick
 from bot.services import digest as digest_service
@@ -23,6 +24,12 @@ BERLIN = ZoneInfo("Europe/Berlin")
 #: Monday 30 November 2026, 09:00 in Berlin: the digest for the week of 23 November is due.
 SLOT = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
 LAST_WEEK = datetime(2026, 11, 24, 10, 0, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def settings(settings):
+    """The test team is small: show its figures (the privacy threshold has tests of its own)."""
+    return settings.with_(digest_min_group=1)
 
 
 @pytest.fixture
@@ -199,18 +206,43 @@ def test_a_passing_slack_error_is_retried_after_the_lease(deps, sessions, settin
     assert posted.status == "posted" and len(posts_to(fake_slack, "C0001")) == 1
 
 
-def test_digest_for_one_channel_now_and_dry_run(deps, sessions, settings, fake_slack):
+def test_digest_for_one_channel_now_shows_the_week_so_far_and_never_uses_up_the_scheduled_one(
+    deps, sessions, settings, fake_slack
+):
     subscribe(sessions, settings)
     week_of_work(sessions)
     wednesday = SLOT + timedelta(days=2)
+    with transaction(sessions) as session:
+        add_request(session, 3, assignee="UCAROL", created_at=wednesday - timedelta(hours=2))
     [dry] = post_channel_digest(deps, wednesday, "C0001", dry_run=True)
-    assert dry.status == "would_post" and "2 opened" in dry.text
+    assert dry.status == "would_post" and dry.week_key == "2026-W49-so-far"
+    assert dry.text.startswith("Internal service this week so far (Mon–Wed): 1 opened")
     assert posts_to(fake_slack, "C0001") == []
-    [posted] = post_channel_digest(deps, wednesday, "C0001")
-    [again] = post_channel_digest(deps, wednesday, "C0001")
+    [posted] = post_channel_digest(deps, wednesday, "#general")  # by name, through conversations.info
+    [again] = post_channel_digest(deps, wednesday + timedelta(hours=1), "C0001")
     assert (posted.status, again.status) == ("posted", "already")
-    assert post_due_digests(deps, SLOT + timedelta(days=7)) != []  # next week is a new week
+    [scheduled] = post_due_digests(deps, SLOT + timedelta(days=7))  # the week itself still comes
+    assert (scheduled.status, scheduled.week_key) == ("posted", "2026-W49")
     assert post_channel_digest(deps, wednesday, "CNOPE") == []
+    assert post_channel_digest(deps, wednesday, "#nope") == []
+
+
+def test_a_late_slot_reports_this_week_up_to_the_slot(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings, schedule=Schedule(weekday=4, hour=16, minute=30))
+    friday_slot = datetime(2026, 12, 4, 16, 30, tzinfo=BERLIN)
+    with transaction(sessions) as session:
+        add_request(session, 1, created_at=datetime(2026, 11, 27, 12, 0, tzinfo=BERLIN))  # last Friday
+        add_request(session, 2, created_at=datetime(2026, 11, 30, 9, 30, tzinfo=BERLIN))  # Monday
+        add_request(session, 3, created_at=friday_slot - timedelta(minutes=5))
+        add_request(session, 4, created_at=friday_slot + timedelta(minutes=5))  # after the slot
+    assert post_due_digests(deps, friday_slot - timedelta(minutes=1)) == []
+    [result] = post_due_digests(deps, friday_slot)
+    assert (result.status, result.week_key) == ("posted", "2026-W49")
+    [digest] = posts_to(fake_slack, "C0001")
+    shown = text_of(digest)
+    assert "Internal service this week · Mon, Nov 30 – Fri, Dec 4" in shown
+    assert "*Requests opened*\\n2" in shown  # Monday and Friday afternoon, nothing from before or after
+    assert "each up to Fri 4:30" in shown and "*As of Fri 4:30" in shown
 
 
 # --- the slash command, through the real app ------------------------------------------------------
@@ -267,7 +299,7 @@ def test_subscribe_configure_and_unsubscribe_from_the_channel(slack, fake_slack,
         )
 
     preview = command(slack, fake_slack, "digest preview")
-    assert preview["response_type"] == "ephemeral" and "Internal service last week" in text_of(preview)
+    assert preview["response_type"] == "ephemeral" and "this week so far (Mon–Thu)" in text_of(preview)
 
     bye = command(slack, fake_slack, "digest off")
     assert bye["response_type"] == "in_channel" and "turned off the weekly digest" in text_of(bye)
@@ -275,3 +307,63 @@ def test_subscribe_configure_and_unsubscribe_from_the_channel(slack, fake_slack,
     assert "in the channel that should get it" in text_of(
         command(slack, fake_slack, "digest", channel="DUALICE")
     )
+
+
+def test_a_fresh_install_previews_the_requests_of_today(slack, fake_slack, bot):
+    command(slack, fake_slack, "digest")
+    filed = command(slack, fake_slack, "<@UBOB> Send the Q3 numbers within 4h")
+    assert "#1" in text_of(filed)
+    preview = command(slack, fake_slack, "digest preview")
+    shown = text_of(preview)
+    assert "Internal service this week so far (Mon–Thu)" in shown
+    assert "*Requests opened*\\n1" in shown and "A quiet week" not in shown
+
+
+def deps_with(deps: Deps, **changes) -> Deps:
+    return Deps(
+        settings=deps.settings.with_(**changes), sessions=deps.sessions, clock=deps.clock, client=deps.client
+    )
+
+
+def test_a_team_of_two_sees_no_team_figures_but_its_thank_yous(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings)
+    week_of_work(sessions)  # Bob and Carol: two people behind every figure
+    [result] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT)
+    assert result.status == "posted" and result.text == "Internal service last week"
+    [digest] = posts_to(fake_slack, "C0001")
+    shown = text_of(digest)
+    assert "fewer than 5 people are behind them — so nobody can be singled out" in shown
+    for figure in ("*Requests opened*", "*Closed*", "past the agreed time", "*The last 8 weeks*", "%"):
+        assert figure not in shown, figure
+    assert "Thank you all for looking after each other" not in shown  # the tone would tell, too
+    assert "<@UCAROL>" in shown and "thank-you" in shown  # thanks name people on purpose
+    assert "<@UBOB>" not in shown
+
+
+def test_five_people_behind_a_figure_are_enough_to_show_it(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings)
+    with transaction(sessions) as session:
+        for number, assignee in enumerate(["UBOB", "UCAROL", "UDIETER", "UKENJI", "UEVA"], start=1):
+            add_request(session, number, assignee=assignee)
+    [posted] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT)
+    assert posted.status == "posted"
+    shown = text_of(posts_to(fake_slack, "C0001"))
+    assert "*Requests opened*\\n5" in shown and "5 of them past the agreed time" in shown
+    assert "figures are hidden" not in shown
+    # Five of five open requests are overdue: an invitation, not a reproach, and no names.
+    assert "5 of 5 open requests are past their agreed time — a good moment to look at the open ones" in shown
+    assert "<@UBOB>" not in shown
+
+
+def test_the_german_digest_reads_naturally(deps, sessions, settings, fake_slack):
+    subscribe(sessions, settings, language="de", name_people=True)
+    week_of_work(sessions)
+    [result] = post_due_digests(deps, SLOT)
+    assert result.text.startswith("Interner Service letzte Woche: 2 neu, 1 abgeschlossen")
+    shown = text_of(posts_to(fake_slack, "C0001"))
+    assert "Interner Service letzte Woche · Mo., 23. Nov. – So., 29. Nov." in shown
+    assert "*Am Ende der Woche*\\n1 offen, davon eine überfällig" in shown
+    assert "dieser Channel hat die Namensnennung eingeschaltet" in shown
+    assert "Bei Antwortzeiten zählt nur die Arbeitszeit" in shown
+    for english in ("über der vereinbarten Zeit", "hat Namen eingeschaltet", "Antwortzeiten zählen"):
+        assert english not in shown

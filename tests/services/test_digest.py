@@ -1,22 +1,24 @@
 """The digest numbers against a plain Python recomputation over the same rows — across DST, week
-boundaries and time zones — plus query cost and the subscription lifecycle, on SQLite and PostgreSQL."""
+boundaries and time zones, for one channel and for many channels computed at once — plus query cost
+and the subscription lifecycle, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, insert, select
 
 from bot.config import Settings
-from bot.domain.digest_stats import DigestSettingError, Schedule, Week
+from bot.domain.digest_stats import DigestSettingError, Schedule, Week, latest_week
 from bot.services import digest as digest_service
 from bot.services.agreement import calendar_for
+from bot.services.digest import DigestTarget
 from models import DigestSubscription, Kudos, Person, Rating, Request
 from models.db import transaction
 
@@ -54,9 +56,14 @@ def boundary_moments() -> list[datetime]:
     return moments
 
 
-def generate(seed: int, count: int, channels: tuple[str, ...] = ("CBERLIN", "CNY", "COTHER")) -> list[Row]:
+def generate(
+    seed: int,
+    count: int,
+    channels: tuple[str, ...] = ("CBERLIN", "CNY", "COTHER"),
+    edges: list[datetime] | None = None,
+) -> list[Row]:
     rng = random.Random(seed)
-    edges = boundary_moments()
+    edges = edges or boundary_moments()
     span = (END - START).total_seconds()
     rows = []
     for number in range(1, count + 1):
@@ -118,36 +125,42 @@ def generate(seed: int, count: int, channels: tuple[str, ...] = ("CBERLIN", "CNY
 
 
 def store(sessions, rows: list[Row]) -> None:
+    """The rows in bulk, with ids of our own (after any already stored)."""
     with transaction(sessions) as session:
         for user, tz in PEOPLE.items():
             if tz is not None:
                 session.add(Person(team_id=TEAM, user_id=user, name=user, tz=tz, fetched_at=START))
-        for row in rows:
-            request = Request(**row.request)
-            session.add(request)
-            session.flush()
-            row.request["id"] = request.id
-            if row.rating:
-                session.add(
-                    Rating(
-                        request_id=request.id,
-                        team_id=TEAM,
-                        rater_id=request.requester_id,
-                        comment=None,
-                        updated_at=row.rating["created_at"],
-                        **row.rating,
-                    )
-                )
-            if row.kudos:
-                session.add(
-                    Kudos(
-                        team_id=TEAM,
-                        request_id=request.id,
-                        from_id=request.requester_id,
-                        to_id=request.assignee_id,
-                        **row.kudos,
-                    )
-                )
+        first = (session.scalar(select(func.max(Request.id))) or 0) + 1
+        for offset, row in enumerate(rows):
+            row.request["id"] = first + offset
+        session.execute(insert(Request), [row.request for row in rows])
+        ratings = [
+            {
+                "request_id": row.request["id"],
+                "team_id": TEAM,
+                "rater_id": row.request["requester_id"],
+                "comment": None,
+                "updated_at": row.rating["created_at"],
+                **row.rating,
+            }
+            for row in rows
+            if row.rating
+        ]
+        kudos = [
+            {
+                "team_id": TEAM,
+                "request_id": row.request["id"],
+                "from_id": row.request["requester_id"],
+                "to_id": row.request["assignee_id"],
+                **row.kudos,
+            }
+            for row in rows
+            if row.kudos
+        ]
+        if ratings:
+            session.execute(insert(Rating), ratings)
+        if kudos:
+            session.execute(insert(Kudos), kudos)
 
 
 def subscription(
@@ -158,14 +171,16 @@ def subscription(
     name_people: bool = False,
     scope: str = "channel",
     group: str | None = None,
+    schedule: Schedule | None = None,
 ) -> DigestSubscription:
+    schedule = schedule or Schedule()
     with transaction(sessions) as session:
         sub = DigestSubscription(
             team_id=TEAM,
             channel_id=channel,
-            weekday=0,
-            hour=9,
-            minute=0,
+            weekday=schedule.weekday,
+            hour=schedule.hour,
+            minute=schedule.minute,
             timezone=tz,
             language="en",
             scope=scope,
@@ -371,7 +386,7 @@ def test_a_digest_costs_the_same_few_queries_however_many_requests(sessions, eng
         statements = []
 
         def count(_conn, _cursor, statement, *_args, statements=statements):
-            if not statement.startswith("BEGIN"):  # SQLite's explicit BEGIN is not a query
+            if statement.lstrip().upper().startswith("SELECT"):  # not SET LOCAL jit, not SQLite's BEGIN
                 statements.append(1)
 
         event.listen(engine, "before_cursor_execute", count)
@@ -381,6 +396,294 @@ def test_a_digest_costs_the_same_few_queries_however_many_requests(sessions, eng
             event.remove(engine, "before_cursor_execute", count)
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 5
+
+
+# --- many channels at once -------------------------------------------------------------------------
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+CHANNELS = tuple(f"C{n:02d}" for n in range(12))
+#: (time zone, schedule) of each channel's subscription: early and late slots, three zones.
+PLANS = [
+    (BERLIN, Schedule(0, 9, 0)),
+    (BERLIN, Schedule(4, 16, 30)),
+    (NEW_YORK, Schedule(0, 9, 0)),
+    (NEW_YORK, Schedule(3, 8, 0)),
+    (TOKYO, Schedule(6, 18, 0)),
+    (BERLIN, Schedule(2, 12, 0)),
+]
+
+
+def local_windows(week: Week, count: int = 8) -> list[tuple[datetime, datetime]]:
+    """The trend's windows straight from the wall clock: each week's Monday 00:00 to the same weekday
+    and time (or the next Monday); the last ends exactly where the reported window ends."""
+    windows = []
+    for back in range(count - 1, -1, -1):
+        monday = week.monday - timedelta(days=7 * back)
+        start = datetime.combine(monday, time(0), tzinfo=week.tz)
+        if week.cut is None:
+            end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=week.tz)
+        else:
+            end = (datetime.combine(monday, time(0)) + week.cut).replace(tzinfo=week.tz)
+        windows.append((start.astimezone(UTC), end.astimezone(UTC)))
+    windows[-1] = (windows[-1][0], week.end)
+    return windows
+
+
+def recompute_windows(rows: list[Row], *, in_scope, windows, name_people: bool) -> dict:
+    """The digest of one scope by plain comparison with each window's two instants."""
+    scoped = [
+        row.request | {"rating": row.rating, "kudos": row.kudos} for row in rows if in_scope(row.request)
+    ]
+
+    def within(moment: datetime | None, window: tuple[datetime, datetime]) -> bool:
+        return moment is not None and window[0] <= moment < window[1]
+
+    trend = []
+    for window in windows:
+        opened = [r for r in scoped if within(r["created_at"], window)]
+        closed = [r for r in scoped if r["state"] in ("done", "declined") and within(r["closed_at"], window)]
+        due = [
+            r
+            for r in scoped
+            if within(r["response_due_at"], window)
+            and not (r["state"] == "cancelled" and r["acknowledged_at"] is None)
+        ]
+        trend.append(
+            {
+                "opened": len(opened),
+                "opened_people": len({r["assignee_id"] for r in opened}),
+                "done": sum(r["state"] == "done" for r in closed),
+                "declined": sum(r["state"] == "declined" for r in closed),
+                "closed_people": len({r["assignee_id"] for r in closed}),
+                "due": len(due),
+                "in_time": sum(
+                    r["acknowledged_at"] is not None and r["acknowledged_at"] <= r["response_due_at"]
+                    for r in due
+                ),
+                "due_people": len({r["assignee_id"] for r in due}),
+            }
+        )
+    start, end = windows[-1]
+    open_rows = [
+        r for r in scoped if r["created_at"] < end and (r["closed_at"] is None or r["closed_at"] >= end)
+    ]
+    overdue = [
+        r
+        for r in open_rows
+        if (r["response_due_at"] < end and (r["acknowledged_at"] is None or r["acknowledged_at"] >= end))
+        or (r["due_at"] is not None and r["due_at"] < end)
+    ]
+    answered = [r for r in scoped if within(r["acknowledged_at"], (start, end))]
+    durations = [
+        calendar_for(SETTINGS, PEOPLE[r["assignee_id"]]).business_time_between(
+            r["created_at"], r["acknowledged_at"]
+        )
+        for r in answered
+    ]
+    ratings = [r for r in scoped if r["rating"] and within(r["rating"]["created_at"], (start, end))]
+    kudos = Counter(
+        r["assignee_id"] for r in scoped if r["kudos"] and within(r["kudos"]["created_at"], (start, end))
+    )
+    by_count = lambda counter: sorted(counter.items(), key=lambda item: (-item[1], item[0]))  # noqa: E731
+    return {
+        "trend": trend,
+        "first_answers": len(durations),
+        "first_answer_people": len({r["assignee_id"] for r in answered}),
+        "median": timedelta(seconds=round(median(d.total_seconds() for d in durations)))
+        if durations
+        else None,
+        "open_at_end": len(open_rows),
+        "overdue_at_end": len(overdue),
+        "open_people": len({r["assignee_id"] for r in open_rows}),
+        "overdue_people": len({r["assignee_id"] for r in overdue}),
+        "ratings": len(ratings),
+        "average": sum(r["rating"]["score"] for r in ratings) / len(ratings) if ratings else None,
+        "tone_answers": sum(r["rating"]["tone_respectful"] is not None for r in ratings),
+        "tone_respectful": sum(r["rating"]["tone_respectful"] is True for r in ratings),
+        "raters": len({r["requester_id"] for r in ratings}),
+        "rated_people": len({r["assignee_id"] for r in ratings}),
+        "kudos": by_count(kudos),
+        "overdue_by_person": by_count(Counter(r["assignee_id"] for r in overdue)) if name_people else None,
+    }
+
+
+def full_dict(report) -> dict:
+    return {
+        "trend": [
+            {
+                "opened": w.opened,
+                "opened_people": w.opened_people,
+                "done": w.done,
+                "declined": w.declined,
+                "closed_people": w.closed_people,
+                "due": w.answers_due,
+                "in_time": w.answered_in_time,
+                "due_people": w.answers_due_people,
+            }
+            for w in report.trend
+        ],
+        "first_answers": report.first_answers,
+        "first_answer_people": report.first_answer_people,
+        "median": report.median_first_answer,
+        "open_at_end": report.open_at_end,
+        "overdue_at_end": report.overdue_at_end,
+        "open_people": report.open_people,
+        "overdue_people": report.overdue_people,
+        "ratings": report.ratings,
+        "average": report.rating_average,
+        "tone_answers": report.tone_answers,
+        "tone_respectful": report.tone_respectful,
+        "raters": report.raters,
+        "rated_people": report.rated_people,
+        "kudos": report.kudos,
+        "overdue_by_person": report.overdue_by_person,
+    }
+
+
+def slot_moments() -> list[datetime]:
+    """Instants right at the edges of the windows below: every plan's slot in every week (±1 s)."""
+    moments = []
+    monday = date(2026, 8, 31)
+    while monday < date(2026, 12, 7):
+        for tz, schedule in PLANS:
+            day = monday + timedelta(days=schedule.weekday)
+            slot = datetime.combine(day, time(schedule.hour, schedule.minute), tzinfo=tz).astimezone(UTC)
+            moments += [slot - timedelta(seconds=1), slot, slot + timedelta(seconds=1)]
+        monday += timedelta(days=7)
+    return moments
+
+
+@pytest.fixture(scope="module")
+def many_rows() -> list[Row]:
+    return generate(seed=4711, count=1200, channels=CHANNELS, edges=boundary_moments() + slot_moments())
+
+
+def edge_rows(channel: str, week: Week, first_number: int) -> list[Row]:
+    """Requests whose times sit exactly on the window's edges (start counts, end does not)."""
+    start, end, tick = week.start, week.end, timedelta(microseconds=1)
+
+    def request(number: int, **fields) -> dict:
+        created = fields.pop("created_at")
+        return {
+            "team_id": TEAM,
+            "number": first_number + number,
+            "requester_id": "UALICE",
+            "assignee_id": fields.pop("assignee_id", "UBOB"),
+            "text": "edge",
+            "kind": "task",
+            "channel_id": channel,
+            "created_at": created,
+            "updated_at": created,
+            "due_at": None,
+            "acknowledged_at": None,
+            "closed_at": None,
+            **fields,
+        }
+
+    return [
+        Row(request(0, created_at=end - tick, response_due_at=end, due_at=end, state="open")),
+        Row(
+            request(
+                1, created_at=start, acknowledged_at=end, closed_at=end, response_due_at=end, state="done"
+            ),
+            rating={"score": 5, "tone_respectful": True, "created_at": end},
+            kudos={"created_at": end - tick},
+        ),
+        Row(
+            request(
+                2,
+                created_at=start - tick,
+                acknowledged_at=start,
+                response_due_at=start,
+                due_at=end - tick,
+                state="acknowledged",
+                assignee_id="UCAROL",
+            )
+        ),
+        Row(
+            request(
+                3,
+                created_at=start - timedelta(days=3),
+                acknowledged_at=start + timedelta(hours=1),
+                closed_at=end - tick,
+                response_due_at=end - tick,
+                state="declined",
+                assignee_id="UKENJI",
+            ),
+            rating={"score": 2, "tone_respectful": None, "created_at": start},
+            kudos={"created_at": start},
+        ),
+        Row(request(4, created_at=end, response_due_at=end + timedelta(hours=4), state="open")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN),  # Monday: every Monday slot is due
+        datetime(2026, 10, 30, 17, 0, tzinfo=NEW_YORK),  # the week New York changes its clocks
+        datetime(2026, 10, 25, 3, 30, tzinfo=BERLIN),  # Sunday, just after Berlin's change
+    ],
+    ids=["monday", "new-york-dst", "berlin-dst"],
+)
+def test_many_digests_at_once_match_a_per_channel_recomputation(sessions, engine, many_rows, now):
+    plans = []
+    for number, channel in enumerate(CHANNELS):
+        tz, schedule = PLANS[number % len(PLANS)]
+        plans.append((channel, tz, schedule, latest_week(now, tz, schedule), number % 4 == 1))
+    rows = [Row(dict(r.request), r.rating and dict(r.rating), r.kudos and dict(r.kudos)) for r in many_rows]
+    for number, (channel, _tz, _schedule, week, _so_far) in enumerate(plans):
+        rows += edge_rows(channel, week, first_number=100_000 + 10 * number)
+    store(sessions, rows)
+
+    targets, scopes = [], []
+    for number, (channel, tz, schedule, week, so_far) in enumerate(plans):
+        sub = subscription(sessions, channel, tz.key, name_people=number % 3 == 0, schedule=schedule)
+        targets.append(DigestTarget(sub, week))
+        scopes.append(lambda r, channel=channel: r["channel_id"] == channel)
+        if so_far:  # the week so far too, on demand
+            targets.append(DigestTarget(sub, Week.until(now, tz)))
+            scopes.append(scopes[-1])
+    for number, members in enumerate([["UCAROL", "UKENJI"], ["UALICE"], []]):
+        sub = subscription(
+            sessions,
+            f"CGROUP{number}",
+            "Europe/Berlin",
+            scope="usergroup",
+            group=f"S{number}",
+            name_people=True,
+        )
+        targets.append(DigestTarget(sub, latest_week(now, BERLIN, Schedule()), members))
+        scopes.append(lambda r, members=members: r["requester_id"] in members or r["assignee_id"] in members)
+
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):  # not PostgreSQL's SET LOCAL jit
+            statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with transaction(sessions) as session:
+            reports = digest_service.compute_reports(session, settings=SETTINGS, targets=targets)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # Counts, user groups, first answers, ratings, kudos, names: however many channels and windows.
+    assert len(statements) == 6
+    assert len(reports) == len(targets)
+    for target, in_scope, report in zip(targets, scopes, reports, strict=True):
+        assert report.week == target.week
+        expected = recompute_windows(
+            rows,
+            in_scope=in_scope,
+            windows=local_windows(target.week),
+            name_people=target.subscription.name_people,
+        )
+        actual = full_dict(report)
+        assert actual.pop("average") == pytest.approx(expected.pop("average")), target.subscription.channel_id
+        assert actual == expected, (target.subscription.channel_id, target.week)
+    assert sum(report.current.opened for report in reports) > 30  # the data exercises the windows
+    assert any(report.overdue_by_person for report in reports)
 
 
 def test_due_digests_claims_once_and_takes_over_a_dead_claim(sessions):
@@ -462,3 +765,42 @@ def test_subscribe_configure_unsubscribe(sessions):
             "America/New_York",
             False,
         )
+
+
+def test_statements_too_large_for_the_database_are_split_without_changing_a_number(
+    sessions, engine, many_rows, monkeypatch
+):
+    store(
+        sessions,
+        [Row(dict(r.request), r.rating and dict(r.rating), r.kudos and dict(r.kudos)) for r in many_rows],
+    )
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+    targets = []
+    for number, channel in enumerate(CHANNELS):
+        tz, schedule = PLANS[number % len(PLANS)]
+        sub = subscription(sessions, channel, tz.key, name_people=True, schedule=schedule)
+        targets.append(DigestTarget(sub, latest_week(now, tz, schedule)))
+
+    def compute() -> tuple[list, int]:
+        statements = []
+
+        def count(_conn, _cursor, statement, *_args):
+            if statement.lstrip().upper().startswith("SELECT"):  # not PostgreSQL's SET LOCAL jit
+                statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with transaction(sessions) as session:
+                return digest_service.compute_reports(session, settings=SETTINGS, targets=targets), len(
+                    statements
+                )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+    whole, few = compute()
+    # As if the database allowed only 7 SELECTs or 40 parameters per statement (SQLite: 500 / 32,766).
+    monkeypatch.setattr(digest_service, "MAX_UNION_TERMS", 7)
+    monkeypatch.setattr(digest_service, "MAX_PARAMETERS", 40)
+    split, many = compute()
+    assert [full_dict(report) for report in split] == [full_dict(report) for report in whole]
+    assert few == 5 < many
