@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -23,8 +24,12 @@ def create_app(
     sessions: sessionmaker[Session],
     clock: Clock = system_clock,
     client: WebClient | None = None,
+    listener_executor: Executor | None = None,
 ) -> tuple[App, Deps]:
-    """Build the Bolt app. Signature verification stays on: every request must be signed by Slack."""
+    """Build the Bolt app. Signature verification stays on: every request must be signed by Slack.
+
+    ``listener_executor`` runs the listeners after their ack; ``kundenfokus run`` passes its own so that
+    stopping can wait for the work in progress (Bolt makes a pool of its own otherwise)."""
     client = client or make_web_client(settings.slack_bot_token, settings.slack_api_url)
     app = App(
         client=client,
@@ -34,6 +39,7 @@ def create_app(
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
+        listener_executor=listener_executor,
     )
     deps = Deps(settings=settings, sessions=sessions, clock=clock, client=client)
     register_all(app, deps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 logger = logging.getLogger(__name__)
 
 
-def make_web_client(token: str, base_url: str) -> WebClient:
-    """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx."""
-    return WebClient(
+def make_web_client(
+    token: str, base_url: str, *, client_factory: Callable[..., WebClient] = WebClient
+) -> WebClient:
+    """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx.
+    ``client_factory``: a WebClient subclass, e.g. ``Metrics.web_client_factory()`` counting each call."""
+    return client_factory(
         token=token,
         base_url=base_url,
         timeout=10,

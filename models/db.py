@@ -9,6 +9,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+#: How long a PostgreSQL connection attempt may take (``?connect_timeout=`` in the URL overrides it).
+CONNECT_TIMEOUT_SECONDS = 5
+
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
@@ -28,6 +31,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in url:
+        # A server that does not answer (firewall, wrong host) fails in seconds, not after the OS's
+        # TCP timeout: the CLI can explain it, a readiness probe answers in time.
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     return create_engine(url, **kwargs)
 
 
