@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -107,7 +108,7 @@ def test_run_serves_http_and_health_with_a_valid_token(tmp_path, fake_slack):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
             alive = json.loads(response.read())
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # Ctrl-C stops it as gracefully as SIGTERM
         output = process.communicate(timeout=10)[0]
     assert ready["ok"] is True and ready["checks"]["database"] == {"ok": True, "detail": "reachable"}
     assert alive["ok"] is True and alive["version"]
