@@ -103,7 +103,10 @@ def database_check(engine: Engine) -> Check:
 
 
 def schema_check(engine: Engine) -> Check:
+    """Behind this version's newest revision: not ready. Ahead of it (``migrate`` ran for a newer version
+    during a rolling upgrade): still ready — this replica keeps serving until it is replaced."""
     head = migrate.head_revision()
+    known = migrate.known_revisions()
 
     def check() -> CheckResult:
         try:
@@ -112,6 +115,8 @@ def schema_check(engine: Engine) -> Check:
             return CheckResult(False, f"unknown ({_reason(error)})")
         if current == head:
             return CheckResult(True, f"at {head}")
+        if current is not None and current not in known:
+            return CheckResult(True, f"at {current}, newer than this version's {head}: upgrade this replica")
         return CheckResult(False, f"at {current or 'no revision'}, needs {head}: run kundenfokus migrate")
 
     return check

@@ -38,6 +38,14 @@ def test_readyz_reports_each_check_and_recovers_when_the_schema_is_fixed(bot, en
         with engine.begin() as connection:
             connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
     assert get(bot.url + "/readyz")[0] == 200
+    with engine.begin() as connection:  # a newer version migrated it: a rolling upgrade is under way
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+    try:
+        status, body = get(bot.url + "/readyz")
+        assert status == 200 and "newer than this version's" in body["checks"]["schema"]["detail"]
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
     changes = [r.getMessage() for r in caplog.records if r.name == "bot.health"]
     assert changes == [  # once per change, not once per probe
         f"not ready: schema: at 0002, needs {head}: run kundenfokus migrate",
