@@ -42,14 +42,24 @@ LISTENER_THREADS = 8
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
-    parser.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    parser.add_argument("--port", type=_port, help="HTTP port (default: $PORT or 3000)")
     parser.add_argument(
         "--health-port",
-        type=int,
+        type=_port,
         metavar="N",
         help="serve GET /healthz, /readyz and /metrics on this port (Socket Mode has no other; "
         "default: $KUNDENFOKUS_HEALTH_PORT)",
     )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r} (1-65535)")
+    return port
 
 
 @dataclass

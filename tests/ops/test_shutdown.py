@@ -23,7 +23,7 @@ from tests.socket_mode_server import SocketModeServer
 SECRET = "secret-for-the-shutdown-test"
 #: users.info is asked inside the filing's transaction: a stop that did not wait would lose the request.
 SLOW_METHOD = "users.info"
-SLOW_SECONDS = 1.5
+SLOW_SECONDS = 1.0
 
 
 def wait_ready(url: str, timeout: float = 30) -> dict:
