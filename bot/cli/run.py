@@ -105,11 +105,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return OPERATOR_ERROR
 
     engine = _open_database(settings)
+    # The heavy imports (Bolt, the handlers) only once the database is there: a failed start stays quick.
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.app import create_app
     from bot.cli.database import describe
-    from bot.health import socket_mode_check, standard_health, stopping_check
+    from bot.health import standard_health, stopping_check
     from bot.metrics import Metrics
     from bot.slack import make_web_client
     from models.db import make_session_factory
@@ -133,36 +134,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
         identity = _check_bot_token(client, settings)
 
-        if socket_mode:
-            handler = _connect_socket_mode(app, client, settings)
-            lifecycle.on_stop(handler.close, name="socket mode connection", phase=Phase.INTAKE)
-            health.add_check("socket_mode", socket_mode_check(handler.client.is_connected))
-            served = "Socket Mode"
-        else:
-            from bot.server import make_wsgi_app
-
-            wsgi = make_wsgi_app(
-                app, engine, health=health, metrics=metrics, signing_secret=settings.slack_signing_secret
-            )
-            server = _listen(wsgi, settings.port, "PORT", threads=LISTENER_THREADS)
-            lifecycle.on_stop(
-                lambda: server.stop(lifecycle.time_left()), name="http server", phase=Phase.INTAKE
-            )
-            served = f"HTTP on port {server.port} (POST /slack/events, GET /healthz /readyz /metrics)"
+        served = _start_intake(app, engine, client, settings, runtime, socket_mode=socket_mode)
         lifecycle.on_stop(
             lambda: listeners.shutdown(wait=True), name="listeners in progress", phase=Phase.IN_FLIGHT
         )
-        if settings.health_port and (socket_mode or settings.health_port != settings.port):
-            from bot.health import make_health_app
-
-            health_server = _listen(
-                make_health_app(health, metrics), settings.health_port, "KUNDENFOKUS_HEALTH_PORT", threads=2
-            )
-            lifecycle.on_stop(lambda: health_server.stop(1.0), name="health server", phase=Phase.CLOSE)
-            served += f", health on port {health_server.port} (GET /healthz /readyz /metrics)"
-        elif socket_mode:
-            served += " (no health port: set KUNDENFOKUS_HEALTH_PORT or --health-port)"
-
+        served += _start_health_port(settings, runtime, socket_mode=socket_mode)
         for start in BACKGROUND_WORK:
             start(deps, runtime)
         from bot.version import package_version
@@ -187,6 +163,48 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         logging.shutdown()
         os._exit(1)  # a thread still working would keep the interpreter from exiting in time
     return 0
+
+
+def _start_intake(
+    app: Any, engine: Any, client: WebClient, settings: Settings, runtime: Runtime, *, socket_mode: bool
+) -> str:
+    """Connect over Socket Mode or listen for HTTP; registers how it stops taking work. Says what runs."""
+    from bot.lifecycle import Phase
+
+    if socket_mode:
+        from bot.health import socket_mode_check
+
+        handler = _connect_socket_mode(app, client, settings)
+        runtime.lifecycle.on_stop(handler.close, name="socket mode connection", phase=Phase.INTAKE)
+        runtime.health.add_check("socket_mode", socket_mode_check(handler.client.is_connected))
+        return "Socket Mode"
+    from bot.server import make_wsgi_app
+
+    wsgi = make_wsgi_app(
+        app,
+        engine,
+        health=runtime.health,
+        metrics=runtime.metrics,
+        signing_secret=settings.slack_signing_secret,
+    )
+    server = _listen(wsgi, settings.port, "PORT", threads=LISTENER_THREADS)
+    lifecycle = runtime.lifecycle
+    lifecycle.on_stop(lambda: server.stop(lifecycle.time_left()), name="http server", phase=Phase.INTAKE)
+    return f"HTTP on port {server.port} (POST /slack/events, GET /healthz /readyz /metrics)"
+
+
+def _start_health_port(settings: Settings, runtime: Runtime, *, socket_mode: bool) -> str:
+    """The small health server, when a port is asked for that the HTTP server does not already serve."""
+    if not settings.health_port or (not socket_mode and settings.health_port == settings.port):
+        return " (no health port: set KUNDENFOKUS_HEALTH_PORT or --health-port)" if socket_mode else ""
+    from bot.health import make_health_app
+    from bot.lifecycle import Phase
+
+    app = make_health_app(runtime.health, runtime.metrics)
+    server = _listen(app, settings.health_port, "KUNDENFOKUS_HEALTH_PORT", threads=2)
+    # Last to go: until the very end it answers, /readyz with 503 "shutting down".
+    runtime.lifecycle.on_stop(lambda: server.stop(1.0), name="health server", phase=Phase.CLOSE)
+    return f", health on port {server.port} (GET /healthz /readyz /metrics)"
 
 
 def _open_database(settings: Settings) -> Any:
