@@ -11,9 +11,9 @@
    delivering what it claimed or handing it back; nothing new is produced here any more.
 4. ``CLOSE`` — release resources: the health server, the database engine.
 
-Every callback runs on its own thread and gets ``time_left()`` seconds at most; one that overruns is
-logged and left behind, so the process always exits within the budget (Docker's and Kubernetes'
-default grace period is 10 s, the budget defaults to 8 s).
+Every callback runs on its own thread and gets ``time_left()`` seconds at most (a tenth of a second
+even past the budget); one that overruns is logged and left behind, so the process exits soon after the
+budget (Docker's and Kubernetes' default grace period is 10 s, the budget defaults to 8 s).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 DEFAULT_BUDGET_SECONDS = 8.0
+#: Even past the budget each callback gets this long (closing an engine takes a moment, not seconds).
+MINIMUM_SECONDS = 0.1
 
 
 class Phase(enum.IntEnum):
@@ -128,7 +130,7 @@ class Lifecycle:
 
         thread = threading.Thread(target=target, name=f"stop-{registered.name}", daemon=True)
         thread.start()
-        thread.join(self.time_left())
+        thread.join(max(self.time_left(), MINIMUM_SECONDS))
         if thread.is_alive():
             logger.warning("stop: %s did not finish in time", registered.name)
             self.unfinished.append(registered.name)
