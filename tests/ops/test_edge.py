@@ -18,7 +18,7 @@ from slack_bolt import App
 from bot.app import create_app
 from bot.config import Settings
 from bot.sandbox.driver import SlackDriver
-from bot.server import MAX_BODY_BYTES, BackgroundServer, make_server
+from bot.server import MAX_BODY_BYTES, BackgroundServer, make_server, make_wsgi_app, serve_wsgi
 from models.db import make_engine, make_session_factory
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slackutil import text_of, wait_response
@@ -30,14 +30,15 @@ class Edge:
     server: BackgroundServer
     slack: SlackDriver
 
-    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    def post(self, body: bytes, headers: dict[str, str], *, port: int | None = None) -> tuple[int, str]:
         """POST exactly these bytes and headers (a list value sends the header once per item)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", port or self.server.port, timeout=10)
         connection.putrequest("POST", "/slack/events")
         for name, value in headers.items():
             for item in value if isinstance(value, list) else [value]:
                 connection.putheader(name, item)
-        connection.putheader("Content-Length", str(len(body)))
+        if "Content-Length" not in headers:
+            connection.putheader("Content-Length", str(len(body)))
         connection.endheaders(body)
         response = connection.getresponse()
         status, text = response.status, response.read().decode("utf-8", "replace")
@@ -78,9 +79,27 @@ def command(text: str) -> bytes:
     ).encode()
 
 
-def test_a_body_over_the_limit_is_413(edge):
-    body = b"x" * (MAX_BODY_BYTES + 1)
-    assert edge.post(body, edge.slack.sign(body))[0] == 413
+def test_a_body_over_the_limit_is_413_before_it_is_read(edge):
+    """waitress refuses it from the Content-Length alone (a client still sending would see a reset)."""
+    announced = {"Content-Length": str(MAX_BODY_BYTES + 1), **edge.slack.sign(b"")}
+    assert edge.post(b"", announced)[0] == 413
+
+
+def test_the_edge_itself_refuses_a_body_over_its_limit(edge, tmp_path):
+    """Whatever the server in front allows, the edge checks the size before it reads a byte."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'kf.db'}")
+    wsgi = make_wsgi_app(edge.app, engine, max_body_bytes=1000)
+    small = BackgroundServer(serve_wsgi(wsgi, host="127.0.0.1", port=0, threads=1)).start()
+    try:
+        body = command("x" * 2000)
+        assert edge.post(body, edge.slack.sign(body), port=small.port)[0] == 413
+        body = json.dumps({"type": "url_verification", "challenge": "small-enough"}).encode()
+        headers = {"Content-Type": "application/json", **edge.slack.sign(body)}
+        status, text = edge.post(body, headers, port=small.port)
+        assert status == 200 and "small-enough" in text
+    finally:
+        small.stop()
+        engine.dispose()
 
 
 @pytest.mark.parametrize(
