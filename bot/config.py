@@ -21,8 +21,14 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     "SLACK_APP_TOKEN": ("", "App-level token (xapp-…, scope connections:write); set it for Socket Mode."),
     "SLACK_API_URL": (DEFAULT_SLACK_API_URL, "Web API base URL (GovSlack: https://slack-gov.com/api/)."),
     "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL; PostgreSQL: postgresql+psycopg://user@host/db."),
-    "PORT": ("3000", "HTTP port in HTTP mode (POST /slack/events, GET /healthz)."),
+    "PORT": ("3000", "HTTP port in HTTP mode (POST /slack/events, GET /healthz, /readyz, /metrics)."),
     "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR."),
+    # --- operating (health port, log format) ---
+    "KUNDENFOKUS_HEALTH_PORT": (
+        "",
+        "Port for GET /healthz, /readyz and /metrics beside Socket Mode (or a second port in HTTP mode).",
+    ),
+    "LOG_FORMAT": ("text", "text (one readable line per event) or json (one JSON object per line)."),
     "KUNDENFOKUS_TIMEZONE": ("Europe/Berlin", "Workspace time zone, used when a person's own is unknown."),
     "KUNDENFOKUS_LANGUAGE": ("en", "Default language (en or de) for people whose Slack locale is unknown."),
     "KUNDENFOKUS_WORKING_HOURS": ("09:00-17:00", "Working hours, in each person's own time zone."),
@@ -68,6 +74,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     log_level: str = "INFO"
+    health_port: int | None = None
+    log_format: str = "text"
     timezone: str = "Europe/Berlin"
     language: str = "en"
     working_hours: str = "09:00-17:00"
@@ -93,6 +101,7 @@ class Settings:
             return value or DOCUMENTED_KEYS[key][0]
 
         api_url = get("SLACK_API_URL")
+        raw_health = get("KUNDENFOKUS_HEALTH_PORT")
         if not api_url.endswith("/"):
             api_url += "/"
         settings = cls(
@@ -103,6 +112,8 @@ class Settings:
             database_url=get("DATABASE_URL"),
             port=_int(get("PORT"), "PORT", minimum=1),
             log_level=get("LOG_LEVEL").upper(),
+            health_port=_int(raw_health, "KUNDENFOKUS_HEALTH_PORT", minimum=1) if raw_health else None,
+            log_format=get("LOG_FORMAT").lower(),
             timezone=get("KUNDENFOKUS_TIMEZONE"),
             language=get("KUNDENFOKUS_LANGUAGE").lower()[:2],
             working_hours=get("KUNDENFOKUS_WORKING_HOURS"),
@@ -147,6 +158,10 @@ class Settings:
         """Check the product defaults (not the Slack credentials, see ``validate_slack``)."""
         if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {self.log_level!r}.")
+        if self.log_format not in {"text", "json"}:
+            raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}.")
+        if self.health_port is not None and not 0 < self.health_port < 65536:
+            raise ConfigError(f"KUNDENFOKUS_HEALTH_PORT must be a port number, not {self.health_port}.")
         if self.language not in {"en", "de"}:
             raise ConfigError(f"KUNDENFOKUS_LANGUAGE must be 'en' or 'de', not {self.language!r}.")
         try:

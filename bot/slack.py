@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,17 +21,18 @@ logger = logging.getLogger(__name__)
 
 def delivery_client(client: WebClient) -> WebClient:
     """The same token and URL, retrying only a dropped connection: the outbox handles 429 and 5xx itself."""
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
-    )
+    delivery = copy.copy(client)  # the same class and settings: a client that counts its calls keeps counting
+    delivery.timeout = 10
+    delivery.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=1)]
+    return delivery
 
 
-def make_web_client(token: str, base_url: str) -> WebClient:
-    """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx."""
-    return WebClient(
+def make_web_client(
+    token: str, base_url: str, *, client_factory: Callable[..., WebClient] = WebClient
+) -> WebClient:
+    """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx.
+    ``client_factory``: a WebClient subclass, e.g. ``Metrics.web_client_factory()`` counting each call."""
+    return client_factory(
         token=token,
         base_url=base_url,
         timeout=10,

@@ -20,6 +20,8 @@ from sqlalchemy.pool import StaticPool
 #: How long a SQLite writer waits for its turn before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN = "sqlite_begin"
+#: How long a PostgreSQL connection attempt may take (``?connect_timeout=`` in the URL overrides it).
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -55,6 +57,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in url:
+        # A server that does not answer (firewall, wrong host) fails in seconds, not after the OS's
+        # TCP timeout: the CLI can explain it, a readiness probe answers in time.
+        kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     return create_engine(url, **kwargs)
 
 

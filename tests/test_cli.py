@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,19 @@ def test_help_lists_every_command_with_a_description(capsys):
     out = capsys.readouterr().out
     for command in ("run", "migrate", "sweep", "digest", "export", "shell"):
         assert f"    {command} " in out
+
+
+def test_version_comes_from_the_package_metadata(tmp_path):
+    from importlib.metadata import version
+
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"kundenfokus {version('kundenfokus')}"
+
+
+def test_run_help_names_the_health_port(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "--health-port N" in capsys.readouterr().out
 
 
 def test_run_without_tokens_says_what_to_do_and_points_to_the_shell(tmp_path):
@@ -84,18 +98,29 @@ def test_run_serves_http_and_health_with_a_valid_token(tmp_path, fake_slack):
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                    assert json.loads(response.read()) == {"ok": True, "database": "ok"}
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+                    ready = json.loads(response.read())
                     break
             except OSError:
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "run did not start serving within 30 s"
                 time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            alive = json.loads(response.read())
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # Ctrl-C stops it as gracefully as SIGTERM
         output = process.communicate(timeout=10)[0]
+    assert ready["ok"] is True and ready["checks"]["database"] == {"ok": True, "detail": "reachable"}
+    assert alive["ok"] is True and alive["version"]
+    assert process.returncode == 0
     assert "secret-for-the-test" not in output and fake_slack.bot_token not in output
     assert (tmp_path / "kf.db").exists()
+    # At INFO the log says what runs where, and nothing that looks like a fault.
+    [start] = [line for line in output.splitlines() if "is running:" in line]
+    assert f"HTTP on port {port}" in start and f"SQLite file {tmp_path / 'kf.db'}" in start
+    assert "workspace Kundenfokus Sandbox (T0001)" in start
+    for noise in ("Context impl", "Will assume", "token will be unused", "WARNING", "ERROR"):
+        assert noise not in output, output
 
 
 def test_run_with_a_rejected_token_says_so(tmp_path, fake_slack):
@@ -111,6 +136,7 @@ def test_run_with_a_rejected_token_says_so(tmp_path, fake_slack):
         },
     )
     assert result.returncode == 2 and "did not accept SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_run_in_socket_mode_answers_a_slash_command(tmp_path, fake_slack):
@@ -176,5 +202,8 @@ def test_run_in_socket_mode_answers_a_slash_command(tmp_path, fake_slack):
         process.terminate()
         output = process.communicate(timeout=10)[0]
         server.close()
+    assert process.returncode == 0, output
     assert fake_slack.app_token not in output and fake_slack.bot_token not in output
+    assert "Socket Mode" in next(line for line in output.splitlines() if "is running:" in line)
+    assert "token will be unused" not in output and "Traceback" not in output
     assert [c.token for c in fake_slack.calls_to("apps.connections.open")] == [fake_slack.app_token]

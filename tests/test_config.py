@@ -20,6 +20,7 @@ def test_defaults_without_any_environment():
     assert settings.database_url == "sqlite:///kundenfokus.db"
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.port == 3000 and settings.language == "en" and not settings.socket_mode
+    assert settings.health_port is None and settings.log_format == "text"
     assert (settings.holiday_country, settings.holiday_subdivision) == ("DE", None)
 
 
@@ -32,8 +33,11 @@ def test_values_are_read_and_normalised():
             "KUNDENFOKUS_LANGUAGE": "DE",
             "SLACK_APP_TOKEN": "xapp-1",
             "LOG_LEVEL": "debug",
+            "LOG_FORMAT": "JSON",
+            "KUNDENFOKUS_HEALTH_PORT": "9000",
         }
     )
+    assert settings.log_format == "json" and settings.health_port == 9000
     assert settings.slack_api_url == "https://slack-gov.com/api/"
     assert settings.port == 8080 and settings.language == "de" and settings.log_level == "DEBUG"
     assert (settings.holiday_country, settings.holiday_subdivision) == ("DE", "BY")
@@ -48,6 +52,9 @@ def test_values_are_read_and_normalised():
         ({"KUNDENFOKUS_LANGUAGE": "fr"}, "must be 'en' or 'de'"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must be"),
         ({"KUNDENFOKUS_REMINDER_HOUR": "ten"}, "must be a time like 10:00"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be 'text' or 'json'"),
+        ({"KUNDENFOKUS_HEALTH_PORT": "nine thousand"}, "KUNDENFOKUS_HEALTH_PORT must be a whole number"),
+        ({"KUNDENFOKUS_HEALTH_PORT": "70000"}, "KUNDENFOKUS_HEALTH_PORT must be a port number"),
     ],
 )
 def test_malformed_values_are_explained(env, message):

@@ -38,9 +38,13 @@ def command_body(text: str) -> bytes:
     ).encode()
 
 
-def test_healthz_reports_database(bot):
+def test_healthz_says_alive_and_readyz_reports_each_check(bot):
     status, body = get(bot.url + "/healthz")
-    assert status == 200 and body == {"ok": True, "database": "ok"}
+    assert status == 200 and body["ok"] is True and body["version"]
+    status, body = get(bot.url + "/readyz")
+    assert status == 200 and body["ok"] is True
+    assert body["checks"]["database"] == {"ok": True, "detail": "reachable"}
+    assert body["checks"]["schema"]["ok"] is True
     assert get(bot.url + "/nothing-here")[0] == 404
 
 

@@ -1,45 +1,116 @@
-"""What every command shares: logging that never shows a secret, and reading ``--at`` moments."""
+"""What every command shares: operator errors, logging that never shows a secret, reading ``--at``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.config import Settings
 
+#: Exit code for a problem the operator can fix (configuration, database, Slack credentials).
+OPERATOR_ERROR = 2
 
-class SecretFilter(logging.Filter):
-    """Last line of defence: tokens and the signing secret never reach a log line."""
+
+class OperatorError(Exception):
+    """Something the person running Kundenfokus can fix. The message is one paragraph: what is wrong
+    and how to fix it. The CLI prints it and exits with 2; the traceback only with LOG_LEVEL=DEBUG."""
+
+
+class Redactor:
+    """Removes Slack tokens and our secrets from any text: log messages, tracebacks, JSON lines."""
 
     TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
     def __init__(self, secrets: Sequence[str] = ()) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if secret and len(secret) >= 6:
+                forms.add(secret)
+                forms.add(json.dumps(secret)[1:-1])  # as it reads inside a JSON string
+        self.secrets = sorted(forms, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        cleaned = self.TOKEN.sub("[redacted]", text)
+        for secret in self.secrets:
+            cleaned = cleaned.replace(secret, "[redacted]")
+        return cleaned
+
+
+class SecretFilter(logging.Filter):
+    """Last line of defence for the message itself (the formatter also redacts the whole line)."""
+
+    TOKEN = Redactor.TOKEN
+
+    def __init__(self, secrets: Sequence[str] = ()) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        self.redact = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = self.TOKEN.sub("[redacted]", message)
-        for secret in self.secrets:
-            cleaned = cleaned.replace(secret, "[redacted]")
+        cleaned = self.redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
 
 
-def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(
-        SecretFilter([settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token])
-    )
+class RedactingFormatter(logging.Formatter):
+    """Formats with ``inner`` and redacts the finished line, so exception text and JSON are covered too."""
+
+    def __init__(self, inner: logging.Formatter, redact: Redactor) -> None:
+        super().__init__()
+        self.inner = inner
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(self.inner.format(record))
+
+
+class _AlembicChatter(logging.Filter):
+    """Alembic says at INFO which dialect it uses; nothing an operator needs (``Running upgrade`` stays)."""
+
+    NOISE = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
+_ALEMBIC_CHATTER = _AlembicChatter()
+
+
+def make_formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(
+            "{levelname}{name}{message}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp=True,
+        )
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_logging(settings: Settings, stream: object | None = None) -> None:
+    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.setFormatter(RedactingFormatter(make_formatter(settings.log_format), Redactor(secrets)))
+    handler.addFilter(SecretFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
+    quiet = max(logging.WARNING, root.level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(quiet)
+    # APScheduler logs every tick at INFO ("Running job …", "executed successfully").
+    logging.getLogger("apscheduler").setLevel(quiet)
+    alembic = logging.getLogger("alembic.runtime.migration")
+    alembic.removeFilter(_ALEMBIC_CHATTER)
+    if root.level > logging.DEBUG:
+        alembic.addFilter(_ALEMBIC_CHATTER)
 
 
 def parse_instant(value: str) -> datetime:

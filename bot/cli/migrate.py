@@ -1,4 +1,5 @@
-"""``kundenfokus migrate``: the database schema to the newest Alembic revision."""
+"""``kundenfokus migrate``: the database schema to the newest Alembic revision (creates a SQLite file;
+a PostgreSQL database must exist)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot.config import Settings
 
 NAME = "migrate"
 HELP = "bring the database schema to the newest revision"
+DATABASE = "creates"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot import migrate
+    from bot.cli.database import describe, prepare_writable
 
+    prepare_writable(settings.database_url)
     migrate.upgrade(settings.database_url)
-    print(f"Database is at revision {migrate.head_revision()}.")
+    print(f"The {describe(settings.database_url)} is at revision {migrate.head_revision()} (the newest).")
     return 0

@@ -1,87 +1,365 @@
-"""``kundenfokus run [--http] [--port N]``: the bot with its scheduler, in Socket Mode or over HTTP."""
+"""``kundenfokus run [--http] [--port N] [--health-port N]``: the bot with its scheduler, in Socket Mode or
+over HTTP, until SIGTERM or SIGINT stops it gracefully (see ``bot.lifecycle``).
+
+Start: settings → database (SQLite is migrated here, PostgreSQL must be) → Slack accepts the bot token →
+Socket Mode accepts the app token and connects, or the HTTP server listens → background work starts →
+one log line says what runs where. Anything the operator can fix ends the start with one paragraph and
+exit code 2 (``OperatorError``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
-import signal
+import os
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from bot.cli.common import OPERATOR_ERROR, OperatorError
 from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.deps import Deps
+    from bot.health import Health
+    from bot.lifecycle import Lifecycle
+    from bot.metrics import Metrics
 
 logger = logging.getLogger("bot")
 
 NAME = "run"
 HELP = "run the bot and its scheduler (Socket Mode or HTTP)"
+DATABASE = "creates"
+
+#: Threads answering Slack's requests. Each only checks the signature, reads the payload and acks (the
+#: work follows on ``deps.work``), a few milliseconds of CPU: more threads would only contend for the GIL,
+#: fewer would let a slow client hold up the rest. waitress queues the connections beyond them.
+LISTENER_THREADS = 8
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
-    parser.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    parser.add_argument("--port", type=_port, help="HTTP port (default: $PORT or 3000)")
+    parser.add_argument(
+        "--health-port",
+        type=_port,
+        metavar="N",
+        help="serve GET /healthz, /readyz and /metrics on this port (Socket Mode has no other; "
+        "default: $KUNDENFOKUS_HEALTH_PORT)",
+    )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r} (1-65535)")
+    return port
+
+
+@dataclass
+class Runtime:
+    """What background work gets besides ``Deps``: how the process stops, what readiness means, what
+    is counted. ``runtime.lifecycle.on_stop(cb, name=...)``, ``runtime.health.add_check(name, check)``,
+    ``runtime.metrics.set_outbox_probe(probe)``."""
+
+    lifecycle: Lifecycle
+    health: Health
+    metrics: Metrics
+
+
+def start_scheduler_work(deps: Deps, runtime: Runtime) -> None:
+    """The minute ticker (reminders, digests); stopping waits for a tick that is running."""
+    from bot.jobs.scheduler import start_scheduler
+    from bot.lifecycle import Phase
+
+    scheduler = start_scheduler(deps)
+    time_ticks(scheduler, runtime.metrics)
+    runtime.lifecycle.on_stop(lambda: scheduler.shutdown(wait=True), name="scheduler", phase=Phase.IN_FLIGHT)
+
+
+def start_delivery_work(deps: Deps, runtime: Runtime) -> None:
+    """The work after the acks and the outbox's delivery workers. Stopping lets the work in progress
+    finish (it writes its outbox rows), then the outbox delivers what is in flight and hands the rest
+    back to the database for the next process."""
+    from bot.lifecycle import Phase
+    from bot.metrics import OutboxStatus
+    from bot.outbox import store
+    from models.db import reading
+
+    deps.start()
+    runtime.lifecycle.on_stop(
+        lambda: deps.work.stop(runtime.lifecycle.time_left() / 2),
+        name="work after acks",
+        phase=Phase.IN_FLIGHT,
+    )
+    runtime.lifecycle.on_stop(
+        lambda: deps.outbox.stop(max(0.5, runtime.lifecycle.time_left() - 0.5)),
+        name="outbox",
+        phase=Phase.DRAIN,
+    )
+
+    def outbox_status() -> OutboxStatus:
+        with reading(deps.sessions) as session:
+            waiting = store.backlog(session)
+        oldest = (deps.outbox.wall() - waiting.oldest).total_seconds() if waiting.oldest else 0.0
+        return OutboxStatus(pending=waiting.pending, oldest_seconds=max(0.0, oldest))
+
+    runtime.metrics.set_outbox_probe(outbox_status)
+
+
+#: Everything that works beside the Slack listeners, started in this order once Slack is connected. Each
+#: entry registers how it stops (``runtime.lifecycle.on_stop``) and what readiness it adds.
+BACKGROUND_WORK: tuple[Callable[[Deps, Runtime], None], ...] = (start_delivery_work, start_scheduler_work)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from slack_sdk.errors import SlackApiError
+    from bot.lifecycle import Lifecycle
 
-    from bot import migrate
-    from bot.app import create_app
-    from models.db import make_engine, make_session_factory
-
+    lifecycle = Lifecycle()
+    lifecycle.install_signal_handlers()
     if args.port:
         settings = settings.with_(port=args.port)
+    if args.health_port:
+        settings = settings.with_(health_port=args.health_port)
+    socket_mode = settings.socket_mode and not args.http
     try:
         settings.validate_slack()
     except ConfigError as error:
         print(f"Kundenfokus can't connect to Slack yet.\n\n{error}", file=sys.stderr)
-        return 2
-    engine = make_engine(settings.database_url)
-    if engine.dialect.name == "sqlite":
-        migrate.upgrade(settings.database_url)
-    elif not migrate.is_up_to_date(engine):
-        print("The database schema is not up to date. Run: kundenfokus migrate", file=sys.stderr)
-        return 2
-    app, deps = create_app(settings, sessions=make_session_factory(engine))
+        return OPERATOR_ERROR
+
+    engine = _open_database(settings)
+    # The heavy imports (Bolt, the handlers) only once the database is there: a failed start stays quick.
+    from bot.app import create_app
+    from bot.cli.database import describe
+    from bot.health import standard_health, stopping_check
+    from bot.metrics import Metrics
+    from bot.slack import make_web_client
+    from models.db import make_session_factory
+
+    started = False
     try:
-        identity = deps.client.auth_test()
-    except SlackApiError as error:
-        print(
-            f"Slack did not accept SLACK_BOT_TOKEN ({error.response.get('error')}). Copy the Bot User OAuth "
-            "Token again from your app's OAuth & Permissions page.",
-            file=sys.stderr,
+        metrics = Metrics()
+        metrics.count_from_database(engine)
+        health = standard_health(engine)
+        health.add_check("running", stopping_check(lambda: lifecycle.stopping))
+        runtime = Runtime(lifecycle=lifecycle, health=health, metrics=metrics)
+        client = make_web_client(
+            settings.slack_bot_token, settings.slack_api_url, client_factory=metrics.web_client_factory()
         )
-        return 2
-    except OSError as error:
-        print(f"Slack's Web API at {settings.slack_api_url} is not reachable: {error}", file=sys.stderr)
-        return 2
-    logger.info("connected to workspace %s as %s", identity.get("team"), identity.get("user"))
-    deps.start()  # the work after the acks and the outbox's delivery workers
-    scheduler = _start_scheduler(deps)
-    try:
-        if settings.socket_mode and not args.http:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+        # Settings holds the token now. Bolt would also take SLACK_BOT_TOKEN from the environment and
+        # then warn that the client we hand it wins; and nothing started from here needs it.
+        os.environ.pop("SLACK_BOT_TOKEN", None)
+        app, deps = create_app(settings, sessions=make_session_factory(engine), client=client)
+        identity = _check_bot_token(client, settings)
 
-            logger.info("Kundenfokus is connecting to Slack in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            from bot.server import make_server
+        served = _start_intake(app, engine, client, settings, runtime, socket_mode=socket_mode)
+        served += _start_health_port(settings, runtime, socket_mode=socket_mode)
+        for start in BACKGROUND_WORK:
+            start(deps, runtime)
+        from bot.version import package_version
 
-            server = make_server(app, engine, port=settings.port)
-            signal.signal(signal.SIGTERM, lambda *_: server.close())
-            logger.info(
-                "Kundenfokus listens on port %s: POST /slack/events, GET /healthz", server.effective_port
-            )
-            with contextlib.suppress(KeyboardInterrupt, OSError):
-                server.run()
+        started = True
+        logger.info(
+            "Kundenfokus %s is running: %s; database: %s; workspace %s (%s) as @%s",
+            package_version(),
+            served,
+            describe(settings.database_url),
+            identity.get("team"),
+            identity.get("team_id"),
+            identity.get("user"),
+        )
+        lifecycle.wait()
+        finished = lifecycle.stop()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        deps.stop()
+        if not started:  # the start failed: stop what did start (a connection, a server), quietly
+            lifecycle.stop(quiet=True)
         engine.dispose()
+    if not finished:
+        logging.shutdown()
+        os._exit(1)  # a thread still working would keep the interpreter from exiting in time
     return 0
 
 
-def _start_scheduler(deps):  # type: ignore[no-untyped-def]
-    from bot.jobs.scheduler import start_scheduler
+def _start_intake(
+    app: Any, engine: Any, client: WebClient, settings: Settings, runtime: Runtime, *, socket_mode: bool
+) -> str:
+    """Connect over Socket Mode or listen for HTTP; registers how it stops taking work. Says what runs."""
+    from bot.lifecycle import Phase
 
-    return start_scheduler(deps)
+    if socket_mode:
+        from bot.health import socket_mode_check
+
+        handler = _connect_socket_mode(app, client, settings)
+        runtime.lifecycle.on_stop(handler.close, name="socket mode connection", phase=Phase.INTAKE)
+        runtime.health.add_check("socket_mode", socket_mode_check(handler.client.is_connected))
+        return "Socket Mode"
+    from bot.server import make_wsgi_app
+
+    wsgi = make_wsgi_app(
+        app,
+        engine,
+        health=runtime.health,
+        metrics=runtime.metrics,
+        signing_secret=settings.slack_signing_secret,
+    )
+    server = _listen(wsgi, settings.port, "PORT", threads=LISTENER_THREADS)
+    lifecycle = runtime.lifecycle
+    lifecycle.on_stop(lambda: server.stop(lifecycle.time_left()), name="http server", phase=Phase.INTAKE)
+    return f"HTTP on port {server.port} (POST /slack/events, GET /healthz /readyz /metrics)"
+
+
+def _start_health_port(settings: Settings, runtime: Runtime, *, socket_mode: bool) -> str:
+    """The small health server, when a port is asked for that the HTTP server does not already serve."""
+    if not settings.health_port or (not socket_mode and settings.health_port == settings.port):
+        return " (no health port: set KUNDENFOKUS_HEALTH_PORT or --health-port)" if socket_mode else ""
+    from bot.health import make_health_app
+    from bot.lifecycle import Phase
+
+    app = make_health_app(runtime.health, runtime.metrics)
+    server = _listen(app, settings.health_port, "KUNDENFOKUS_HEALTH_PORT", threads=2)
+    # Last to go: until the very end it answers, /readyz with 503 "shutting down".
+    runtime.lifecycle.on_stop(lambda: server.stop(1.0), name="health server", phase=Phase.CLOSE)
+    return f", health on port {server.port} (GET /healthz /readyz /metrics)"
+
+
+def _open_database(settings: Settings) -> Any:
+    """SQLite is created and migrated here; PostgreSQL must exist and be migrated (``kundenfokus migrate``)."""
+    from bot import migrate
+    from bot.cli.database import check_schema, prepare_writable
+    from models.db import make_engine
+
+    prepare_writable(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            migrate.upgrade(settings.database_url)
+        check_schema(engine, settings.database_url)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+@contextlib.contextmanager
+def _explained_here() -> Iterator[None]:
+    """While the start checks Slack, slack_sdk's own log lines for a failed call (one per retry) would
+    only repeat what the paragraph on failure explains."""
+    sdk = logging.getLogger("slack_sdk.web.base_client")
+    quiet = _BelowCritical()
+    sdk.addFilter(quiet)
+    try:
+        yield
+    finally:
+        sdk.removeFilter(quiet)
+
+
+class _BelowCritical(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.CRITICAL or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def _check_bot_token(client: WebClient, settings: Settings) -> dict[str, Any]:
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        with _explained_here():
+            return dict(client.auth_test().data)  # type: ignore[arg-type]
+    except SlackApiError as error:
+        raise OperatorError(
+            f"Slack did not accept SLACK_BOT_TOKEN ({error.response.get('error')}). Copy the Bot User OAuth "
+            "Token (xoxb-…) again from your app's OAuth & Permissions page; if the app was uninstalled, "
+            "install it to the workspace again first."
+        ) from error
+    except (OSError, ValueError) as error:
+        raise OperatorError(_unreachable(settings.slack_api_url, error)) from error
+
+
+def _connect_socket_mode(app: Any, client: WebClient, settings: Settings) -> Any:
+    """Ask for a WebSocket URL with the app token ourselves (so a rejected token is explained like the bot
+    token), then let the Socket Mode client connect to exactly that URL."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        with _explained_here():
+            url = client.apps_connections_open(app_token=settings.slack_app_token)["url"]
+    except SlackApiError as error:
+        raise OperatorError(
+            f"Slack did not accept SLACK_APP_TOKEN ({error.response.get('error')}). Create an app-level "
+            "token with the scope connections:write on your app's Basic Information page (App-Level "
+            "Tokens), copy it (xapp-…) again, and check that Socket Mode is on — or leave SLACK_APP_TOKEN "
+            "empty to serve HTTP instead."
+        ) from error
+    except (OSError, ValueError) as error:
+        raise OperatorError(_unreachable(settings.slack_api_url, error)) from error
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler.client.wss_uri = url
+    try:
+        handler.connect()
+    except OSError as error:
+        handler.close()
+        raise OperatorError(
+            f"Slack handed out a Socket Mode address that this machine cannot reach ({_reason(error)}). "
+            "Check that outgoing WebSocket connections (wss://, port 443) are allowed here, and the "
+            "proxy settings (HTTPS_PROXY)."
+        ) from error
+    return handler
+
+
+def _listen(wsgi: Any, port: int, setting: str, *, threads: int) -> Any:
+    from bot.server import BackgroundServer, serve_wsgi
+
+    try:
+        server = serve_wsgi(wsgi, host="0.0.0.0", port=port, threads=threads)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise OperatorError(
+                f"Port {port} is already in use on this machine ({setting}). Stop the program that uses it, "
+                f"or choose another port ({setting}, or the --port/--health-port option)."
+            ) from error
+        if error.errno == errno.EACCES:
+            raise OperatorError(
+                f"This user may not listen on port {port} ({setting}); ports below 1024 need privileges. "
+                "Choose a port above 1024."
+            ) from error
+        raise
+    return BackgroundServer(server).start()
+
+
+def _unreachable(api_url: str, error: BaseException) -> str:
+    return (
+        f"Slack's Web API at {api_url} is not reachable ({_reason(error)}). Check SLACK_API_URL (default "
+        "https://slack.com/api/; GovSlack: https://slack-gov.com/api/) and that this machine may connect "
+        "out to it (firewall, proxy settings such as HTTPS_PROXY)."
+    )
+
+
+def _reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None) or error
+    return str(getattr(reason, "strerror", None) or reason)
+
+
+def time_ticks(scheduler: Any, metrics: Metrics) -> None:
+    """``kundenfokus_sweep_seconds``: from a tick's submission to its end (APScheduler's job events)."""
+    import time
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
+
+    started: dict[str, float] = {}
+
+    def listen(event: Any) -> None:
+        if event.code == EVENT_JOB_SUBMITTED:
+            started[event.job_id] = time.monotonic()
+        elif event.job_id in started:
+            metrics.observe_sweep(time.monotonic() - started.pop(event.job_id))
+
+    scheduler.add_listener(listen, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)

@@ -18,6 +18,7 @@ from bot.shell import DEMO_START, PROXY_VARIABLES, demo_script
 
 NAME = "shell"
 HELP = "try the bot without Slack: a local sandbox with simulated colleagues"
+DATABASE = None  # its own sandbox database (--db), never DATABASE_URL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import migrate
+    """The database was checked before (it must exist and be migrated: ``DATABASE`` is "existing")."""
     from bot.clock import system_clock
     from bot.deps import Deps
     from bot.jobs.sweep import run_sweep
@@ -41,11 +41,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(settings.database_url)
     try:
-        if engine.dialect.name == "sqlite":
-            migrate.upgrade(settings.database_url)
-        elif not migrate.is_up_to_date(engine):
-            print("The database schema is not up to date. Run: kundenfokus migrate", file=sys.stderr)
-            return 2
         moment = args.at or system_clock()
         deps = Deps(
             settings=settings,

@@ -526,13 +526,25 @@ class _Sorted:
     requests: dict[int, Request]
 
 
+def _reminder_moment(ctx: Context) -> datetime:
+    """When to judge the reminders: now — or the moment they were planned for, if that is later (a
+    ``sweep --at`` ahead of the clock)."""
+    planned = ctx.payload.get("at")
+    try:
+        at = datetime.fromisoformat(planned) if isinstance(planned, str) else None
+    except ValueError:
+        at = None
+    return max(ctx.now, at) if at is not None and at.tzinfo is not None else ctx.now
+
+
 def _sort_reminders(ctx: Context) -> _Sorted:
     rows = _reminder_rows(ctx)
-    verdicts = reminder_service.review(ctx.session, rows, now=ctx.now)
+    now = _reminder_moment(ctx)
+    verdicts = reminder_service.review(ctx.session, rows, now=now)
     person = ctx.deps.people.get(ctx.row.team_id, ctx.row.recipient)
     if person is None or not person.usable:
         raise Undeliverable("user_not_found" if person is None else "account_inactive")
-    today = calendar_for(ctx.deps.settings, person.tz).local_business_day(ctx.now).isoformat()
+    today = calendar_for(ctx.deps.settings, person.tz).local_business_day(now).isoformat()
     wanted, skipped, stale = [], {}, []
     for row in rows:
         verdict = verdicts[row.id]
@@ -567,7 +579,7 @@ def _reminder_after(session: Session, ctx: Context, sent: Sent) -> None:
         sent_ids=sent.meta.get("sent", []),
         skipped=sent.meta.get("skipped", {}),
         stale=sent.meta.get("stale", []),
-        at=ctx.now,
+        at=_reminder_moment(ctx),
         channel_id=sent.channel,
         message_ts=sent.ts,
     )

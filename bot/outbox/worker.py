@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -171,6 +171,10 @@ class Outbox:
     @property
     def running(self) -> bool:
         return self._running
+
+    def wall(self) -> datetime:
+        """The wall clock the outbox measures back-offs and heartbeats on."""
+        return self._wall()
 
     def stop(self, timeout: float = 8.0) -> None:
         """Stop claiming, let in-flight sends finish (up to ``timeout``), hand back what never started."""

@@ -303,7 +303,7 @@ def queue_due(session: Session, *, now: datetime, limit: int = QUEUE_BATCH) -> l
             key=key,
             now=now,
             recipient=recipient_id,
-            payload={"reminders": ids},
+            payload={"reminders": ids, "at": now.isoformat()},
             priority=PRIORITY_BULK,
             sequence=f"reminders:{team_id}:{recipient_id}",
         )
