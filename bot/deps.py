@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox.worker import Outbox
 from bot.people import People
-from bot.slack import Messenger, delivery_client
+from bot.slack import delivery_client
 from bot.work import WorkQueue
 
 #: Threads doing the work after the acks. SQLite has one writer: more than a few threads would only
@@ -48,11 +48,6 @@ class Deps:
 
     def now(self) -> datetime:
         return self.clock()
-
-    @property
-    def messenger(self) -> Messenger:
-        """Direct Slack calls, for what is not yet an outbox message (the digest post)."""
-        return Messenger(self.client)
 
     def client_for(self, team_id: str) -> WebClient:
         """The Web API client for a workspace."""

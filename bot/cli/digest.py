@@ -67,12 +67,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         if args.list:
             return _list(deps, names=bool(settings.slack_bot_token))
         if args.channel:
-            results = post_channel_digest(deps, now, args.channel, dry_run=args.dry_run)
+            results = post_channel_digest(deps, now, args.channel, dry_run=args.dry_run, deliver=True)
             if not results:
                 print(f"{args.channel} is not subscribed to the digest.", file=sys.stderr)
                 return 1
         else:
-            results = post_due_digests(deps, now, dry_run=args.dry_run)
+            results = post_due_digests(deps, now, dry_run=args.dry_run, deliver=True)
         for result in results:
             print(result.line())
         if not results:

@@ -18,15 +18,18 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.blocks import digest as digest_blocks
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.digest_stats import DigestReport, Week
+from bot.outbox import news
 from bot.services import digest as digest_service
 from bot.services.digest import DigestTarget, DueDigest
 from models import DigestSubscription
 from models.db import transaction
+from models.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -147,30 +150,28 @@ def _slack_failed(deps: Deps, item: DueDigest, code: str, now: datetime) -> Dige
     return _result(item, "failed", error=code)
 
 
-def _post(deps: Deps, item: DueDigest, report: DigestReport, now: datetime) -> DigestResult:
-    """Render → post → mark posted, for one claimed digest whose numbers are computed."""
+def _queue(deps: Deps, item: DueDigest, report: DigestReport, now: datetime) -> DigestResult:
+    """Render, then hand the post to the outbox in the transaction that settles the week (exactly once:
+    the outbox row's key is the subscription and week)."""
     subscription, week = item.subscription, item.week
     try:
         _report, text, blocks = render(deps, subscription, week, None, report=report)
-        posted = deps.messenger.post(subscription.channel_id, text=text, blocks=blocks)
-    except SlackApiError as error:
-        return _slack_failed(deps, item, str(error.response.get("error") or "slack_error"), now)
     except Exception as error:  # a bug must not take the other channels down; the lease retries later
         logger.exception("digest for %s %s failed", subscription.channel_id, week.key)
         _release(deps, item, repr(error))
         return _result(item, "failed", error=type(error).__name__)
     with transaction(deps.sessions) as session:
-        digest_service.mark_posted(
-            session, subscription_id=subscription.id, week_key=week.key, now=now, message_ts=posted.ts
-        )
-    return _result(item, "posted", text)
+        digest_service.mark_queued(session, subscription_id=subscription.id, week_key=week.key)
+        news.digest(session, subscription, week_key=week.key, text=text, blocks=blocks, now=now)
+    return _result(item, "queued", text)
 
 
 def deliver_digests(
-    deps: Deps, due: Sequence[DueDigest], now: datetime, *, dry_run: bool = False
+    deps: Deps, due: Sequence[DueDigest], now: datetime, *, dry_run: bool = False, deliver: bool = False
 ) -> list[DigestResult]:
-    """Claim, compute (all at once), render, post, record — or, in a dry run, only compute and render.
-    One result per item, in order."""
+    """Claim, compute (all at once), render, queue in the outbox — or, in a dry run, only compute and
+    render. With ``deliver`` it waits until the posts are out (delivering them itself when no workers
+    run in this process). One result per item, in order."""
     results: list[DigestResult | None] = [None] * len(due)
     ours = _claim_all(deps, due, now, dry_run=dry_run)
     targets: list[tuple[int, DigestTarget]] = []
@@ -207,8 +208,58 @@ def deliver_digests(
             _report, text, _blocks = render(deps, item.subscription, item.week, None, report=report)
             results[position] = _result(item, "would_post", text)
         else:
-            results[position] = _post(deps, item, report, now)
-    return [result for result in results if result is not None]
+            results[position] = _queue(deps, item, report, now)
+    done = [result for result in results if result is not None]
+    return _delivered(deps, done) if deliver and not dry_run else done
+
+
+def _delivered(deps: Deps, results: list[DigestResult]) -> list[DigestResult]:
+    """Wait for the queued posts; each result then says how it ended (posted, or failed with Slack's error)."""
+    keys = {
+        news.digest_key(result.team_id, result.channel_id, result.week_key): result
+        for result in results
+        if result.status == "queued"
+    }
+    if not keys:
+        return results
+    with transaction(deps.sessions) as session:
+        ids = dict(
+            session.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.id).where(OutboxMessage.dedupe_key.in_(keys))
+            ).all()
+        )
+    started_here = not deps.outbox.running
+    if started_here:
+        deps.outbox.start()
+    try:
+        deps.outbox.wait_for(ids.values(), timeout=60)
+        if started_here:
+            deps.outbox.settle(timeout=10)  # and what followed from them (a note to the subscriber)
+    finally:
+        if started_here:
+            deps.outbox.stop()
+    with transaction(deps.sessions) as session:
+        rows = {
+            row.dedupe_key: (row.state, row.error)
+            for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(list(ids.values()))))
+        }
+    final = []
+    for result in results:
+        key = news.digest_key(result.team_id, result.channel_id, result.week_key)
+        state, error = rows.get(key, (None, None))
+        if result.status != "queued" or state is None:
+            final.append(result)
+        elif state == "sent":
+            final.append(
+                DigestResult(result.team_id, result.channel_id, result.week_key, "posted", result.text)
+            )
+        else:
+            final.append(
+                DigestResult(
+                    result.team_id, result.channel_id, result.week_key, "failed", error=error or state
+                )
+            )
+    return final
 
 
 def deliver_digest(
@@ -220,16 +271,17 @@ def deliver_digest(
 
 
 def _tell_subscriber(deps: Deps, subscription: DigestSubscription, code: str) -> None:
-    reader = deps.people.reader(subscription.team_id, subscription.created_by)
-    text = digest_blocks.failure_notice(reader, channel_id=subscription.channel_id, error=code)
-    deps.messenger.dm(subscription.created_by, text=text, blocks=[])
+    with transaction(deps.sessions) as session:
+        news.digest_failed(session, subscription, error=code, now=deps.now())
 
 
-def post_due_digests(deps: Deps, now: datetime, *, dry_run: bool = False) -> list[DigestResult]:
+def post_due_digests(
+    deps: Deps, now: datetime, *, dry_run: bool = False, deliver: bool = False
+) -> list[DigestResult]:
     """Every digest due at ``now`` (the scheduler calls this each minute; cheap when nothing is due)."""
     with transaction(deps.sessions) as session:
         due = digest_service.due_digests(session, now=now)
-    return deliver_digests(deps, due, now, dry_run=dry_run) if due else []
+    return deliver_digests(deps, due, now, dry_run=dry_run, deliver=deliver) if due else []
 
 
 # --- one channel on demand, and the list ----------------------------------------------------------
@@ -262,13 +314,13 @@ def find_subscriptions(deps: Deps, channel: str) -> list[DigestSubscription]:
 
 
 def post_channel_digest(
-    deps: Deps, now: datetime, channel: str, *, dry_run: bool = False
+    deps: Deps, now: datetime, channel: str, *, dry_run: bool = False, deliver: bool = False
 ) -> list[DigestResult]:
     """The week so far for one channel (by id or ``#name``) now, whatever its schedule. Keyed apart from
     the scheduled digest (``2026-W49-so-far``): once per channel and week, and it never uses up the
     scheduled one."""
     due = [DueDigest(sub, digest_service.week_so_far(sub, now)) for sub in find_subscriptions(deps, channel)]
-    return deliver_digests(deps, due, now, dry_run=dry_run) if due else []
+    return deliver_digests(deps, due, now, dry_run=dry_run, deliver=deliver) if due else []
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,8 @@ def _deliver(deps: Deps, report: SweepReport, *, timeout: float) -> None:
         deps.outbox.start()
     try:
         deps.outbox.wait_for(report.outbox_ids, timeout=timeout)
+        if started_here:
+            deps.outbox.settle(timeout=10)  # and what followed from them (redraws)
     finally:
         if started_here:
             deps.outbox.stop()

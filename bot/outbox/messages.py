@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks import digest as digest_blocks
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import reminders as reminder_blocks
 from bot.blocks import requests as blocks
@@ -27,11 +28,12 @@ from bot.blocks.home import home_view
 from bot.blocks.kit import Reader
 from bot.blocks.reminders import ReminderItem, reminder_message
 from bot.outbox.store import Claimed
+from bot.services import digest as digest_service
 from bot.services import feedback as feedback_service
 from bot.services import home as home_service
 from bot.services import reminders as reminder_service
 from bot.services.agreement import calendar_for
-from models import Proposal, Request, RequestEvent
+from models import DigestSubscription, Proposal, Request, RequestEvent
 from models.reminder import Reminder
 
 if TYPE_CHECKING:
@@ -618,6 +620,54 @@ def _reminder_redraw(ctx: Context) -> Delivery | Drop:
     return Delivery(UPDATE, text=text, blocks=redrawn, channel=message.channel_id, ts=message.message_ts)
 
 
+# --- the weekly digest -------------------------------------------------------------------------------------
+
+
+def _digest(ctx: Context) -> Delivery | Drop:
+    text, message = ctx.payload.get("text") or "", ctx.payload.get("blocks") or []
+    if not text:
+        return Drop("empty")
+    return Delivery(POST, text=text, blocks=message, channel=ctx.row.recipient)
+
+
+def _digest_after(session: Session, ctx: Context, sent: Sent) -> None:
+    digest_service.mark_posted(
+        session,
+        subscription_id=ctx.payload["subscription_id"],
+        week_key=ctx.payload["week_key"],
+        now=ctx.now,
+        message_ts=sent.ts,
+    )
+
+
+def _digest_failed_post(session: Session, ctx: Context, error: str) -> None:
+    """A permanent failure: the week is not tried again, a vanished channel is unsubscribed, and whoever
+    subscribed it is told (a passing failure was retried by the outbox, not here)."""
+    from bot.jobs.digest import GONE_ERRORS  # the list of Slack errors that end a subscription
+
+    subscription_id, week_key = ctx.payload["subscription_id"], ctx.payload["week_key"]
+    digest_service.mark_failed(
+        session,
+        subscription_id=subscription_id,
+        week_key=week_key,
+        error=error,
+        deactivate=error in GONE_ERRORS,
+    )
+    subscription = session.get(DigestSubscription, subscription_id)
+    if subscription is not None:
+        from bot.outbox import news
+
+        news.digest_failed(session, subscription, error=error, now=ctx.now)
+
+
+def _digest_failed_notice(ctx: Context) -> Delivery | Drop:
+    reader = ctx.reader(ctx.row.recipient)
+    text = digest_blocks.failure_notice(
+        reader, channel_id=ctx.payload.get("channel", ""), error=ctx.payload.get("error", "")
+    )
+    return _dm(ctx.row.recipient, text, [])
+
+
 # --- the list ---------------------------------------------------------------------------------------------
 
 #: What ``Kind.failed`` runs for a drop as well (reminders must learn they were skipped).
@@ -645,4 +695,6 @@ KINDS: dict[str, Kind] = {
     "home": Kind(PUBLISH, _home),
     "reminder": Kind(POST, _reminder, after=_reminder_after, failed=_reminder_failed),
     "reminder_redraw": Kind(UPDATE, _reminder_redraw),
+    "digest": Kind(POST, _digest, after=_digest_after, failed=_digest_failed_post),
+    "digest_failed": Kind(POST, _digest_failed_notice),
 }

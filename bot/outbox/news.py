@@ -344,3 +344,42 @@ def notice(
         payload={"code": code, "params": params or {}, "response_url": response_url},
         priority=PRIORITY_NOW,
     )
+
+
+def digest_key(team_id: str, channel_id: str, week_key: str) -> str:
+    return f"digest:{team_id}:{channel_id}:{week_key}"
+
+
+def digest(
+    session: Session,
+    subscription: Any,
+    *,
+    week_key: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """A channel's weekly digest, rendered already (its numbers are computed for all channels at once)."""
+    enqueue(
+        session,
+        team_id=subscription.team_id,
+        kind="digest",
+        key=digest_key(subscription.team_id, subscription.channel_id, week_key),
+        now=now,
+        recipient=subscription.channel_id,
+        payload={"subscription_id": subscription.id, "week_key": week_key, "text": text, "blocks": blocks},
+        priority=PRIORITY_BULK,
+    )
+
+
+def digest_failed(session: Session, subscription: Any, *, error: str, now: datetime) -> None:
+    """The person who subscribed a channel learns why its digest could not be posted."""
+    enqueue(
+        session,
+        team_id=subscription.team_id,
+        kind="digest_failed",
+        key=f"digest_failed:{subscription.id}:{error}:{now.date().isoformat()}",
+        now=now,
+        recipient=subscription.created_by,
+        payload={"channel": subscription.channel_id, "error": error},
+    )

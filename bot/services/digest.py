@@ -331,6 +331,14 @@ def _run(session: Session, subscription_id: int, week_key: str) -> DigestRun:
     ).one()
 
 
+def mark_queued(session: Session, *, subscription_id: int, week_key: str) -> None:
+    """Computed and handed to the outbox (in the same transaction): the week is settled; the outbox
+    posts it exactly once and records ``posted`` (or ``failed``)."""
+    run = _run(session, subscription_id, week_key)
+    run.state, run.error = "queued", None
+    session.flush()
+
+
 def mark_posted(
     session: Session, *, subscription_id: int, week_key: str, now: datetime, message_ts: str
 ) -> None:

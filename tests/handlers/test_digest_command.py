@@ -18,7 +18,7 @@ from bot.slack import make_web_client
 from models import DigestRun, DigestSubscription, Kudos, Request
 from models.db import make_engine, make_session_factory, transaction
 from tests.conftest import BOT_TOKEN, TEAM
-from tests.slackutil import responses, text_of, wait_response
+from tests.slackutil import dms_to, responses, text_of, wait_response
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Monday 30 November 2026, 09:00 in Berlin: the digest for the week of 23 November is due.
@@ -118,10 +118,15 @@ def test_the_scheduler_posts_a_blameless_digest_once(deps, sessions, settings, f
     subscribe(sessions, settings)
     week_of_work(sessions)
 
-    tick(deps, SLOT - timedelta(minutes=1))
-    assert posts_to(fake_slack, "C0001") == []
-    tick(deps, SLOT)
-    tick(deps, SLOT + timedelta(minutes=1))
+    deps.start()  # the scheduler queues; the delivery workers post
+    try:
+        tick(deps, SLOT - timedelta(minutes=1))
+        assert deps.settle() and posts_to(fake_slack, "C0001") == []
+        tick(deps, SLOT)
+        tick(deps, SLOT + timedelta(minutes=1))
+        assert deps.settle()
+    finally:
+        deps.stop()
     [digest] = posts_to(fake_slack, "C0001")
     check_limits(digest)
     shown = text_of(digest)
@@ -139,7 +144,7 @@ def test_the_scheduler_posts_a_blameless_digest_once(deps, sessions, settings, f
 def test_a_channel_that_chose_names_sees_who_is_past_the_agreed_time(deps, sessions, settings, fake_slack):
     subscribe(sessions, settings, name_people=True)
     week_of_work(sessions)
-    [result] = post_due_digests(deps, SLOT)
+    [result] = post_due_digests(deps, SLOT, deliver=True)
     assert result.status == "posted"
     [digest] = posts_to(fake_slack, "C0001")
     assert "chose to show names" in text_of(digest) and "<@UBOB>" in text_of(digest)
@@ -167,7 +172,7 @@ def test_three_concurrent_runs_post_each_channel_exactly_once(database_url, sett
                 client=make_web_client(BOT_TOKEN, fake_slack.base_url),
             )
             barrier.wait()
-            results.extend(post_due_digests(own, SLOT))
+            results.extend(post_due_digests(own, SLOT, deliver=True))
         except Exception as error:  # surfaced below
             errors.append(error)
         finally:
@@ -189,21 +194,20 @@ def test_a_channel_without_the_bot_is_reported_to_the_subscriber_and_not_retried
 ):
     fake_slack.add_channel("CPRIVATE", "secret", is_private=True, members=["UALICE"])
     subscribe(sessions, settings, "CPRIVATE")
-    [result] = post_due_digests(deps, SLOT)
+    [result] = post_due_digests(deps, SLOT, deliver=True)
     assert (result.status, result.error) == ("failed", "not_in_channel")
-    notes = [c.args for c in fake_slack.calls_to("chat.postMessage") if c.args.get("channel") == "DUALICE"]
+    notes = dms_to(fake_slack, "UALICE")
     assert "not a member" in text_of(notes) and "/invite" in text_of(notes)
-    assert post_due_digests(deps, SLOT + timedelta(hours=1)) == []
+    assert post_due_digests(deps, SLOT + timedelta(hours=1), deliver=True) == []
 
 
-def test_a_passing_slack_error_is_retried_after_the_lease(deps, sessions, settings, fake_slack):
+def test_a_passing_slack_error_is_retried_by_the_outbox_and_posted_once(deps, sessions, settings, fake_slack):
     subscribe(sessions, settings)
     fake_slack.fail_next("chat.postMessage", status=200, error="internal_error")
-    [failed] = post_due_digests(deps, SLOT)
-    assert failed.status == "failed"
-    assert post_due_digests(deps, SLOT + timedelta(minutes=5)) == []  # still claimed
-    [posted] = post_due_digests(deps, SLOT + digest_service.CLAIM_LEASE + timedelta(minutes=1))
+    [posted] = post_due_digests(deps, SLOT, deliver=True)
     assert posted.status == "posted" and len(posts_to(fake_slack, "C0001")) == 1
+    assert [call.ok for call in fake_slack.calls_to("chat.postMessage")] == [False, True]
+    assert post_due_digests(deps, SLOT + timedelta(minutes=5), deliver=True) == []  # the week is settled
 
 
 def test_digest_for_one_channel_now_shows_the_week_so_far_and_never_uses_up_the_scheduled_one(
@@ -218,13 +222,17 @@ def test_digest_for_one_channel_now_shows_the_week_so_far_and_never_uses_up_the_
     assert dry.status == "would_post" and dry.week_key == "2026-W49-so-far"
     assert dry.text.startswith("Internal service this week so far (Mon–Wed): 1 opened")
     assert posts_to(fake_slack, "C0001") == []
-    [posted] = post_channel_digest(deps, wednesday, "#general")  # by name, through conversations.info
-    [again] = post_channel_digest(deps, wednesday + timedelta(hours=1), "C0001")
+    [posted] = post_channel_digest(
+        deps, wednesday, "#general", deliver=True
+    )  # by name, through conversations.info
+    [again] = post_channel_digest(deps, wednesday + timedelta(hours=1), "C0001", deliver=True)
     assert (posted.status, again.status) == ("posted", "already")
-    [scheduled] = post_due_digests(deps, SLOT + timedelta(days=7))  # the week itself still comes
+    [scheduled] = post_due_digests(
+        deps, SLOT + timedelta(days=7), deliver=True
+    )  # the week itself still comes
     assert (scheduled.status, scheduled.week_key) == ("posted", "2026-W49")
-    assert post_channel_digest(deps, wednesday, "CNOPE") == []
-    assert post_channel_digest(deps, wednesday, "#nope") == []
+    assert post_channel_digest(deps, wednesday, "CNOPE", deliver=True) == []
+    assert post_channel_digest(deps, wednesday, "#nope", deliver=True) == []
 
 
 def test_a_late_slot_reports_this_week_up_to_the_slot(deps, sessions, settings, fake_slack):
@@ -235,8 +243,8 @@ def test_a_late_slot_reports_this_week_up_to_the_slot(deps, sessions, settings, 
         add_request(session, 2, created_at=datetime(2026, 11, 30, 9, 30, tzinfo=BERLIN))  # Monday
         add_request(session, 3, created_at=friday_slot - timedelta(minutes=5))
         add_request(session, 4, created_at=friday_slot + timedelta(minutes=5))  # after the slot
-    assert post_due_digests(deps, friday_slot - timedelta(minutes=1)) == []
-    [result] = post_due_digests(deps, friday_slot)
+    assert post_due_digests(deps, friday_slot - timedelta(minutes=1), deliver=True) == []
+    [result] = post_due_digests(deps, friday_slot, deliver=True)
     assert (result.status, result.week_key) == ("posted", "2026-W49")
     [digest] = posts_to(fake_slack, "C0001")
     shown = text_of(digest)
@@ -328,7 +336,7 @@ def deps_with(deps: Deps, **changes) -> Deps:
 def test_a_team_of_two_sees_no_team_figures_but_its_thank_yous(deps, sessions, settings, fake_slack):
     subscribe(sessions, settings)
     week_of_work(sessions)  # Bob and Carol: two people behind every figure
-    [result] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT)
+    [result] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT, deliver=True)
     assert result.status == "posted" and result.text == "Internal service last week"
     [digest] = posts_to(fake_slack, "C0001")
     shown = text_of(digest)
@@ -345,7 +353,7 @@ def test_five_people_behind_a_figure_are_enough_to_show_it(deps, sessions, setti
     with transaction(sessions) as session:
         for number, assignee in enumerate(["UBOB", "UCAROL", "UDIETER", "UKENJI", "UEVA"], start=1):
             add_request(session, number, assignee=assignee)
-    [posted] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT)
+    [posted] = post_due_digests(deps_with(deps, digest_min_group=5), SLOT, deliver=True)
     assert posted.status == "posted"
     shown = text_of(posts_to(fake_slack, "C0001"))
     assert "*Requests opened*\\n5" in shown and "5 of them past the agreed time" in shown
@@ -358,7 +366,7 @@ def test_five_people_behind_a_figure_are_enough_to_show_it(deps, sessions, setti
 def test_the_german_digest_reads_naturally(deps, sessions, settings, fake_slack):
     subscribe(sessions, settings, language="de", name_people=True)
     week_of_work(sessions)
-    [result] = post_due_digests(deps, SLOT)
+    [result] = post_due_digests(deps, SLOT, deliver=True)
     assert result.text.startswith("Interner Service letzte Woche: 2 neu, 1 abgeschlossen")
     shown = text_of(posts_to(fake_slack, "C0001"))
     assert "Interner Service letzte Woche · Mo., 23. Nov. – So., 29. Nov." in shown
