@@ -62,13 +62,19 @@ def _reader(deps: Deps, team: str | None, user: str | None) -> Reader:
 
 
 def _first_input(view: Any) -> str | None:
-    for block in (view or {}).get("blocks") or []:
+    """The block id of the form's first input (where Slack shows the message), if it can be told."""
+    view = view if isinstance(view, dict) else {}
+    for block in view.get("blocks") or []:
         if (
             isinstance(block, dict)
             and block.get("type") == "input"
             and isinstance(block.get("block_id"), str)
         ):
             return block["block_id"]
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if isinstance(values, dict):
+        return next((key for key in values if isinstance(key, str) and 0 < len(key) <= 255), None)
     return None
 
 
@@ -102,7 +108,7 @@ def register(app: App, deps: Deps) -> None:
             event = body.get("event") if isinstance(body.get("event"), dict) else {}
             if kind == "event_callback" and event.get("type") == "app_home_opened":
                 later(deps, interaction, lambda i: _home_notice(i, reader, text), priority=NOW)
-            elif kind == "event_callback" and event.get("type") == "message":
+            elif kind == "event_callback" and event.get("channel"):
                 later(deps, interaction, lambda i: _thread_notice(i, event, text), priority=NOW)
             elif kind != "event_callback":
                 later(deps, interaction, lambda i: i.tell(text), priority=NOW)
@@ -126,12 +132,21 @@ def _home_notice(interaction: Interaction, reader: Reader, text: str) -> None:
 
 
 def _thread_notice(interaction: Interaction, event: dict[str, Any], text: str) -> None:
-    channel = payloads.channel_id(event.get("channel"))
+    """An ephemeral line in the thread (or the channel) the event came from."""
+    try:
+        channel = payloads.channel_id(event.get("channel"))
+    except payloads.BadPayload:
+        return
     if channel is None:
         return
+    thread = None
+    for candidate in (event.get("thread_ts"), event.get("ts")):
+        try:
+            thread = payloads.message_ts(candidate)
+        except payloads.BadPayload:
+            continue
+        if thread:
+            break
     interaction.deps.client_for(interaction.team_id).chat_postEphemeral(
-        channel=channel,
-        user=interaction.user_id,
-        text=text,
-        thread_ts=payloads.message_ts(event.get("thread_ts") or event.get("ts")),
+        channel=channel, user=interaction.user_id, text=text, thread_ts=thread
     )

@@ -1,0 +1,226 @@
+"""The outbox's guarantees, each through the real bot over HTTP and the loopback fake Slack on SQLite and
+PostgreSQL: a process killed with SIGKILL right after a commit loses nothing and repeats nothing, two
+replicas share the work and deliver each message once, a stuck Slack method does not block the others,
+redraws collapse and come after what they redraw."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.outbox import store
+from bot.sandbox.driver import SlackDriver
+from bot.slack import make_web_client
+from models import OutboxMessage, Request
+from models.db import make_engine, make_session_factory, transaction
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.ops.processes import BotProcess, free_port, get
+from tests.slackutil import dms_to, press, text_of, wait_dms
+
+
+def cards_to(fake, user_id: str) -> list[dict]:
+    return [m for m in dms_to(fake, user_id) if "asks you" in text_of(m)]
+
+
+def outbox_rows(sessions) -> list[OutboxMessage]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+# --- a process killed right after a commit ---------------------------------------------------------------
+
+
+def wait_ready(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while get(url, timeout=2)[0] != 200:
+        assert time.monotonic() < deadline, f"{url} never became ready"
+        time.sleep(0.1)
+
+
+def start_bot(database_url: str, fake_slack, tmp_path: Path) -> tuple[BotProcess, SlackDriver]:
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    bot = BotProcess("--http", "--port", str(port), cwd=tmp_path, env=env)
+    wait_ready(f"http://127.0.0.1:{port}/readyz")
+    return bot, SlackDriver(
+        f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, team_id=TEAM, fake=fake_slack
+    )
+
+
+@pytest.mark.parametrize(
+    "slack_did_it", [False, True], ids=["before-slack-stored-it", "after-slack-stored-it"]
+)
+def test_a_process_killed_right_after_the_commit_loses_nothing_and_repeats_nothing(
+    database_url, fake_slack, sessions, tmp_path, slack_did_it
+):
+    """The request is committed with its messages; the card's post is in flight when SIGKILL comes —
+    before Slack stored it, or after Slack stored it but before the process saw the answer. The next
+    process delivers every message once, within seconds of starting."""
+    fake_slack.set_latency(30, methods=["chat.postMessage"], after=slack_did_it)
+    bot, slack = start_bot(database_url, fake_slack, tmp_path)
+    try:
+        assert slack.command("UALICE", "<@UBOB|bob> Survive the crash within 4h").status == 200
+        deadline = time.monotonic() + 20
+        while not any(row.kind == "card" and row.state == "claimed" for row in outbox_rows(sessions)):
+            assert time.monotonic() < deadline, "the card was never claimed"
+            time.sleep(0.02)
+        if slack_did_it:
+            fake_slack.wait_for_method("chat.postMessage", timeout=10)
+        time.sleep(0.3)
+    finally:
+        bot.process.send_signal(signal.SIGKILL)
+        bot.process.wait(timeout=10)
+    fake_slack.set_latency(0)
+    with sessions() as session:
+        [request] = session.scalars(select(Request)).all()
+    assert len(cards_to(fake_slack, "UBOB")) == (1 if slack_did_it else 0)
+
+    started = time.monotonic()
+    bot, _slack = start_bot(database_url, fake_slack, tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while any(row.state in ("pending", "claimed") for row in outbox_rows(sessions)):
+            assert time.monotonic() < deadline, [(r.kind, r.state) for r in outbox_rows(sessions)]
+            time.sleep(0.05)
+        took = time.monotonic() - started
+    finally:
+        bot.stop()
+    assert took < 30
+    [card] = cards_to(fake_slack, "UBOB")  # exactly once
+    assert "Survive the crash" in text_of(card)
+    with sessions() as session:
+        stored = session.get(Request, request.id)
+        assert stored.assignee_message_ts == card["ts"]  # its place remembered, once
+    assert Counter(row.state for row in outbox_rows(sessions)) == Counter(
+        {"sent": len(outbox_rows(sessions))}
+    )
+
+
+# --- two replicas --------------------------------------------------------------------------------------------
+
+
+def test_two_replicas_share_the_outbox_and_deliver_each_message_once(
+    database_url, settings, clock, fake_slack
+):
+    """Two bots (own engine, own workers) on one database: 60 messages queued at once, each sent once."""
+    engines = [make_engine(database_url) for _ in range(2)]
+    bots = []
+    try:
+        for engine in engines:
+            client = make_web_client(BOT_TOKEN, fake_slack.base_url)
+            _app, deps = create_app(
+                settings, sessions=make_session_factory(engine), clock=clock, client=client
+            )
+            bots.append(deps)
+        sessions = bots[0].sessions
+        with transaction(sessions) as session:
+            for index in range(60):
+                store.enqueue(
+                    session,
+                    team_id=TEAM,
+                    kind="notice",
+                    key=f"test:{index}",
+                    now=clock(),
+                    recipient=("UBOB", "UDIETER", "UCAROL")[index % 3],
+                    payload={"code": "not_found", "params": {}},
+                )
+        for deps in bots:
+            deps.outbox.start()
+        assert all(deps.settle(30) for deps in bots)
+    finally:
+        for deps in bots:
+            deps.stop()
+        for engine in engines:
+            engine.dispose()
+    posts = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok]
+    ids = Counter(c.args["metadata"]["event_payload"]["outbox_id"] for c in posts)
+    assert len(ids) == 60 and set(ids.values()) == {1}
+    assert all(deps.outbox.counts["chat.postMessage"] > 0 for deps in bots)  # both did part of it
+
+
+# --- a stuck method, collapsing, order ---------------------------------------------------------------------
+
+
+def test_a_stuck_slack_method_does_not_hold_up_the_others(bot, fake_slack):
+    """chat.update hangs for 6 s on every call: cards (chat.postMessage) still arrive at once (three per
+    person: Slack's per-channel pace, one a second after a burst of three, is not what is measured)."""
+    raw = SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)  # does not wait
+    raw.command("UALICE", "<@UBOB|bob> First within 4h")
+    [card] = wait_dms(fake_slack, "UBOB")
+    assert bot.settle(10)
+    fake_slack.set_latency(6, methods=["chat.update"])
+    try:
+        for _ in range(3):  # three redraws hang in chat.update
+            press(raw, fake_slack, "UBOB", "request_snooze", message=card)
+        time.sleep(0.3)
+        started = time.monotonic()
+        for index in range(3):
+            for person in ("dieter", "carol"):
+                raw.command("UALICE", f"<@U{person.upper()}|{person}> Also {index} within 4h")
+        wait_dms(fake_slack, "UDIETER", count=3, timeout=10)
+        wait_dms(fake_slack, "UCAROL", count=3, timeout=10)
+        elapsed = time.monotonic() - started
+        assert fake_slack.calls_to("chat.update") == []  # the redraw was still hanging all the while
+    finally:
+        fake_slack.set_latency(0)
+    assert elapsed < 3, f"6 new cards took {elapsed:.1f} s while chat.update hung"
+    assert bot.settle(20)
+
+
+def test_redraws_collapse_and_never_overtake_the_card(bot, fake_slack, sessions):
+    """Ten changes to one request while its card is not out yet: the card goes first, then at most a few
+    redraws, and the last shows the final state."""
+    from bot.outbox import news
+    from bot.services import requests as request_service
+
+    raw = SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)
+    fake_slack.set_latency(1.0, methods=["chat.postMessage"])
+    try:
+        raw.command("UALICE", "<@UBOB|bob> Collapse me within 4h")
+        deadline = time.monotonic() + 10
+        while True:
+            with sessions() as session:
+                request = session.scalars(select(Request)).one_or_none()
+            if request is not None:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        now = bot.deps.now()
+        for minute in range(10):
+            with transaction(sessions) as session:
+                outcome = request_service.snooze(
+                    session,
+                    team_id=TEAM,
+                    request_id=request.id,
+                    actor_id="UBOB",
+                    now=now,
+                    until=now.replace(hour=14, minute=minute),
+                )
+                news.announce(session, outcome, now=now)
+    finally:
+        fake_slack.set_latency(0)
+    assert bot.settle(20)
+    card_at = next(
+        i
+        for i, c in enumerate(fake_slack.calls)
+        if c.method == "chat.postMessage" and "asks you" in text_of(c.args)
+    )
+    updates = [i for i, c in enumerate(fake_slack.calls) if c.method == "chat.update" and c.ok]
+    assert updates and min(updates) > card_at  # never before the card
+    assert len(updates) <= 3  # ten changes, collapsed
+    [card] = cards_to(fake_slack, "UBOB")
+    assert "3:09" in text_of(card)  # the latest snooze (14:09 UTC is 15:09 in Berlin)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(OutboxMessage.state == "pending")) == 0
