@@ -6,11 +6,13 @@ The composition root: it is the one place in ``bot/`` that knows the Slack surfa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import payloads
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.deps import Deps
@@ -48,6 +50,15 @@ def create_app(
         logger=logging.getLogger("bot.bolt"),
     )
     deps = Deps(settings=settings, sessions=sessions, clock=clock, client=client)
+
+    @app.middleware
+    def well_formed(body: dict, next: Callable[[], object]) -> object:
+        """Socket Mode has no HTTP edge: payloads with a shape Slack never sends stop here too."""
+        problem = payloads.shape_problem(body)
+        if problem:
+            raise payloads.BadPayload(problem)
+        return next()
+
     register_all(app, deps)
     errors.register(app, deps)
     return app, deps

@@ -20,8 +20,8 @@ _USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _TEAM = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 _CHANNEL = re.compile(r"^[CDG][A-Z0-9]{2,31}$")
 _SUBTEAM = re.compile(r"^S[A-Z0-9]{2,31}$")
-_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
-_NUMBER = re.compile(r"^\d{1,10}$")
+_TS = re.compile(r"^[0-9]{1,12}\.[0-9]{1,9}$")
+_NUMBER = re.compile(r"^[0-9]{1,10}$")
 _TRIGGER = re.compile(r"^[\w.\-]{1,200}$")
 MAX_TEXT = 40_000
 
@@ -216,3 +216,58 @@ def metadata(view: Any) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise BadPayload("private_metadata")
     return parsed
+
+
+def _is_list_of_dicts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def shape_problem(body: Any) -> str | None:
+    """What in a signed payload has a shape Slack never sends (and Bolt would trip over while routing it):
+    None when it looks like Slack's. Checked before Bolt sees the payload; fields' contents are checked
+    later by the listener that reads them."""
+    if not isinstance(body, dict):
+        return "not an object"
+    for key in ("user", "container", "channel", "message", "view", "enterprise", "event", "authed_user"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict):
+            return f"{key} is not an object"
+    if "team" in body and body["team"] is not None and not isinstance(body["team"], dict | str):
+        return "team is not an object"
+    for key in ("type", "callback_id", "command", "text", "team_id", "user_id", "channel_id", "trigger_id",
+                "response_url", "api_app_id", "event_id"):
+        if key in body and body[key] is not None and not isinstance(body[key], str | int):
+            return f"{key} is not a string"
+    if "actions" in body:
+        actions = body["actions"]
+        if not _is_list_of_dicts(actions) or not actions:
+            return "actions is not a list of objects"
+        for action in actions:
+            for key in ("action_id", "block_id", "type"):
+                if key in action and not isinstance(action[key], str):
+                    return f"actions.{key} is not a string"
+    view = body.get("view")
+    if body.get("type") in ("view_submission", "view_closed") and not isinstance(view, dict):
+        return "a form without its view"
+    if isinstance(view, dict):
+        if body.get("type") in ("view_submission", "view_closed") and not isinstance(view.get("type"), str):
+            return "view.type is missing"
+        for key in ("callback_id", "private_metadata", "id", "type"):
+            if key in view and view[key] is not None and not isinstance(view[key], str):
+                return f"view.{key} is not a string"
+        if "state" in view and not isinstance(view["state"], dict):
+            return "view.state is not an object"
+    event = body.get("event")
+    if body.get("type") == "event_callback" and not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+        return "an event without its type"
+    if isinstance(event, dict):
+        for key in ("message", "previous_message"):
+            if key in event and event[key] is not None and not isinstance(event[key], dict):
+                return f"event.{key} is not an object"
+        if not isinstance(event.get("type", ""), str):
+            return "event.type is not a string"
+        for key in ("user", "channel", "ts", "thread_ts", "subtype", "bot_id", "text", "tab"):
+            if key in event and event[key] is not None and not isinstance(event[key], str | dict):
+                return f"event.{key} has a shape Slack never sends"
+    if "authorizations" in body and not _is_list_of_dicts(body["authorizations"]):
+        return "authorizations is not a list of objects"
+    return None

@@ -26,6 +26,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from waitress.server import create_server
 
+from bot import payloads
 from bot.health import HEALTH_PATHS, Health, health_response, standard_health
 from bot.metrics import Metrics
 
@@ -142,15 +143,21 @@ def _is_ssl_check(raw: bytes, content_type: str) -> bool:
 
 
 def _parse_problem(text: str, content_type: str) -> str | None:
-    """What Bolt's parser would choke on (it reads JSON when the body starts with "{")."""
+    """What Bolt's parser would choke on (it reads JSON when the body starts with "{"), or a payload
+    whose shape Slack never sends (``bot.payloads.shape_problem``)."""
     try:
         if content_type == "application/json" or text.startswith("{"):
-            if not isinstance(json.loads(text), dict):
+            body = json.loads(text)
+            if not isinstance(body, dict):
                 return "JSON body is not an object"
-        elif "payload" in text:
+            return payloads.shape_problem(body)
+        if "payload" in text:
             fields = dict(parse_qsl(text, keep_blank_values=True))
-            if "payload" in fields and not isinstance(json.loads(fields["payload"]), dict):
-                return "payload is not a JSON object"
+            if "payload" in fields:
+                payload = json.loads(fields["payload"])
+                if not isinstance(payload, dict):
+                    return "payload is not a JSON object"
+                return payloads.shape_problem(payload)
     except ValueError:
         return "body cannot be parsed"
     return None

@@ -21,6 +21,7 @@ from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot import payloads
 from bot.blocks.errors import error_text
@@ -152,6 +153,10 @@ class Interaction:
         except ServiceError as error:
             self.refuse(error)
             return None
+        except StaleDataError:
+            # Another change to the same request got in first (the conditional update matched nothing).
+            self.refuse(ServiceError("changed_meanwhile"))
+            return None
         return outcome
 
     def open_view(self, view: dict[str, Any]) -> None:
@@ -176,8 +181,8 @@ class Interaction:
                 self.deps.client_for(self.team_id).chat_postMessage(
                     channel=self.user_id, text=text, blocks=blocks or None
                 )
-        except Exception:
-            logger.warning("could not answer %s", self.user_id, exc_info=True)
+        except Exception as error:  # the answer itself could not be delivered: nothing more to do
+            logger.warning("could not answer %s (%s)", self.user_id, type(error).__name__)
 
     def tell(self, text: str) -> None:
         """A short ephemeral line where the person acted (or a DM). Never raises."""
@@ -200,11 +205,15 @@ def run(interaction: Interaction, work: Callable[[Interaction], None]) -> None:
         work(interaction)
     except ServiceError as error:
         interaction.refuse(error)
+    except StaleDataError:
+        interaction.refuse(ServiceError("changed_meanwhile"))
     except (OperationalError, DBAPIError) as error:
         logger.error("the database is not reachable: %s", error.__class__.__name__, exc_info=True)
         interaction.fail(error)
     except SlackApiError as error:
-        logger.exception("Slack refused a call (%s)", error.response.get("error"))
+        # One line, with what Slack said: a refusal (an expired trigger, a user gone) is no crash of ours.
+        details = (error.response.get("response_metadata") or {}).get("messages") or ""
+        logger.warning("Slack refused a call (%s) %s", error.response.get("error"), details)
         interaction.fail(error)
     except Exception as error:
         logger.exception("work after the ack failed")

@@ -75,6 +75,11 @@ class Request(Base):
     assignee_message_ts: Mapped[str | None] = mapped_column(String(32))
     thread_channel_id: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
+    #: Bumped by every change through the ORM, which updates ``WHERE version = <the one read>``: a change
+    #: based on a stale read changes nothing (StaleDataError) instead of overwriting another.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's mapper configuration
 
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bot.blocks.kit import Reader, state_label
+from bot.domain.text import safe_user_text
 from bot.i18n import N_
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,10 @@ ERRORS: dict[str, str] = {
     "internal": N_(
         "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
     ),
+    "changed_meanwhile": N_(
+        "Someone changed that request at the same moment, so your click changed nothing. "
+        "Have another look — the message shows how it stands now."
+    ),
     "unavailable": N_(
         "Sorry, I can't reach my database right now, so nothing was changed. Please try again in a few minutes."
     ),
@@ -108,8 +114,27 @@ ERRORS: dict[str, str] = {
 }
 
 
+#: Parameters that are ids or numbers the bot itself supplies (used inside ``<@{…}>`` or as figures);
+#: every other parameter may carry what someone typed and is escaped.
+_TRUSTED = frozenset(
+    {"assignee", "assignee_id", "requester_id", "user", "channel", "person", "number", "limit", "length", "low", "high"}
+)
+_ID = re.compile(r"^[UWCDGST][A-Z0-9]{2,31}$")
+
+
+def _clean(key: str, value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if key in _TRUSTED and isinstance(value, str) and (_ID.match(value) or value.isdigit() or not value):
+        return value
+    return safe_user_text(str(value))
+
+
 def error_text(reader: Reader, code: str, **params: Any) -> str:
     message = ERRORS.get(code, ERRORS["internal"])
+    params = {key: _clean(key, value) for key, value in params.items() if key != "state"} | (
+        {"state": params["state"]} if "state" in params else {}
+    )
     if "state" in params:
         params["state"] = state_label(reader, params["state"])
     try:

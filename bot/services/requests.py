@@ -132,10 +132,15 @@ def file_request(
 
 
 def load(session: Session, *, team_id: str, request_id: int, lock: bool = True) -> Request:
-    """The request, scoped to its workspace; locked for update so two clicks cannot race."""
+    """The request, scoped to its workspace; locked for update so two clicks cannot race.
+
+    A locking load reads the row afresh (``populate_existing``): an earlier unlocked read in the same
+    session must not hand back what it saw before the lock. Every change is also a conditional update
+    (``Request.version``): if two writers ever got past each other, the second changes nothing.
+    """
     query = select(Request).where(Request.id == request_id, Request.team_id == team_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     request = session.scalars(query).one_or_none()
     if request is None:
         raise NotFound("not_found")
@@ -341,7 +346,7 @@ def pending_proposal(session: Session, *, request_id: int, lock: bool = False) -
         .order_by(Proposal.id.desc())
     )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 

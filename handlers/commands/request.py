@@ -14,6 +14,7 @@ from bot.blocks.errors import error_text
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.parsing import ParseError, guess_kind, parse_request_command
+from bot.domain.text import from_slack, typed_apart
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day
 from bot.services.requests import ServiceError
@@ -47,25 +48,21 @@ def show_list(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader
     respond(response_type="ephemeral", text=reader.tr._("Your open requests"), blocks=view)
 
 
-def unescape_slack(text: str) -> str:
-    """Slack escapes ``&``, ``<`` and ``>`` in command text; store what the person typed (it is escaped
-    again, safely, wherever it is shown)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def file_from_text(command: Interaction, text: str) -> None:
     reader = command.reader()
     deps, now = command.deps, command.now
     try:
+        # The mention up front is Slack's own reference; whatever the person typed as "<…>" arrived
+        # escaped (&lt;) and is kept apart, so it can never be taken for one.
         draft = parse_request_command(
-            unescape_slack(text),
+            typed_apart(text),
             now=now,
             tz=reader.tz,
             language=reader.tr.language,
             end_of_day=end_of_day(deps.settings),
         )
     except ParseError as error:
-        params = dict(error.params)
+        params = {key: from_slack(value) if isinstance(value, str) else value for key, value in error.params.items()}
         if error.code == "missing_assignee" and params.get("name"):
             command.tell(error_text(reader, "unknown_name", **params))
         else:
@@ -80,7 +77,7 @@ def file_from_text(command: Interaction, text: str) -> None:
         team_id=command.team_id,
         requester_id=command.user_id,
         assignee_id=draft.assignee.id,
-        text=draft.description,
+        text=from_slack(draft.description),
         kind=guess_kind(draft.description),
         channel_id=command.channel_id,
         within=draft.response_within,

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from bot import payloads
 from bot.blocks import requests as blocks
 from bot.deps import Deps
-from bot.domain.text import MAX_REQUEST_TEXT
+from bot.domain.text import MAX_REQUEST_TEXT, from_slack
 from handlers.common import NOW, Interaction, later
 
 
@@ -20,7 +20,8 @@ def register(app: App, deps: Deps) -> None:
         shortcut = Interaction.from_shortcut(deps, body)
         message = body.get("message") if isinstance(body.get("message"), dict) else {}
         thread_ts = payloads.message_ts(message.get("thread_ts") or message.get("ts"))
-        text = payloads.text(message.get("text"), "message.text")[:MAX_REQUEST_TEXT]
+        # The message as mrkdwn → as its author typed it (references readable): the form shows text.
+        text = from_slack(payloads.text(message.get("text"), "message.text"))[:MAX_REQUEST_TEXT]
         ack()
 
         def open_form(shortcut: Interaction) -> None:

@@ -7,7 +7,10 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.text import escape_mrkdwn, plain_text, safe_user_text, shorten
+from bot.domain.text import escape_mrkdwn, from_slack, plain_text, safe_user_text, shorten
+
+#: Anything that Slack would turn into a ping, a broadcast or a link.
+LIVE = re.compile(r"<[@#!]|<https?:|<mailto:", re.IGNORECASE)
 
 
 def test_broadcasts_and_links_are_neutralised():
@@ -18,20 +21,29 @@ def test_broadcasts_and_links_are_neutralised():
     assert "&amp; more" in safe
 
 
-def test_genuine_user_and_channel_mentions_stay_but_lose_their_labels():
-    assert safe_user_text("ask <@U024BE7LH|bob> in <#C123ABC|general>") == "ask <@U024BE7LH> in <#C123ABC>"
+def test_typed_mentions_are_text_not_pings():
+    """Typed in a form: characters. Typed in a command: Slack escaped it, the door unescapes it, the
+    way out escapes it again — never a live mention."""
+    assert safe_user_text("cc <@U024BE7LH>") == "cc @U024BE7LH"
+    assert from_slack("cc &lt;@U024BE7LH&gt;") == "cc <@U024BE7LH>"
+    assert safe_user_text(from_slack("cc &lt;@U024BE7LH&gt;")) == "cc @U024BE7LH"
+
+
+def test_slacks_own_references_become_readable_at_the_door():
+    text = "ask <@U024BE7LH|bob> in <#C123ABC|general> or <!subteam^S0614TZR7|@design>, <!here>"
+    assert from_slack(text) == "ask @bob in #general or @design, @here"
+    assert from_slack("see <https://evil.example|Your bank> &amp; <mailto:a@b.example|me>") == (
+        "see https://evil.example & a@b.example"
+    )
 
 
 def test_a_label_cannot_smuggle_markup():
-    assert safe_user_text("<@U024BE7LH|<!channel>>") == "&lt;@U024BE7LH|&lt;!channel&gt;&gt;"
-
-
-def test_user_group_mentions_become_plain_text():
-    assert safe_user_text("for <!subteam^S0614TZR7|@design> folks") == "for @design folks"
+    assert not LIVE.search(safe_user_text(from_slack("<@U024BE7LH|&lt;!channel&gt;>")))
 
 
 def test_bare_broadcast_words_are_broken():
     assert "@channel" not in escape_mrkdwn("hey @channel and @here")
+    assert "@here" not in safe_user_text(from_slack("<!here>"))
 
 
 def test_plain_text_has_no_markup():
@@ -44,9 +56,33 @@ def test_shorten_on_a_word_boundary():
 
 
 @given(st.text())
-def test_nothing_typed_survives_as_a_special_mention_or_link(text):
-    safe = safe_user_text(text)
-    # The only angle brackets left are the normalised user and channel references we keep on purpose.
-    leftovers = re.sub(r"<@[UW][A-Z0-9]{2,}>|<#C[A-Z0-9]{2,}>", "", safe)
-    assert "<" not in leftovers and ">" not in leftovers
-    assert "\x00" not in safe
+def test_nothing_typed_survives_as_a_mention_broadcast_or_link(text):
+    for shown in (safe_user_text(text), plain_text(text), safe_user_text(from_slack(text))):
+        assert "<" not in shown and ">" not in shown
+        assert "\x00" not in shown
+        assert not re.search(r"@(channel|here|everyone)\b", shown, re.IGNORECASE)
+
+
+_pieces = st.sampled_from(
+    [
+        "<@U024BE7LH>",
+        "<@U024BE7LH|bob>",
+        "<!channel>",
+        "<!here>",
+        "<https://evil|bank>",
+        "&lt;",
+        "&gt;",
+        "&amp;",
+        "<#C1|x>",
+        "<!subteam^S1|@t>",
+        "|",
+        "*",
+        "@channel",
+        " ",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_pieces, st.text(max_size=5)), max_size=12).map("".join))
+def test_the_way_in_and_out_never_gives_a_reference_back(text):
+    assert not LIVE.search(safe_user_text(from_slack(text)))

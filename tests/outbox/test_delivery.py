@@ -186,7 +186,7 @@ def test_redraws_collapse_and_never_overtake_the_card(bot, fake_slack, sessions)
     from bot.services import requests as request_service
 
     raw = SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)
-    fake_slack.set_latency(1.0, methods=["chat.postMessage"])
+    fake_slack.set_latency(3.0, methods=["chat.postMessage"])
     try:
         raw.command("UALICE", "<@UBOB|bob> Collapse me within 4h")
         deadline = time.monotonic() + 10
@@ -198,6 +198,7 @@ def test_redraws_collapse_and_never_overtake_the_card(bot, fake_slack, sessions)
             assert time.monotonic() < deadline
             time.sleep(0.02)
         now = bot.deps.now()
+        changing = time.monotonic()
         for minute in range(10):
             with transaction(sessions) as session:
                 outcome = request_service.snooze(
@@ -209,6 +210,7 @@ def test_redraws_collapse_and_never_overtake_the_card(bot, fake_slack, sessions)
                     until=now.replace(hour=14, minute=minute),
                 )
                 news.announce(session, outcome, now=now)
+        changed_within = time.monotonic() - changing
     finally:
         fake_slack.set_latency(0)
     assert bot.settle(20)
@@ -219,7 +221,9 @@ def test_redraws_collapse_and_never_overtake_the_card(bot, fake_slack, sessions)
     )
     updates = [i for i, c in enumerate(fake_slack.calls) if c.method == "chat.update" and c.ok]
     assert updates and min(updates) > card_at  # never before the card
-    assert len(updates) <= 3  # ten changes, collapsed
+    # Ten changes while the card was on its way, collapsed into one redraw (if the machine was too busy to
+    # make them within the card's 3 s, some came after it — still fewer redraws than changes).
+    assert len(updates) <= (2 if changed_within < 2.5 else 9)
     [card] = cards_to(fake_slack, "UBOB")
     assert "3:09" in text_of(card)  # the latest snooze (14:09 UTC is 15:09 in Berlin)
     with sessions() as session:
