@@ -233,8 +233,19 @@ def shape_problem(body: Any) -> str | None:
             return f"{key} is not an object"
     if "team" in body and body["team"] is not None and not isinstance(body["team"], dict | str):
         return "team is not an object"
-    for key in ("type", "callback_id", "command", "text", "team_id", "user_id", "channel_id", "trigger_id",
-                "response_url", "api_app_id", "event_id"):
+    for key in (
+        "type",
+        "callback_id",
+        "command",
+        "text",
+        "team_id",
+        "user_id",
+        "channel_id",
+        "trigger_id",
+        "response_url",
+        "api_app_id",
+        "event_id",
+    ):
         if key in body and body[key] is not None and not isinstance(body[key], str | int):
             return f"{key} is not a string"
     if "actions" in body:
@@ -257,7 +268,9 @@ def shape_problem(body: Any) -> str | None:
         if "state" in view and not isinstance(view["state"], dict):
             return "view.state is not an object"
     event = body.get("event")
-    if body.get("type") == "event_callback" and not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+    if body.get("type") == "event_callback" and not (
+        isinstance(event, dict) and isinstance(event.get("type"), str)
+    ):
         return "an event without its type"
     if isinstance(event, dict):
         for key in ("message", "previous_message"):

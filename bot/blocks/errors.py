@@ -117,7 +117,19 @@ ERRORS: dict[str, str] = {
 #: Parameters that are ids or numbers the bot itself supplies (used inside ``<@{…}>`` or as figures);
 #: every other parameter may carry what someone typed and is escaped.
 _TRUSTED = frozenset(
-    {"assignee", "assignee_id", "requester_id", "user", "channel", "person", "number", "limit", "length", "low", "high"}
+    {
+        "assignee",
+        "assignee_id",
+        "requester_id",
+        "user",
+        "channel",
+        "person",
+        "number",
+        "limit",
+        "length",
+        "low",
+        "high",
+    }
 )
 _ID = re.compile(r"^[UWCDGST][A-Z0-9]{2,31}$")
 

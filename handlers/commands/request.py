@@ -62,7 +62,9 @@ def file_from_text(command: Interaction, text: str) -> None:
             end_of_day=end_of_day(deps.settings),
         )
     except ParseError as error:
-        params = {key: from_slack(value) if isinstance(value, str) else value for key, value in error.params.items()}
+        params = {
+            key: from_slack(value) if isinstance(value, str) else value for key, value in error.params.items()
+        }
         if error.code == "missing_assignee" and params.get("name"):
             command.tell(error_text(reader, "unknown_name", **params))
         else:
