@@ -20,7 +20,10 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     "SLACK_SIGNING_SECRET": ("", "Signing secret from your app's Basic Information page."),
     "SLACK_APP_TOKEN": ("", "App-level token (xapp-…, scope connections:write); set it for Socket Mode."),
     # --- OAuth: install into many workspaces and Enterprise Grid orgs (instead of SLACK_BOT_TOKEN) ---
-    "SLACK_CLIENT_ID": ("", "OAuth: Client ID from Basic Information; with the secret, run serves /slack/install."),
+    "SLACK_CLIENT_ID": (
+        "",
+        "OAuth: Client ID from Basic Information; with the secret, run serves /slack/install.",
+    ),
     "SLACK_CLIENT_SECRET": ("", "OAuth: Client Secret from Basic Information (App Credentials)."),
     "KUNDENFOKUS_TOKEN_KEY": (
         "",

@@ -500,7 +500,9 @@ REGISTRY: dict[str, TableRule] = {
             en="OAuth only: one-time random values that tie an install that was started to its return from "
             "Slack.",
         ),
-        kept=Words(de="bis zur Rückkehr, höchstens 10 Minuten gültig", en="until the return; valid 10 minutes"),
+        kept=Words(
+            de="bis zur Rückkehr, höchstens 10 Minuten gültig", en="until the return; valid 10 minutes"
+        ),
         visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
         fields={"state": KEEP},
         team=None,
