@@ -29,7 +29,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.context import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackTokenRotationError
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -332,6 +332,18 @@ class Installations:
             self.store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
             self.store.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
         self.invalidate(enterprise_id, team_id)
+
+    def org_token_dead(self, enterprise_id: str) -> bool:
+        """Whether the org-wide install of ``enterprise_id`` exists and Slack no longer accepts its token."""
+        self.invalidate(enterprise_id, None)
+        bot = self._cached((enterprise_id, None))
+        if bot is None or not bot.bot_token:
+            return False
+        try:
+            self._rotator.client.auth_test(token=bot.bot_token)
+        except SlackApiError as error:
+            return str(error.response.get("error")) in DEAD_TOKEN_ERRORS
+        return False
 
     def token_failed(self, team_id: str, error: str) -> None:
         """A call with the workspace's token answered ``error``: a dead token is looked up afresh."""

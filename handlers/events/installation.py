@@ -50,6 +50,8 @@ def _where(context: BoltContext) -> dict[str, Any]:
 def uninstall(deps: Deps, *, team_id: str | None, enterprise_id: str | None, org_wide: bool) -> None:
     """Remove the tokens and pause the workspace(s); safe to run twice (both events arrive)."""
     assert deps.installations is not None
+    if not org_wide and enterprise_id and deps.installations.org_token_dead(enterprise_id):
+        org_wide = True  # the event came from a workspace of an org whose org-wide install is gone
     deps.installations.remove(enterprise_id=enterprise_id, team_id=None if org_wide else team_id)
     with transaction(deps.sessions) as session:
         paused = workspaces.mark_uninstalled(
