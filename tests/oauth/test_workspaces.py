@@ -159,3 +159,14 @@ def test_a_revoked_token_fails_that_workspaces_messages_at_once_and_never_holds_
     assert all(row.state in ("sent", "failed") for row in mine)
     assert others and all(row.state == "sent" for row in others)
     assert len([card for card in dms(fake, ONE, "UBOB")]) == 3
+
+
+def test_the_workflow_step_files_in_the_workspace_whose_workflow_ran(oauth_bot, fake, both):
+    _one, two = both
+    two.function_executed("create_request", {"assignee": "UFRANK", "requester": "UERIN", "text": "Angebot"})
+    [execution_id] = {c.args["function_execution_id"] for c in fake.calls_to("functions.completeSuccess")}
+    execution = fake.function_execution(execution_id)
+    assert execution.state == "completed" and execution.outputs["request_number"] == 1
+    assert execution.outputs["request_url"] == "slack://app?team=T0002&id=A0001&tab=home"
+    assert requests_of(oauth_bot) == {TWO: [(1, "Angebot")]}
+    assert dms(fake, TWO, "UFRANK")
