@@ -12,9 +12,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.errors import ERRORS
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.i18n import translator
 from bot.slack import BOT_SCOPES, authorize_url_for, make_web_client
 from handlers import errors, register_all
 
@@ -57,6 +59,10 @@ def create_app(
         oauth = {
             "oauth_flow": _oauth_flow(settings, sessions, client, installations, clock),
             "authorize": CachedAuthorize(installations),
+            # Who asked is not known yet where no install is found: say it in both languages.
+            "user_facing_authorize_error_message": "\n".join(
+                translator(language)._(ERRORS["not_installed"]) for language in ("en", "de")
+            ),
         }
     app = App(
         client=client,

@@ -100,6 +100,10 @@ ERRORS: dict[str, str] = {
     ),
     "step_missing_assignee": N_("Please tell the step whom to ask: set *Assignee* to a person."),
     "step_bad_due_date": N_("I couldn't read the step's *Due date*. Please pick a date and time."),
+    "not_installed": N_(
+        "Kundenfokus isn't installed in this workspace (any more), so nothing was changed. An admin can add "
+        "it again with the bot's install link."
+    ),
     "internal": N_(
         "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
     ),
