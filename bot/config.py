@@ -19,6 +19,16 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     "SLACK_BOT_TOKEN": ("", "Bot token (xoxb-…) from your app's OAuth & Permissions page."),
     "SLACK_SIGNING_SECRET": ("", "Signing secret from your app's Basic Information page."),
     "SLACK_APP_TOKEN": ("", "App-level token (xapp-…, scope connections:write); set it for Socket Mode."),
+    # --- OAuth: install into many workspaces and Enterprise Grid orgs (instead of SLACK_BOT_TOKEN) ---
+    "SLACK_CLIENT_ID": (
+        "",
+        "OAuth: Client ID from Basic Information; with the secret, run serves /slack/install.",
+    ),
+    "SLACK_CLIENT_SECRET": ("", "OAuth: Client Secret from Basic Information (App Credentials)."),
+    "KUNDENFOKUS_TOKEN_KEY": (
+        "",
+        "OAuth: Fernet key that encrypts the workspaces' tokens in the database (required with OAuth).",
+    ),
     "SLACK_API_URL": (DEFAULT_SLACK_API_URL, "Web API base URL (GovSlack: https://slack-gov.com/api/)."),
     "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL; PostgreSQL: postgresql+psycopg://user@host/db."),
     "PORT": ("3000", "HTTP port in HTTP mode (POST /slack/events, GET /healthz, /readyz, /metrics)."),
@@ -71,6 +81,10 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    #: Fernet key (urlsafe base64, 32 bytes) for the tokens at rest; only used in OAuth mode.
+    token_key: str = ""
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     log_level: str = "INFO"
@@ -109,6 +123,9 @@ class Settings:
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
             slack_api_url=api_url,
+            slack_client_id=get("SLACK_CLIENT_ID"),
+            slack_client_secret=get("SLACK_CLIENT_SECRET"),
+            token_key=get("KUNDENFOKUS_TOKEN_KEY"),
             database_url=get("DATABASE_URL"),
             port=_int(get("PORT"), "PORT", minimum=1),
             log_level=get("LOG_LEVEL").upper(),
@@ -143,6 +160,11 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed by OAuth into any number of workspaces (tokens in the database), not one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def holiday_country(self) -> str | None:
@@ -186,12 +208,22 @@ class Settings:
             "Put it in a .env file next to where you start the bot (see .env.example), or export it.\n"
             "No Slack app yet? Try the bot without Slack first: kundenfokus shell"
         )
-        if not self.slack_bot_token:
+        if self.oauth:
+            self._validate_oauth(hint)
+        elif self.slack_client_id or self.slack_client_secret:
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise ConfigError(
+                f"{missing} is not set. For installing by OAuth both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "are needed (your app's Basic Information page, App Credentials); for one workspace leave "
+                "both empty and set SLACK_BOT_TOKEN instead.\n" + hint
+            )
+        elif not self.slack_bot_token:
             raise ConfigError(
                 "SLACK_BOT_TOKEN is not set. Create the app from manifest.yml at https://api.slack.com/apps, "
-                "install it to your workspace and copy the Bot User OAuth Token (xoxb-…).\n" + hint
+                "install it to your workspace and copy the Bot User OAuth Token (xoxb-…) — or, to install "
+                "it into many workspaces, set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead.\n" + hint
             )
-        if not self.slack_bot_token.startswith("xoxb-"):
+        elif not self.slack_bot_token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN should start with xoxb- (the Bot User OAuth Token).\n" + hint)
         if not self.slack_signing_secret:
             raise ConfigError(
@@ -203,6 +235,30 @@ class Settings:
                 "SLACK_APP_TOKEN should start with xapp- (an app-level token with connections:write). "
                 "Leave it empty to serve HTTP instead of Socket Mode.\n" + hint
             )
+
+    def _validate_oauth(self, hint: str) -> None:
+        if self.slack_app_token:
+            raise ConfigError(
+                "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth) need HTTP mode: Slack sends people to "
+                "/slack/install and /slack/oauth_redirect on your public URL. Leave SLACK_APP_TOKEN empty.\n"
+                + hint
+            )
+        if not self.token_key:
+            raise ConfigError(
+                "KUNDENFOKUS_TOKEN_KEY is not set. With OAuth the workspaces' tokens are kept encrypted in "
+                "the database; create a key once and keep it safe (without it the stored tokens are lost):\n"
+                "  python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'\n"
+                + hint
+            )
+        try:
+            from cryptography.fernet import Fernet
+
+            Fernet(self.token_key.encode())
+        except (ValueError, TypeError):
+            raise ConfigError(
+                "KUNDENFOKUS_TOKEN_KEY is not a Fernet key (44 characters of URL-safe base64). Create one "
+                "with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
 
 
 def _int(raw: str, key: str, minimum: int = 0) -> int:

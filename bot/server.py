@@ -1,5 +1,6 @@
 """HTTP mode: one WSGI app served by waitress — ``POST /slack/events`` behind a hardened edge, and
-``GET /healthz``, ``/readyz``, ``/metrics`` beside it.
+``GET /healthz``, ``/readyz``, ``/metrics`` beside it; in OAuth mode also ``GET /slack/install`` and
+``GET /slack/oauth_redirect`` (Bolt's OAuth flow: a browser, not Slack, calls them, so no signature).
 
 The edge answers before Bolt sees anything, in this order: a body over ``MAX_BODY_BYTES`` → 413;
 missing, duplicated, non-numeric or stale ``X-Slack-Request-Timestamp``, or no ``X-Slack-Signature`` →
@@ -179,6 +180,31 @@ def _signing_secret_of(app: App) -> str:
     return str(app._signing_secret)
 
 
+def oauth_page(app: App, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """The install page or the return from Slack (``app.oauth_flow``); a failure is a plain 500 page."""
+    flow = app.oauth_flow
+    assert flow is not None
+    request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=_headers(environ))
+    try:
+        if environ.get("PATH_INFO") == flow.install_path:
+            response = flow.handle_installation(request)
+        else:
+            response = flow.handle_callback(request)
+    except Exception:
+        logger.exception("the OAuth flow failed")
+        return _plain(start_response, 500, "The installation failed; please try again.")
+    body = response.body.encode() if isinstance(response.body, str) else bytes(response.body or b"")
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{response.status} {HTTPStatus(response.status).phrase}", headers)
+    return [body]
+
+
 def make_wsgi_app(
     app: App,
     engine: Engine,
@@ -201,10 +227,15 @@ def make_wsgi_app(
         max_body_bytes=max_body_bytes,
     )
 
+    flow = app.oauth_flow
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
+
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH and method == "POST":
             return edge(environ, start_response)
+        if path in oauth_paths and method == "GET":
+            return oauth_page(app, environ, start_response)
         if path in HEALTH_PATHS and method in ("GET", "HEAD"):
             return health_response(path, start_response, health, metrics)
         return _plain(start_response, 404, "not found")

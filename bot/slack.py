@@ -15,6 +15,27 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 logger = logging.getLogger(__name__)
 
+#: The bot scopes of manifest.yml; the OAuth install asks for exactly these (a test compares).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "users:read",
+    "usergroups:read",
+)
+
+
+def authorize_url_for(api_url: str) -> str:
+    """Where the Add-to-Slack link points: next to the Web API (slack.com, GovSlack, a test's fake)."""
+    root = api_url.rstrip("/")
+    root = root[: -len("/api")] if root.endswith("/api") else root
+    return f"{root}/oauth/v2/authorize"
+
 
 def delivery_client(client: WebClient) -> WebClient:
     """The same token and URL, retrying only a dropped connection: the outbox handles 429 and 5xx itself."""
@@ -25,7 +46,7 @@ def delivery_client(client: WebClient) -> WebClient:
 
 
 def make_web_client(
-    token: str, base_url: str, *, client_factory: Callable[..., WebClient] = WebClient
+    token: str | None, base_url: str, *, client_factory: Callable[..., WebClient] = WebClient
 ) -> WebClient:
     """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx.
     ``client_factory``: a WebClient subclass, e.g. ``Metrics.web_client_factory()`` counting each call."""

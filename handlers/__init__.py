@@ -9,7 +9,8 @@ from handlers.actions import agreement as agreement_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import request_buttons
 from handlers.commands import request
-from handlers.events import app_home, thread_replies
+from handlers.events import app_home, installation, thread_replies
+from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
 from handlers.views import feedback as feedback_views
@@ -27,6 +28,8 @@ SURFACE = (
     app_home,
     agreement_actions,
     agreement_views,
+    installation,
+    create_request,
 )
 
 

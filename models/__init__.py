@@ -3,6 +3,7 @@
 from models.base import Base, UTCDateTime
 from models.digest import DigestRun, DigestSubscription
 from models.feedback import Kudos, Rating
+from models.installation import slack_bots, slack_installations, slack_oauth_states
 from models.outbox import OutboxMessage, OutboxWorker, SeenDelivery
 from models.reminder import Reminder
 from models.request import ACTIVE_STATES, CLOSED_STATES, Kind, Proposal, Request, RequestEvent, State
@@ -28,4 +29,7 @@ __all__ = [
     "State",
     "UTCDateTime",
     "Workspace",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
 ]

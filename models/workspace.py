@@ -18,6 +18,11 @@ class Workspace(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The Enterprise Grid org the workspace belongs to (OAuth mode: how an org-wide install is found).
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    #: When the app was uninstalled or its tokens revoked: no reminders, digests or messages until it is
+    #: installed again. The workspace's data stays until ``kundenfokus forget``.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Person(Base):

@@ -115,3 +115,38 @@ def test_secrets_never_reach_a_log_line(caplog):
     )
     handler_filter.filter(record)
     assert record.getMessage() == "token [redacted] secret [redacted] app [redacted]"
+
+
+def test_oauth_mode_needs_client_id_secret_and_a_token_key_but_no_bot_token():
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cr3t", "SLACK_SIGNING_SECRET": "s"}
+    settings = Settings.from_env({**oauth, "KUNDENFOKUS_TOKEN_KEY": key})
+    settings.validate_slack()  # no SLACK_BOT_TOKEN needed
+    assert settings.oauth and not Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).oauth
+    with pytest.raises(ConfigError, match=r"(?s)KUNDENFOKUS_TOKEN_KEY is not set.*Fernet.generate_key"):
+        Settings.from_env(oauth).validate_slack()
+    with pytest.raises(ConfigError, match="not a Fernet key"):
+        Settings.from_env({**oauth, "KUNDENFOKUS_TOKEN_KEY": "secret"}).validate_slack()
+    with pytest.raises(ConfigError, match="SLACK_CLIENT_SECRET is not set"):
+        Settings.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}).validate_slack()
+    with pytest.raises(ConfigError, match="need HTTP mode"):
+        Settings.from_env(
+            {**oauth, "KUNDENFOKUS_TOKEN_KEY": key, "SLACK_APP_TOKEN": "xapp-1"}
+        ).validate_slack()
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        Settings.from_env(
+            {**oauth, "KUNDENFOKUS_TOKEN_KEY": key, "SLACK_SIGNING_SECRET": ""}
+        ).validate_slack()
+
+
+def test_the_manifest_allows_org_wide_installs_and_the_install_asks_for_its_scopes():
+    from bot.slack import BOT_SCOPES
+
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])

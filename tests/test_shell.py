@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.sandbox.workspace import PEOPLE, person_named
+from bot.sandbox.workspace import PEOPLE, SECOND_PEOPLE, person_named
 from bot.shell import DEMO_START, demo_script, play
 from bot.shell.render import Names, Renderer, button_matches
 from bot.shell.repl import parse_duration, slack_escape, tick_times
@@ -45,7 +45,7 @@ def after(transcript: str, command: str) -> str:
     start = max(i for i, line in enumerate(lines) if line.endswith("> " + command))
     rest = []
     for line in lines[start + 1 :]:
-        if any(line.startswith(p.name) and "> " in line[:20] for p in PEOPLE):
+        if any(line.startswith(p.name) and "> " in line[:24] for p in PEOPLE + SECOND_PEOPLE):
             break
         rest.append(line)
     return "\n".join(rest)
@@ -309,3 +309,24 @@ def test_durations_and_ticks():
     start = datetime(2026, 11, 26, 8, 7, tzinfo=UTC)
     ticks = tick_times(start, start + timedelta(minutes=40))
     assert [t.strftime("%H:%M") for t in ticks] == ["08:15", "08:30", "08:45", "08:47"]
+
+
+def test_the_second_workspace_shares_the_bot_but_nothing_else():
+    transcript = session(
+        "/request @bob Send the Q3 numbers within 4h\n"
+        "team\n"
+        "team T0002\n"
+        "/request @grace Bitte das Angebot prüfen within 4h\n"
+        "/request @bob Nobody of that name here\n"
+        "team T0001\n"
+        "/request list\n"
+    )
+    listed = after(transcript, "team")
+    assert "* T0001  Kundenfokus Sandbox" in listed and "T0002  Zweite Firma: fritz, grace" in listed
+    assert "You are in Zweite Firma (T0002) now, as fritz" in transcript
+    filed = dict(messages(after(transcript, "/request @grace Bitte das Angebot prüfen within 4h")))
+    assert "Angebot" in filed["DM to grace"] and "#1" in "".join(filed.values())  # its own numbering
+    assert "fritz (T0002)> /request @bob" in transcript  # no bob in this workspace
+    assert "DM to bob" not in dict(messages(after(transcript, "/request @bob Nobody of that name here")))
+    mine = after(transcript, "/request list")
+    assert "Q3 numbers" in mine and "Angebot" not in mine

@@ -97,6 +97,15 @@ ERRORS: dict[str, str] = {
         "You could ask a person for help instead."
     ),
     "escalate_same_person": N_("Please pick someone other than yourself and <@{assignee}>."),
+    "step_missing_requester": N_(
+        "Please tell the step who asks: set *Requester*, e.g. to the person who used this workflow."
+    ),
+    "step_missing_assignee": N_("Please tell the step whom to ask: set *Assignee* to a person."),
+    "step_bad_due_date": N_("I couldn't read the step's *Due date*. Please pick a date and time."),
+    "not_installed": N_(
+        "Kundenfokus isn't installed in this workspace (any more), so nothing was changed. An admin can add "
+        "it again with the bot's install link."
+    ),
     "internal": N_(
         "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
     ),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot import redaction
 from bot.config import Settings
 
 #: Exit code for a problem the operator can fix (configuration, database, Slack credentials).
@@ -22,9 +22,10 @@ class OperatorError(Exception):
 
 
 class Redactor:
-    """Removes Slack tokens and our secrets from any text: log messages, tracebacks, JSON lines."""
+    """Removes Slack tokens and our secrets from any text: log messages, tracebacks, JSON lines — also
+    the secrets the process learns later (tokens read from the installation store, ``bot.redaction``)."""
 
-    TOKEN = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
+    TOKEN = redaction.TOKEN
 
     def __init__(self, secrets: Sequence[str] = ()) -> None:
         forms: set[str] = set()
@@ -38,6 +39,9 @@ class Redactor:
         cleaned = self.TOKEN.sub("[redacted]", text)
         for secret in self.secrets:
             cleaned = cleaned.replace(secret, "[redacted]")
+        for secret in redaction.remembered():
+            if secret in cleaned:
+                cleaned = cleaned.replace(secret, "[redacted]")
         return cleaned
 
 
@@ -96,7 +100,13 @@ def make_formatter(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(settings: Settings, stream: object | None = None) -> None:
-    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    secrets = [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.slack_client_secret,
+        settings.token_key,
+    ]
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(RedactingFormatter(make_formatter(settings.log_format), Redactor(secrets)))
     handler.addFilter(SecretFilter(secrets))

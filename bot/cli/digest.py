@@ -47,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import system_clock
     from bot.deps import Deps
+    from bot.installations import installations_for
     from bot.jobs.digest import post_channel_digest, post_due_digests
     from bot.slack import make_web_client
     from models.db import make_engine, make_session_factory
@@ -60,12 +61,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     now = args.at or system_clock()
     engine = make_engine(settings.database_url)
     try:
-        client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+        client = make_web_client(settings.slack_bot_token or None, settings.slack_api_url)
+        sessions = make_session_factory(engine)
         deps = Deps(
-            settings=settings, sessions=make_session_factory(engine), clock=lambda: now, client=client
+            settings=settings,
+            sessions=sessions,
+            clock=lambda: now,
+            client=client,
+            installations=installations_for(settings, sessions),
         )
         if args.list:
-            return _list(deps, names=bool(settings.slack_bot_token))
+            return _list(deps, names=bool(settings.slack_bot_token or settings.oauth))
         if args.channel:
             results = post_channel_digest(deps, now, args.channel, dry_run=args.dry_run, deliver=True)
             if not results:

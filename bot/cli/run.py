@@ -129,7 +129,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.with_(port=args.port)
     if args.health_port:
         settings = settings.with_(health_port=args.health_port)
-    socket_mode = settings.socket_mode and not args.http
+    socket_mode = settings.socket_mode and not args.http and not settings.oauth
     try:
         settings.validate_slack()
     except ConfigError as error:
@@ -153,13 +153,16 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         health.add_check("running", stopping_check(lambda: lifecycle.stopping))
         runtime = Runtime(lifecycle=lifecycle, health=health, metrics=metrics)
         client = make_web_client(
-            settings.slack_bot_token, settings.slack_api_url, client_factory=metrics.web_client_factory()
+            None if settings.oauth else settings.slack_bot_token,
+            settings.slack_api_url,
+            client_factory=metrics.web_client_factory(),
         )
-        # Settings holds the token now. Bolt would also take SLACK_BOT_TOKEN from the environment and
-        # then warn that the client we hand it wins; and nothing started from here needs it.
-        os.environ.pop("SLACK_BOT_TOKEN", None)
+        # Settings holds the token now. Bolt would also take SLACK_BOT_TOKEN (and, in OAuth mode,
+        # SLACK_CLIENT_ID/SECRET) from the environment and then warn that ours win; nothing needs them.
+        for key in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+            os.environ.pop(key, None)
         app, deps = create_app(settings, sessions=make_session_factory(engine), client=client)
-        identity = _check_bot_token(client, settings)
+        identity = _check_slack(client, settings)
 
         served = _start_intake(app, engine, client, settings, runtime, socket_mode=socket_mode)
         served += _start_health_port(settings, runtime, socket_mode=socket_mode)
@@ -169,13 +172,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
         started = True
         logger.info(
-            "Kundenfokus %s is running: %s; database: %s; workspace %s (%s) as @%s",
+            "Kundenfokus %s is running: %s; database: %s; %s",
             package_version(),
             served,
             describe(settings.database_url),
-            identity.get("team"),
-            identity.get("team_id"),
-            identity.get("user"),
+            _where_installed(identity, engine, settings),
         )
         lifecycle.wait()
         finished = lifecycle.stop()
@@ -214,7 +215,8 @@ def _start_intake(
     server = _listen(wsgi, settings.port, "PORT", threads=LISTENER_THREADS)
     lifecycle = runtime.lifecycle
     lifecycle.on_stop(lambda: server.stop(lifecycle.time_left()), name="http server", phase=Phase.INTAKE)
-    return f"HTTP on port {server.port} (POST /slack/events, GET /healthz /readyz /metrics)"
+    install = " /slack/install /slack/oauth_redirect" if settings.oauth else ""
+    return f"HTTP on port {server.port} (POST /slack/events, GET /healthz /readyz /metrics{install})"
 
 
 def _start_health_port(settings: Settings, runtime: Runtime, *, socket_mode: bool) -> str:
@@ -265,6 +267,30 @@ def _explained_here() -> Iterator[None]:
 class _BelowCritical(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.CRITICAL or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def _check_slack(client: WebClient, settings: Settings) -> dict[str, Any]:
+    """The bot token works (single workspace) — or, in OAuth mode, Slack's Web API answers at all."""
+    if not settings.oauth:
+        return _check_bot_token(client, settings)
+    try:
+        with _explained_here():
+            client.api_test()
+    except (OSError, ValueError) as error:
+        raise OperatorError(_unreachable(settings.slack_api_url, error)) from error
+    return {}
+
+
+def _where_installed(identity: dict[str, Any], engine: Any, settings: Settings) -> str:
+    if not settings.oauth:
+        return f"workspace {identity.get('team')} ({identity.get('team_id')}) as @{identity.get('user')}"
+    from sqlalchemy import func, select
+
+    from models import slack_bots
+
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(slack_bots))
+    return f"OAuth: installed {count} time(s) (workspaces and Grid orgs)"
 
 
 def _check_bot_token(client: WebClient, settings: Settings) -> dict[str, Any]:

@@ -28,11 +28,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """The database was checked before (it must exist and be migrated: ``DATABASE`` is "existing")."""
     from bot.clock import system_clock
     from bot.deps import Deps
+    from bot.installations import installations_for
     from bot.jobs.sweep import run_sweep
     from bot.slack import make_web_client
     from models.db import make_engine, make_session_factory
 
-    if not settings.slack_bot_token and not args.dry_run:
+    if not settings.slack_bot_token and not settings.oauth and not args.dry_run:
         print(
             "SLACK_BOT_TOKEN is not set, so no reminder can be sent. "
             "Set it (see .env.example), or look with --dry-run.",
@@ -42,17 +43,19 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         moment = args.at or system_clock()
+        sessions = make_session_factory(engine)
         deps = Deps(
             settings=settings,
-            sessions=make_session_factory(engine),
+            sessions=sessions,
             clock=lambda: moment,  # messages are rendered and checked as of --at, too
-            client=make_web_client(settings.slack_bot_token, settings.slack_api_url),
+            client=make_web_client(settings.slack_bot_token or None, settings.slack_api_url),
+            installations=installations_for(settings, sessions),
         )
         report = run_sweep(
             deps,
             moment,
             dry_run=args.dry_run,
-            look_up_people=bool(settings.slack_bot_token),
+            look_up_people=bool(settings.slack_bot_token or settings.oauth),
             deliver=True,
         )
     finally:

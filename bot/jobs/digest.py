@@ -24,6 +24,7 @@ from bot.blocks import digest as digest_blocks
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.digest_stats import DigestReport, Week
+from bot.installations import NotInstalled
 from bot.outbox import news
 from bot.services import digest as digest_service
 from bot.services.digest import DigestTarget, DueDigest
@@ -75,7 +76,9 @@ def members_of(deps: Deps, subscription: DigestSubscription) -> list[str] | None
     """A user group's members right now (Slack is the source of truth), or None for a channel scope."""
     if subscription.scope != "usergroup" or not subscription.usergroup_id:
         return None
-    response = deps.client.usergroups_users_list(usergroup=subscription.usergroup_id)
+    response = deps.client_for(subscription.team_id).usergroups_users_list(
+        usergroup=subscription.usergroup_id
+    )
     return list(response.get("users") or [])
 
 
@@ -187,6 +190,11 @@ def deliver_digests(
                 _result(item, "failed", error=code) if dry_run else _slack_failed(deps, item, code, now)
             )
             continue
+        except NotInstalled:
+            if not dry_run:
+                _release(deps, item, "not_installed")
+            results[position] = _result(item, "failed", error="not_installed")
+            continue
         targets.append((position, DigestTarget(item.subscription, item.week, members)))
 
     try:
@@ -281,18 +289,26 @@ def post_due_digests(
     """Every digest due at ``now`` (the scheduler calls this each minute; cheap when nothing is due)."""
     with transaction(deps.sessions) as session:
         due = digest_service.due_digests(session, now=now)
+    if due:
+        # Uninstalled (or, with OAuth, never installed) workspaces get no digest; their weeks stay
+        # unclaimed, so nothing is used up while the app is away.
+        paused = deps.paused_teams()
+        due = [item for item in due if item.subscription.team_id not in paused]
     return deliver_digests(deps, due, now, dry_run=dry_run, deliver=deliver) if due else []
 
 
 # --- one channel on demand, and the list ----------------------------------------------------------
 
 
-def channel_name(deps: Deps, channel_id: str) -> str | None:
-    """The channel's name as Slack has it now, or None when Slack won't say."""
+def channel_name(deps: Deps, channel_id: str, team_id: str | None = None) -> str | None:
+    """The channel's name as Slack has it now, or None when Slack won't say (or is not installed)."""
     try:
-        return deps.client.conversations_info(channel=channel_id)["channel"].get("name")
+        client = deps.client_for(team_id) if team_id else deps.client
+        return client.conversations_info(channel=channel_id)["channel"].get("name")
     except SlackApiError as error:
         logger.info("conversations.info %s: %s", channel_id, error.response.get("error"))
+        return None
+    except NotInstalled:
         return None
 
 
@@ -310,7 +326,11 @@ def find_subscriptions(deps: Deps, channel: str) -> list[DigestSubscription]:
                 return by_id
         subscriptions = digest_service.active_subscriptions(session)
     name = wanted.removeprefix("#").lower()
-    return [sub for sub in subscriptions if (channel_name(deps, sub.channel_id) or "").lower() == name]
+    return [
+        sub
+        for sub in subscriptions
+        if (channel_name(deps, sub.channel_id, sub.team_id) or "").lower() == name
+    ]
 
 
 def post_channel_digest(
@@ -337,7 +357,7 @@ def list_subscriptions(deps: Deps, *, names: bool = True) -> list[SubscriptionLi
     with transaction(deps.sessions) as session:
         overview = digest_service.subscriptions_overview(session)
     return [
-        SubscriptionLine(sub, channel_name(deps, sub.channel_id) if names else None, last)
+        SubscriptionLine(sub, channel_name(deps, sub.channel_id, sub.team_id) if names else None, last)
         for sub, last in overview
     ]
 

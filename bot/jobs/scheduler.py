@@ -22,6 +22,9 @@ Job = Callable[[Deps, datetime], object]
 def periodic_jobs() -> list[tuple[str, Job]]:
     """The jobs each tick runs, in order. Feature modules are listed here explicitly."""
     jobs: list[tuple[str, Job]] = []
+    from bot.jobs.tokens import tokens_job
+
+    jobs.append(("tokens", tokens_job))
     from bot.jobs.sweep import sweep_job
 
     jobs.append(("reminders", sweep_job))

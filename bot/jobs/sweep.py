@@ -83,17 +83,22 @@ def run_sweep(
     now = now or deps.now()
     report = SweepReport(now=now, dry_run=dry_run)
     if dry_run:
-        _dry_run(deps, report, now=now, client=deps.client if look_up_people else None)
+        # With OAuth a dry run reads the cached profiles only (no workspace's token is needed).
+        client = deps.client if look_up_people and deps.installations is None else None
+        _dry_run(deps, report, now=now, client=client)
         return report
+    # Uninstalled (or, with OAuth, never installed) workspaces are left alone: nothing is planned or
+    # queued for them, so nothing piles up while the app is away.
+    paused = deps.paused_teams()
     lookup = MemoryLookup(deps.people)
     cursor = None
     while True:
         with reading(deps.sessions) as session:
-            pairs = reminder_service.due_people(session, now=now, after=cursor)
+            pairs = reminder_service.due_people(session, now=now, after=cursor, skip_teams=paused)
         deps.people.prefetch(pairs)
         with transaction(deps.sessions) as session:
             batch = reminder_service.plan_batch(
-                session, settings=deps.settings, now=now, people=lookup, after=cursor
+                session, settings=deps.settings, now=now, people=lookup, after=cursor, skip_teams=paused
             )
         if batch.cursor is None:
             break
@@ -102,7 +107,7 @@ def run_sweep(
         report.planned += batch.planned
     while True:
         with transaction(deps.sessions) as session:
-            queued = reminder_service.queue_due(session, now=now)
+            queued = reminder_service.queue_due(session, now=now, skip_teams=paused)
         if not queued:
             break
         report.outbox_ids += queued

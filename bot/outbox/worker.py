@@ -481,8 +481,17 @@ class Outbox:
                 return person.dm_channel_id
         return target
 
+    def _client(self, team_id: str) -> Any:
+        """The workspace's client; no usable install there (uninstalled, revoked) fails the row at once."""
+        from bot.installations import NotInstalled
+
+        try:
+            return self.deps.delivery_client_for(team_id)
+        except NotInstalled as error:
+            raise Permanent("not_installed") from error
+
     def _call(self, row: Claimed, delivery: Delivery) -> Sent:
-        client = self.deps.delivery_client_for(row.team_id)
+        client = self._client(row.team_id)
         method = delivery.method
         try:
             if method == POST:
@@ -521,6 +530,8 @@ class Outbox:
             if method == RESPOND:
                 return self._respond(row, delivery)
         except SlackApiError as error:
+            if self.deps.installations is not None:
+                self.deps.installations.token_failed(row.team_id, str(error.response.get("error") or ""))
             raise _classify(method, error) from error
         except (OSError, TimeoutError) as error:
             raise Transient(f"{type(error).__name__}: {error}") from error
@@ -553,7 +564,7 @@ class Outbox:
 
     def _already_posted(self, row: Claimed, delivery: Delivery) -> Sent | None:
         """A worker holding this row died: did its post reach Slack? Look for the row id in the history."""
-        client = self.deps.delivery_client_for(row.team_id)
+        client = self._client(row.team_id)
         try:
             channel = self._channel_for(row.team_id, delivery.channel)
             if channel[:1] in ("U", "W"):

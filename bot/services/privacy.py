@@ -150,7 +150,7 @@ REGISTRY: dict[str, TableRule] = {
         ),
         kept=Words(de="solange der Bot läuft", en="as long as the bot runs"),
         visible_to=_ADMINS,
-        fields={"team_id": KEEP, "timezone": KEEP, "language": KEEP},
+        fields={"team_id": KEEP, "timezone": KEEP, "language": KEEP, "enterprise_id": KEEP},
     ),
     "people": TableRule(
         purpose=Words(
@@ -427,6 +427,85 @@ REGISTRY: dict[str, TableRule] = {
         kept=Words(de="1 Tag", en="1 day"),
         visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
         fields={"team_id": KEEP, "key": KEEP},
+    ),
+    "slack_installations": TableRule(
+        purpose=Words(
+            de="Nur mit OAuth: je Installation in einem Arbeitsbereich oder einer Enterprise-Grid-Organisation "
+            "Slacks Antwort darauf — wer installiert hat, die Berechtigungen und die Token (verschlüsselt "
+            "mit `KUNDENFOKUS_TOKEN_KEY`).",
+            en="OAuth only: per install into a workspace or Enterprise Grid org, Slack's answer to it — who "
+            "installed the app, the scopes and the tokens (encrypted with `KUNDENFOKUS_TOKEN_KEY`).",
+        ),
+        kept=Words(
+            de="bis die App deinstalliert wird oder ihre Token widerrufen werden",
+            en="until the app is uninstalled or its tokens are revoked",
+        ),
+        visible_to=Words(
+            de="niemand (technisch); Token nur mit dem Schlüssel lesbar",
+            en="nobody (technical); tokens readable only with the key",
+        ),
+        fields={
+            "client_id": KEEP,
+            "app_id": KEEP,
+            "enterprise_id": KEEP,
+            "enterprise_name": KEEP,
+            "enterprise_url": KEEP,
+            "team_id": KEEP,
+            "team_name": KEEP,
+            "bot_token": KEEP,
+            "bot_id": KEEP,
+            "bot_user_id": KEEP,
+            "bot_scopes": KEEP,
+            "bot_refresh_token": KEEP,
+            "user_id": PERSON,
+            "user_token": KEEP,
+            "user_scopes": KEEP,
+            "user_refresh_token": KEEP,
+            "incoming_webhook_url": KEEP,
+            "incoming_webhook_channel": KEEP,
+            "incoming_webhook_channel_id": KEEP,
+            "incoming_webhook_configuration_url": KEEP,
+            "token_type": KEEP,
+        },
+    ),
+    "slack_bots": TableRule(
+        purpose=Words(
+            de="Nur mit OAuth: der Bot-Token je Arbeitsbereich oder Organisation (verschlüsselt), mit dem der "
+            "Bot dort schreibt und erinnert.",
+            en="OAuth only: the bot token per workspace or org (encrypted) the bot writes and reminds with.",
+        ),
+        kept=Words(
+            de="bis die App deinstalliert wird oder ihre Token widerrufen werden",
+            en="until the app is uninstalled or its tokens are revoked",
+        ),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={
+            "client_id": KEEP,
+            "app_id": KEEP,
+            "enterprise_id": KEEP,
+            "enterprise_name": KEEP,
+            "team_id": KEEP,
+            "team_name": KEEP,
+            "bot_token": KEEP,
+            "bot_id": KEEP,
+            "bot_user_id": KEEP,
+            "bot_scopes": KEEP,
+            "bot_refresh_token": KEEP,
+        },
+    ),
+    "slack_oauth_states": TableRule(
+        purpose=Words(
+            de="Nur mit OAuth: einmalige Zufallswerte, die eine begonnene Installation mit ihrer Rückkehr von "
+            "Slack verbinden.",
+            en="OAuth only: one-time random values that tie an install that was started to its return from "
+            "Slack.",
+        ),
+        kept=Words(
+            de="bis zur Rückkehr, höchstens 10 Minuten gültig", en="until the return; valid 10 minutes"
+        ),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"state": KEEP},
+        team=None,
     ),
 }
 

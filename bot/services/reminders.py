@@ -22,12 +22,12 @@ Services never call Slack.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Insert, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Insert, bindparam, delete, insert, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -104,12 +104,24 @@ class PlanBatch:
     planned: int
 
 
+def _not_in_teams(skip_teams: Collection[str]) -> Any:
+    """Scheduled requests outside ``skip_teams`` (workspaces that are paused: uninstalled, revoked)."""
+    return NudgeSchedule.request_id.not_in(select(Request.id).where(Request.team_id.in_(sorted(skip_teams))))
+
+
 def due_people(
-    session: Session, *, now: datetime, after: Cursor | None = None, limit: int = PLAN_BATCH
+    session: Session,
+    *,
+    now: datetime,
+    after: Cursor | None = None,
+    limit: int = PLAN_BATCH,
+    skip_teams: Collection[str] = (),
 ) -> set[tuple[str, str]]:
     """The people (team, user) ``plan_batch`` with the same arguments will look at: read first, so their
     look-ups (which may ask Slack and write the cache) happen before the planning transaction."""
     query = select(NudgeSchedule.request_id).where(NudgeSchedule.next_at <= now)
+    if skip_teams:
+        query = query.where(_not_in_teams(skip_teams))
     if after is not None:
         query = query.where(tuple_(NudgeSchedule.next_at, NudgeSchedule.request_id) > after)
     due = query.order_by(NudgeSchedule.next_at, NudgeSchedule.request_id).limit(limit).subquery()
@@ -129,14 +141,18 @@ def plan_batch(
     people: PersonLookup,
     after: Cursor | None = None,
     limit: int = PLAN_BATCH,
+    skip_teams: Collection[str] = (),
 ) -> PlanBatch:
     """Plan the reminders due at ``now`` for up to ``limit`` scheduled requests after the cursor.
 
     The rows come in index order, (next_at, request_id), so the database reads only the due range.
+    Requests of ``skip_teams`` stay on the schedule untouched, to be planned once their workspace is back.
     """
     query = select(NudgeSchedule.request_id, NudgeSchedule.version, NudgeSchedule.next_at).where(
         NudgeSchedule.next_at <= now
     )
+    if skip_teams:
+        query = query.where(_not_in_teams(skip_teams))
     if after is not None:
         query = query.where(tuple_(NudgeSchedule.next_at, NudgeSchedule.request_id) > after)
     rows = session.execute(
@@ -258,7 +274,9 @@ class Due:
     day_key: str
 
 
-def queue_due(session: Session, *, now: datetime, limit: int = QUEUE_BATCH) -> list[int]:
+def queue_due(
+    session: Session, *, now: datetime, limit: int = QUEUE_BATCH, skip_teams: Collection[str] = ()
+) -> list[int]:
     """Hand due ``pending`` reminders to the outbox: one message per recipient, in this transaction.
 
     Returns the new outbox rows' ids ([] when nothing is due). Safe with several sweeps at once: rows are
@@ -268,6 +286,7 @@ def queue_due(session: Session, *, now: datetime, limit: int = QUEUE_BATCH) -> l
     found = session.execute(
         select(Reminder.id, Reminder.team_id, Reminder.recipient_id)
         .where(Reminder.state == "pending", Reminder.due_at <= now)
+        .where(Reminder.team_id.not_in(sorted(skip_teams)) if skip_teams else true())
         .order_by(Reminder.team_id, Reminder.recipient_id, Reminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

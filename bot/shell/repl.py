@@ -22,9 +22,13 @@ from bot.sandbox.fake_slack import Call
 from bot.sandbox.workspace import (
     CHANNELS,
     PEOPLE,
+    TEAM_ID,
+    TEAMS,
     Channel,
     Person,
     channel_named,
+    channels_of,
+    people_of,
     person_named,
     person_with_id,
 )
@@ -51,13 +55,15 @@ You type as the current person (alice at the start). Commands:
   home               open your App Home
   in #CHANNEL        type slash commands in another channel (#general, #team)
   users              who is here, and their local time
+  team [T0002]       switch to the other workspace (the same bot, other people); team alone lists them
   help               this help
   quit               leave (the sandbox forgets everything unless started with --db)
 In a form, answer each field; Enter keeps the default or skips an optional field, /cancel closes it."""
 
-COMMAND_NAMES = ("as", "press", "reply", "wait", "home", "in", "users", "help", "quit", "exit")
+COMMAND_NAMES = ("as", "press", "reply", "wait", "home", "in", "users", "team", "help", "quit", "exit")
 _QUIET_METHODS = {
     "auth.test",
+    "oauth.v2.access",
     "api.test",
     "team.info",
     "users.info",
@@ -76,17 +82,17 @@ _DURATION = re.compile(r"(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z
 _REQUEST_NUMBER = re.compile(r"\s+#(\d+)$")
 
 
-def slack_escape(text: str) -> str:
+def slack_escape(text: str, team_id: str = TEAM_ID) -> str:
     """What Slack sends for typed text with escaping on: ``& < >`` escaped, ``@bob`` as ``<@UBOB|bob>``,
-    ``#team`` as ``<#C0002|team>``. Unknown names stay plain text, as in Slack."""
+    ``#team`` as ``<#C0002|team>``. Unknown names (in workspace ``team_id``) stay plain text, as in Slack."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def user(match: re.Match[str]) -> str:
-        person = person_named(match.group(1))
+        person = person_named(match.group(1), team_id)
         return f"<@{person.user_id}|{person.name}>" if person else match.group(0)
 
     def channel(match: re.Match[str]) -> str:
-        found = channel_named(match.group(1))
+        found = channel_named(match.group(1), team_id)
         return f"<#{found.channel_id}|{found.name}>" if found else match.group(0)
 
     return _CHANNEL.sub(channel, _MENTION.sub(user, text))
@@ -177,11 +183,16 @@ class Shell:
         self.slack = sandbox.slack
         self.driver = sandbox.driver
         self.console = console
+        self.team = TEAM_ID
+        #: While a call of another workspace is shown: that workspace (``space`` reads from it).
+        self._viewing: str | None = None
         self.me: Person = PEOPLE[0]
         self.channel: Channel = CHANNELS[0]
         self.render = Renderer(Names(user=self._user_name, channel=self._channel_name), emoji=emoji)
         self._calls_seen = 0
-        self._seen: dict[str, dict[Ref, int]] = {p.user_id: {} for p in PEOPLE}
+        self._seen: dict[str, dict[Ref, int]] = {
+            p.user_id: {} for people, _ in TEAMS.values() for p in people
+        }
         self._order = itertools.count(1)
         self._ephemerals: dict[str, dict[str, Any]] = {}
         self._removed: set[str] = set()
@@ -199,6 +210,7 @@ class Shell:
             "home": self.cmd_home,
             "in": self.cmd_in,
             "users": self.cmd_users,
+            "team": self.cmd_team,
             "help": self.cmd_help,
         }
 
@@ -221,9 +233,26 @@ class Shell:
                 self.say(f"  (The shell stumbled over that: {error!r}. The sandbox is still running.)")
         return 0
 
+    # --- which workspace -----------------------------------------------------------------------------
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        return people_of(self.team)
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        return channels_of(self.team)
+
+    @property
+    def space(self) -> Any:
+        """The fake workspace being looked at: the current one, or the one of the call being shown."""
+        team = self._viewing or self.team
+        return self.slack if team == TEAM_ID else self.slack.workspace(team)
+
     def prompt(self) -> str:
-        where = "" if self.channel is CHANNELS[0] else f" in #{self.channel.name}"
-        return f"{self.me.name}{where}> "
+        where = "" if self.channel is self.channels[0] else f" in #{self.channel.name}"
+        team = "" if self.team == TEAM_ID else f" ({self.team})"
+        return f"{self.me.name}{team}{where}> "
 
     def execute(self, line: str) -> None:
         line = line.strip()
@@ -245,7 +274,7 @@ class Shell:
 
     def unknown(self, word: str) -> None:
         close = difflib.get_close_matches(word, COMMAND_NAMES, n=1, cutoff=0.6)
-        if person_named(word):
+        if person_named(word, self.team):
             self.say(f"  To act as {word.lstrip('@')}, type: as {word.lstrip('@')}")
         elif word == "request":
             self.say("  Slash commands start with a slash: /request …  (/request help explains it)")
@@ -266,7 +295,7 @@ class Shell:
         name, _, text = line.partition(" ")
         reply = self.driver.command(
             self.me.user_id,
-            slack_escape(text.strip()),
+            slack_escape(text.strip(), self.team),
             command=name,
             channel_id=self.channel.channel_id,
             channel_name=self.channel.name,
@@ -284,7 +313,7 @@ class Shell:
         if not arg:
             self.say(f"  You are {self.me.name}. Switch with: as NAME ({self._names()})")
             return
-        person = person_named(arg)
+        person = person_named(arg, self.team)
         if person is None:
             self.say(f"  There is nobody called “{arg}” here. People: {self._names()}")
             return
@@ -296,9 +325,9 @@ class Shell:
         )
 
     def cmd_in(self, arg: str) -> None:
-        channel = channel_named(arg) if arg else None
+        channel = channel_named(arg, self.team) if arg else None
         if channel is None:
-            names = ", ".join("#" + c.name for c in CHANNELS)
+            names = ", ".join("#" + c.name for c in self.channels)
             self.say(f"  Which channel? {names}")
             return
         self.channel = channel
@@ -308,14 +337,35 @@ class Shell:
     def cmd_users(self, arg: str) -> None:
         now = self.sandbox.clock()
         self.say("    name    time zone          locale  local time")
-        for person in PEOPLE:
+        for person in self.people:
             marker = "*" if person is self.me else " "
             self.say(
                 f"  {marker} {person.name:<7} {person.tz:<18} {person.locale:<7} {local_time(now, person.tz)}"
             )
-        for channel in CHANNELS:
+        for channel in self.channels:
             members = ", ".join(self._user_name(m) for m in channel.members)
             self.say(f"  #{channel.name}: {members}")
+
+    def cmd_team(self, arg: str) -> None:
+        teams = self.sandbox.teams
+        if not arg:
+            for team_id, name in teams.items():
+                marker = "*" if team_id == self.team else " "
+                names = ", ".join(p.name for p in people_of(team_id))
+                self.say(f"  {marker} {team_id}  {name}: {names}")
+            self.say("  Switch with: team T0002")
+            return
+        wanted = arg.strip().upper()
+        team_id = next((t for t, name in teams.items() if wanted in (t, name.upper())), None)
+        if team_id is None:
+            self.say(f"  There is no workspace “{arg}”. Workspaces: {', '.join(teams)}")
+            return
+        self.team, self.driver = team_id, self.sandbox.drivers[team_id]
+        self.me, self.channel = self.people[0], self.channels[0]
+        self.say(
+            f"  You are in {teams[team_id]} ({team_id}) now, as {self.me.name} — the same bot, installed "
+            f"here too; nothing of the other workspace is visible here. People: {self._names()}"
+        )
 
     def cmd_help(self, arg: str) -> None:
         self.say("\n".join("  " + line for line in HELP.splitlines()))
@@ -352,7 +402,7 @@ class Shell:
             {
                 "type": "app_home_opened",
                 "user": user_id,
-                "channel": self.slack.dm_channel_for(user_id),
+                "channel": self.space.dm_channel_for(user_id),
                 "tab": "home",
             }
         )
@@ -363,7 +413,7 @@ class Shell:
             self._opening_home = None
         if self._home_shown:
             return
-        view = self.slack.home_view(user_id)
+        view = self.space.home_view(user_id)
         if view is not None:
             self.print_message("App Home of " + self.me.name, self.render.blocks(view.get("blocks") or []))
             self._mark(user_id, Ref("home", user_id, ""))
@@ -380,8 +430,8 @@ class Shell:
         if not text.strip():
             self.say("  Reply with what? e.g. reply On it, numbers by 3pm  (or: reply #2 On it)")
             return
-        dm = self.slack.dm_channel_for(self.me.user_id)
-        messages = self.slack.messages
+        dm = self.space.dm_channel_for(self.me.user_id)
+        messages = self.space.messages
         parent = None
         for ref in self._latest_first(self.me.user_id):
             blocks = self._blocks_of(ref, messages) if ref.kind == "message" and ref.channel == dm else None
@@ -398,8 +448,8 @@ class Shell:
             )
             return
         thread_ts = parent.get("thread_ts") or parent["ts"]
-        escaped = slack_escape(text.strip())
-        message = self.slack.add_message(dm, self.me.user_id, escaped, thread_ts=thread_ts)
+        escaped = slack_escape(text.strip(), self.team)
+        message = self.space.add_message(dm, self.me.user_id, escaped, thread_ts=thread_ts)
         first_line = (self.render.message(parent) or [""])[0]
         self.say(f"  ({self.me.name} replied in the thread of “{first_line[:60]}”)")
         self.driver.event(
@@ -437,7 +487,7 @@ class Shell:
         action_id, value = element.get("action_id", ""), element.get("value", "")
         block_id = block.get("block_id") or "b"
         if ref.kind == "home":
-            view = self.slack.home_view(ref.channel) or {}
+            view = self.space.home_view(ref.channel) or {}
             reply = self.driver.block_action(
                 self.me.user_id, action_id, value, view=view, block_id=block_id, trigger_id=self._trigger()
             )
@@ -470,13 +520,13 @@ class Shell:
         if ref.kind == "ephemeral":
             entry = self._ephemerals.get(ref.ts)
             return None if entry is None else entry["content"].get("blocks") or []
-        view = self.slack.home_view(ref.channel)
+        view = self.space.home_view(ref.channel)
         return None if view is None else view.get("blocks") or []
 
     def _find_button(
         self, label: str, number: str | None
     ) -> tuple[Ref, dict[str, Any], dict[str, Any]] | None:
-        messages = self.slack.messages
+        messages = self.space.messages
         for ref in self._latest_first(self.me.user_id):
             blocks = self._blocks_of(ref, messages)
             if not blocks:
@@ -491,7 +541,7 @@ class Shell:
 
     def _no_such_button(self, label: str, number: str | None) -> None:
         about = f" on a message about #{number}" if number else ""
-        messages = self.slack.messages
+        messages = self.space.messages
         for ref in self._latest_first(self.me.user_id):
             blocks = self._blocks_of(ref, messages)
             buttons = button_elements(blocks or [])
@@ -530,9 +580,16 @@ class Shell:
         fresh, self._calls_seen = calls[self._calls_seen :], len(calls)
         printed_header = False
         for call in fresh:
-            shown = self._show_call(call)
+            other = call.team_id if call.team_id in self.sandbox.teams and call.team_id != self.team else None
+            self._viewing = other
+            try:
+                shown = self._show_call(call)
+            finally:
+                self._viewing = None
             if shown is None:
                 continue
+            if other:
+                shown = (f"[{other}] {shown[0]}", shown[1])
             if header and not printed_header:
                 self.say(header)
                 printed_header = True
@@ -611,7 +668,7 @@ class Shell:
             self._mark_audience(Ref("message", channel, message_ts))
             return "(updated) " + self._where(channel), self.render.message(content)
         if args.get("response_type") == "in_channel":
-            for message in reversed(self.slack.messages_in(channel)):
+            for message in reversed(self.space.messages_in(channel)):
                 if message.get("blocks") == content.get("blocks") and message.get("text") == content.get(
                     "text"
                 ):
@@ -621,7 +678,7 @@ class Shell:
         entry = next(
             (
                 e
-                for e in self.slack.ephemerals
+                for e in self.space.ephemerals
                 if e.get("via") == key and e["ts"] not in self._ephemerals and e["ts"] not in self._removed
             ),
             None,
@@ -656,12 +713,12 @@ class Shell:
         self._seen.setdefault(user_id, {})[ref] = next(self._order)
 
     def _mark_audience(self, ref: Ref) -> None:
-        channel = self.slack.channel(ref.channel)
+        channel = self.space.channel(ref.channel)
         if channel is None:
             return
         audience = [channel.user] if channel.is_im and channel.user else channel.members
         for user_id in audience:
-            if user_id and user_id != self.slack.bot_user_id:
+            if user_id and user_id != self.space.bot_user_id:
                 self._mark(user_id, ref)
 
     # --- forms -------------------------------------------------------------------------------------
@@ -814,19 +871,19 @@ class Shell:
         return state
 
     def _person_or_fail(self, name: str) -> Person:
-        person = person_named(name) or person_with_id(name)
+        person = person_named(name, self.team) or person_with_id(name)
         if person is None:
             raise ValueError(f"There is nobody called “{name}” here. People: {self._names()}")
         return person
 
     def _conversation_or_fail(self, answer: str, *, allow_people: bool) -> str:
-        channel = channel_named(answer)
+        channel = channel_named(answer, self.team)
         if channel is not None:
             return channel.channel_id
-        person = person_named(answer) if allow_people else None
+        person = person_named(answer, self.team) if allow_people else None
         if person is not None:
-            return self.slack.dm_channel_for(person.user_id)
-        raise ValueError("Please name a channel: " + ", ".join("#" + c.name for c in CHANNELS))
+            return self.space.dm_channel_for(person.user_id)
+        raise ValueError("Please name a channel: " + ", ".join("#" + c.name for c in self.channels))
 
     def _date_or_fail(self, answer: str) -> date:
         today = self.sandbox.clock().astimezone(ZoneInfo(self.me.tz)).date()
@@ -856,27 +913,27 @@ class Shell:
         person = person_with_id(user_id)
         if person is not None:
             return person.name
-        user = self.slack.user(user_id)
+        user = self.space.user(user_id)
         return user.name if user else user_id
 
     def _channel_name(self, channel_id: str) -> str:
-        channel = self.slack.channel(channel_id)
+        channel = self.space.channel(channel_id)
         return channel.name if channel else channel_id
 
     def _where(self, channel_id: str) -> str:
-        channel = self.slack.channel(channel_id)
+        channel = self.space.channel(channel_id)
         if channel is not None and channel.is_im:
             return "DM to " + self._user_name(channel.user or "")
         return "#" + self._channel_name(channel_id)
 
     def _ephemeral_title(self, user_id: str, channel_id: str) -> str:
-        channel = self.slack.channel(channel_id)
+        channel = self.space.channel(channel_id)
         if channel is not None and channel.is_im:
             return f"only {self._user_name(user_id)} sees (in their DM with the bot)"
         return f"ephemeral to {self._user_name(user_id)} in #{self._channel_name(channel_id)}"
 
     def _names(self) -> str:
-        return ", ".join(p.name for p in PEOPLE)
+        return ", ".join(p.name for p in self.people)
 
 
 # --- form helpers ---------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
-"""The running parts of ``kundenfokus shell``: the fake Slack with the simulated workspace, the real bot
+"""The running parts of ``kundenfokus shell``: the fake Slack with the simulated workspaces, the real bot
 (``create_app`` served by waitress on loopback), a database with the real migrations, a manual clock,
-and the signing driver that plays the people's side.
+and the signing drivers that play the people's side — one per workspace.
+
+The bot runs in OAuth mode, as it would for many workspaces: at start it is installed into both
+workspaces through its own ``/slack/install`` and ``/slack/oauth_redirect`` pages, as an admin's browser
+would do it, and every request is then answered with its own workspace's token.
 
 Nothing here is shell-specific except knowing when the bot has finished reacting (``settle``): Bolt runs
 listeners on an executor after ``ack()``, so the sandbox counts the listeners in flight.
@@ -9,15 +13,19 @@ listeners on an executor after ``ack()``, so the sandbox counts the listeners in
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
+import re
 import secrets
 import tempfile
 import threading
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from alembic import command
 from slack_bolt import App
@@ -31,9 +39,9 @@ from bot.deps import Deps
 from bot.jobs import scheduler
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.workspace import TEAM_ID, populate
+from bot.sandbox.workspace import SECOND_TEAM_ID, TEAM_ID, TEAM_NAMES, people_of, populate, populate_second
 from bot.server import EVENTS_PATH, BackgroundServer, make_server
-from bot.slack import make_web_client
+from bot.slack import BOT_SCOPES, make_web_client
 from models.db import make_engine, make_session_factory
 
 logger = logging.getLogger(__name__)
@@ -136,12 +144,19 @@ class Sandbox:
             clock=lambda: self.clock().timestamp(),
         )
         populate(self.slack)
+        populate_second(self.slack)
+        self._client_id = f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}"
+        self._client_secret = secrets.token_hex(16)
+        self.slack.configure_oauth(self._client_id, self._client_secret)
         self._signing_secret = secrets.token_hex(16)
         self._base_settings = settings
         self.database_url = database_url
         self._stack = contextlib.ExitStack()
         self.deps: Deps
         self.driver: SlackDriver
+        #: One driver per workspace, by team id (``driver`` is the first workspace's).
+        self.drivers: dict[str, SlackDriver] = {}
+        self.teams = dict(TEAM_NAMES)
         self.engine: Engine
 
     def __enter__(self) -> Sandbox:
@@ -166,14 +181,19 @@ class Sandbox:
         self.engine = make_engine(self.database_url)
         self._stack.callback(self.engine.dispose)
         prepare_database(self.engine, self.database_url)
+        from cryptography.fernet import Fernet
+
         settings = self._base_settings.with_(
-            slack_bot_token=self.slack.bot_token,
+            slack_bot_token="",
+            slack_client_id=self._client_id,
+            slack_client_secret=self._client_secret,
+            token_key=Fernet.generate_key().decode(),
             slack_signing_secret=self._signing_secret,
             slack_app_token="",
             slack_api_url=self.slack.base_url,
             database_url=self.database_url,
         )
-        client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
+        client = make_web_client(None, settings.slack_api_url)
         app, self.deps = create_app(
             settings, sessions=make_session_factory(self.engine), clock=self.clock, client=client
         )
@@ -183,7 +203,13 @@ class Sandbox:
         server = BackgroundServer(make_server(app, self.engine, host="127.0.0.1", port=0, threads=4)).start()
         self._stack.callback(server.stop)
         events_url = f"{server.url}{EVENTS_PATH}"
-        self.driver = SlackDriver(events_url, self._signing_secret, team_id=TEAM_ID, fake=self.slack)
+        for team_id in (TEAM_ID, SECOND_TEAM_ID):
+            install_in_browser(server.url, self.slack, team_id, user_id=people_of(team_id)[0].user_id)
+            self.drivers[team_id] = SlackDriver(
+                events_url, self._signing_secret, team_id=team_id, fake=self.slack
+            )
+        self.driver = self.drivers[TEAM_ID]
+        self.slack.clear_calls()  # the installs are not part of the story
 
     def settle(self, timeout: float = 15.0) -> bool:
         """Wait until every listener the last request started has finished; False on timeout."""
@@ -197,3 +223,23 @@ class Sandbox:
         self.clock.set(moment)
         scheduler.tick(self.deps, moment)
         self.settle()
+
+
+def install_in_browser(bot_url: str, fake: FakeSlack, team_id: str, *, user_id: str) -> None:
+    """What an admin's browser does: open the install page, approve at (fake) Slack, come back with the
+    code, the state and the state's cookie."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(bot_url + "/slack/install", timeout=10) as page:
+        body, cookie = page.read().decode(), page.headers["Set-Cookie"].split(";")[0]
+    found = re.search(r'<a href="([^"]+)"', body)
+    if found is None:
+        raise SandboxError("the bot's install page has no Add-to-Slack link")
+    query = parse_qs(urlparse(html.unescape(found.group(1))).query)
+    code = fake.authorize(
+        team_id, user_id=user_id, scopes=query.get("scope", [",".join(BOT_SCOPES)])[0].split(",")
+    )
+    back = f"{bot_url}/slack/oauth_redirect?{urlencode({'code': code, 'state': query['state'][0]})}"
+    request = urllib.request.Request(back, headers={"Cookie": cookie})
+    with opener.open(request, timeout=10) as answer:
+        if answer.status != 200:
+            raise SandboxError(f"installing the bot in {team_id} failed (HTTP {answer.status})")

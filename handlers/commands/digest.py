@@ -41,12 +41,12 @@ def _settings_text(reader: Reader, subscription: DigestSubscription) -> str:
     )
 
 
-def _usergroup_id(deps: Deps, text: str) -> str:
+def _usergroup_id(deps: Deps, team_id: str, text: str) -> str:
     match = _USERGROUP.search(text)
     if match is None:
         raise DigestSettingError("digest_bad_usergroup")
     try:
-        deps.client.usergroups_users_list(usergroup=match.group(1))
+        deps.client_for(team_id).usergroups_users_list(usergroup=match.group(1))
     except SlackApiError as error:
         logger.info("user group %s: %s", match.group(1), error.response.get("error"))
         raise DigestSettingError("digest_unknown_usergroup") from None
@@ -140,7 +140,7 @@ def digest_command(deps: Deps, body: dict[str, Any], respond: Respond, reader: R
                 if first in ("names", "namen"):
                     changes["name_people"] = _on_off(rest.lower())
                 elif first in ("group", "gruppe", "usergroup"):
-                    changes.update(scope="usergroup", usergroup_id=_usergroup_id(deps, rest))
+                    changes.update(scope="usergroup", usergroup_id=_usergroup_id(deps, team_id, rest))
                 elif first in ("channel", "kanal"):
                     changes["scope"] = "channel"
                 elif first in ("timezone", "tz", "zeitzone"):

@@ -78,3 +78,45 @@ def test_every_revision_steps_down_and_up(empty_database):
         migrate.downgrade(empty_database, "-1")
     assert table_names(empty_database) <= {"alembic_version"}
     assert len(revisions) >= 3
+
+
+def test_the_oauth_tables_are_slack_sdks_own_with_wider_token_columns(empty_database):
+    """Migration 0006 creates what slack_sdk's SQLAlchemy stores read and write, column for column."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+    from sqlalchemy import MetaData, String
+
+    from models.installation import TOKEN_COLUMN_LENGTH, TOKEN_COLUMNS
+
+    theirs = MetaData()
+    expected = [
+        SQLAlchemyInstallationStore.build_installations_table(theirs, "slack_installations"),
+        SQLAlchemyInstallationStore.build_bots_table(theirs, "slack_bots"),
+        SQLAlchemyOAuthStateStore.build_oauth_states_table(theirs, "slack_oauth_states"),
+    ]
+    migrate.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        inspector = inspect(engine)
+        for table in expected:
+            ours = {column["name"]: column for column in inspector.get_columns(table.name)}
+            assert list(ours) == [column.name for column in table.columns], table.name
+            for column in table.columns:
+                mine = ours[column.name]
+                assert mine["nullable"] == column.nullable, (table.name, column.name)
+                assert type(mine["type"]).__name__.upper() in {
+                    type(column.type).__name__.upper(), type(column.type).__visit_name__.upper(),
+                    "VARCHAR", "TIMESTAMP", "DATETIME", "BOOLEAN", "INTEGER",
+                }, (table.name, column.name, mine["type"])  # fmt: skip
+                if isinstance(column.type, String):
+                    wanted = (
+                        TOKEN_COLUMN_LENGTH
+                        if column.name in TOKEN_COLUMNS.get(table.name, ())
+                        else column.type.length
+                    )
+                    assert mine["type"].length == wanted, (table.name, column.name)
+            indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                assert indexes[index.name] == [column.name for column in index.columns]
+    finally:
+        engine.dispose()

@@ -182,7 +182,8 @@ def test_what_escapes_bolt_is_logged_once_and_acked_without_detail(edge, caplog,
     monkeypatch.setattr(edge.app, "dispatch", surprise)
     caplog.set_level(logging.INFO)
     status, text = edge.signed(
-        json.dumps({"team_id": "T0001", "type": "event_callback"}).encode(), "application/json"
+        json.dumps({"team_id": "T0001", "type": "event_callback", "event": {"type": "app_mention"}}).encode(),
+        "application/json",
     )
     assert (status, text) == (200, "")
     [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -1,0 +1,1 @@
+"""Workflow Builder custom steps (``functions`` in manifest.yml, ``function_runtime: remote``)."""
