@@ -228,7 +228,10 @@ def shape_problem(body: Any) -> str | None:
     later by the listener that reads them."""
     if not isinstance(body, dict):
         return "not an object"
-    for key in ("user", "container", "channel", "message", "view", "enterprise", "event", "authed_user"):
+    for key in ("user", "container", "message", "view", "event"):  # never null when Slack sends them
+        if key in body and not isinstance(body[key], dict):
+            return f"{key} is not an object"
+    for key in ("channel", "enterprise", "authed_user"):  # null for some (Grid, DMs)
         if key in body and body[key] is not None and not isinstance(body[key], dict):
             return f"{key} is not an object"
     if "team" in body and body["team"] is not None and not isinstance(body["team"], dict | str):
@@ -248,12 +251,16 @@ def shape_problem(body: Any) -> str | None:
     ):
         if key in body and body[key] is not None and not isinstance(body[key], str | int):
             return f"{key} is not a string"
+    if body.get("type") in ("shortcut", "message_action") and not isinstance(body.get("callback_id"), str):
+        return "a shortcut without its callback_id"
     if "actions" in body:
         actions = body["actions"]
         if not _is_list_of_dicts(actions) or not actions:
             return "actions is not a list of objects"
         for action in actions:
-            for key in ("action_id", "block_id", "type"):
+            if not isinstance(action.get("action_id"), str):
+                return "an action without its action_id"
+            for key in ("block_id", "type"):
                 if key in action and not isinstance(action[key], str):
                     return f"actions.{key} is not a string"
     view = body.get("view")
