@@ -23,6 +23,8 @@ from models.base import Base, UTCDateTime
 class State(enum.StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+    #: The assignee asked the requester something: the assignee's clock pauses until the answer.
+    WAITING = "waiting"
     DONE = "done"
     DECLINED = "declined"
     CANCELLED = "cancelled"
@@ -33,7 +35,7 @@ class State(enum.StrEnum):
 
 
 CLOSED_STATES = frozenset({State.DONE, State.DECLINED, State.CANCELLED})
-ACTIVE_STATES = (State.OPEN.value, State.ACKNOWLEDGED.value)
+ACTIVE_STATES = (State.OPEN.value, State.ACKNOWLEDGED.value, State.WAITING.value)
 
 
 class Kind(enum.StrEnum):
@@ -75,6 +77,11 @@ class Request(Base):
     assignee_message_ts: Mapped[str | None] = mapped_column(String(32))
     thread_channel_id: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # The requester's living card (a DM, updated in place) — its thread is the requester's side of the talk.
+    requester_channel_id: Mapped[str | None] = mapped_column(String(32))
+    requester_message_ts: Mapped[str | None] = mapped_column(String(32))
+    #: Since when the request waits on the requester (state ``waiting``); the assignee's clock is paused.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Bumped by every change through the ORM, which updates ``WHERE version = <the one read>``: a change
     #: based on a stale read changes nothing (StaleDataError) instead of overwriting another.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

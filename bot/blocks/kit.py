@@ -23,6 +23,7 @@ RELATIVE_HORIZON = timedelta(days=2)
 STATE_LABELS = {
     State.OPEN.value: N_("Open"),
     State.ACKNOWLEDGED.value: N_("Acknowledged"),
+    State.WAITING.value: N_("Waiting for the requester"),
     State.DONE.value: N_("Done"),
     State.DECLINED.value: N_("Declined"),
     State.CANCELLED.value: N_("Cancelled"),

@@ -203,6 +203,8 @@ REGISTRY: dict[str, TableRule] = {
             "assignee_message_ts": KEEP,
             "thread_channel_id": KEEP,
             "thread_ts": KEEP,
+            "requester_channel_id": KEEP,
+            "requester_message_ts": KEEP,
         },
     ),
     "request_events": TableRule(
