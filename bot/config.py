@@ -6,9 +6,10 @@ Only the CLI reads the environment (``Settings.from_env``); everything else gets
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import time
+from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///kundenfokus.db"
@@ -46,6 +47,10 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
     "KUNDENFOKUS_HOLIDAYS": (
         "DE",
         "Public holidays: country code, optionally with region, e.g. DE or DE-BY.",
+    ),
+    "KUNDENFOKUS_CLOSED_DAYS": (
+        "",
+        "Company-wide closing days every year (month-day), e.g. 12-24,12-31; added to everyone's holidays.",
     ),
     "KUNDENFOKUS_DEFAULT_RESPONSE": ("4h", "Response time when the requester names none (business time)."),
     "KUNDENFOKUS_REMINDER_HOUR": ("10:00", "Earliest local time for reminders on a working day."),
@@ -95,6 +100,8 @@ class Settings:
     working_hours: str = "09:00-17:00"
     working_days: str = "mon-fri"
     holidays: str = "DE"
+    #: Company-wide closing days, "MM-DD" separated by commas (``closed_day_set`` reads them).
+    closed_days: str = ""
     default_response: str = "4h"
     reminder_hour: time = field(default_factory=lambda: time(10, 0))
     escalate_after_days: int = 3
@@ -136,6 +143,7 @@ class Settings:
             working_hours=get("KUNDENFOKUS_WORKING_HOURS"),
             working_days=get("KUNDENFOKUS_WORKING_DAYS"),
             holidays=get("KUNDENFOKUS_HOLIDAYS"),
+            closed_days=get("KUNDENFOKUS_CLOSED_DAYS"),
             default_response=get("KUNDENFOKUS_DEFAULT_RESPONSE"),
             reminder_hour=_clock(get("KUNDENFOKUS_REMINDER_HOUR"), "KUNDENFOKUS_REMINDER_HOUR"),
             escalate_after_days=_int(
@@ -176,6 +184,11 @@ class Settings:
         parts = self.holidays.split("-", 1)
         return parts[1].strip().upper() if len(parts) == 2 and parts[1].strip() else None
 
+    @property
+    def closed_day_set(self) -> frozenset[tuple[int, int]]:
+        """``KUNDENFOKUS_CLOSED_DAYS`` as (month, day) pairs; raises ConfigError for a malformed entry."""
+        return parse_closed_days(self.closed_days)
+
     def validate_defaults(self) -> None:
         """Check the product defaults (not the Slack credentials, see ``validate_slack``)."""
         if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -192,6 +205,7 @@ class Settings:
             raise ConfigError(
                 f"KUNDENFOKUS_TIMEZONE {self.timezone!r} is not a time zone name; use one like Europe/Berlin."
             ) from None
+        self.closed_day_set  # noqa: B018 - raises ConfigError with the entry not understood
         if self.retention_days is not None and self.retention_days < 1:
             raise ConfigError(
                 f"KUNDENFOKUS_RETENTION_DAYS must be at least 1 day, not {self.retention_days}."
@@ -283,6 +297,29 @@ def _optional_days(raw: str, key: str) -> int | None:
     if value < 1:
         raise ConfigError(f"{key} must be at least 1 day, or empty to keep texts, not {value}.")
     return value
+
+
+_CLOSED_DAY = re.compile(r"^(?P<month>\d{1,2})-(?P<day>\d{1,2})$")
+
+
+def parse_closed_days(raw: str) -> frozenset[tuple[int, int]]:
+    """ "12-24,12-31" -> {(12, 24), (12, 31)}: month-day, the same every year (29 February allowed)."""
+    days: set[tuple[int, int]] = set()
+    for entry in (part.strip() for part in (raw or "").split(",")):
+        if not entry:
+            continue
+        match = _CLOSED_DAY.match(entry)
+        try:
+            if match is None:
+                raise ValueError(entry)
+            month, day = int(match["month"]), int(match["day"])
+            date(2024, month, day)  # a leap year: 02-29 is a day that exists
+        except ValueError:
+            raise ConfigError(
+                f"KUNDENFOKUS_CLOSED_DAYS must list month-day pairs like 12-24,12-31; {entry!r} is not one."
+            ) from None
+        days.add((month, day))
+    return frozenset(days)
 
 
 def _clock(raw: str, key: str) -> time:

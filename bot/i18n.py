@@ -12,7 +12,8 @@ Extract / update:  pybabel extract -F babel.cfg -k _ -k n_:1,2 -k N_ -o bot/loca
 from __future__ import annotations
 
 import gettext
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -77,6 +78,15 @@ class Translator:
         day = dates.format_skeleton("MMMEd", moment, tzinfo=zone, locale=self.locale)
         clock = dates.format_time(moment, "short", tzinfo=zone, locale=self.locale)
         return f"{day}, {clock}"
+
+    def time(self, moment: datetime, tz: str | ZoneInfo) -> str:
+        """``11:00 AM`` / ``11:00`` in the given zone."""
+        zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+        return dates.format_time(moment, "short", tzinfo=zone, locale=self.locale)
+
+    def day(self, day: date) -> str:
+        """A calendar day: ``Fri, Dec 4`` / ``Fr., 4. Dez.``."""
+        return dates.format_skeleton("MMMEd", datetime.combine(day, dt_time(12, 0)), locale=self.locale)
 
     def date(self, moment: datetime, tz: str | ZoneInfo) -> str:
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz

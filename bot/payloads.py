@@ -8,6 +8,8 @@ crash, never a half-done change. Pure code: no Slack, no database.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from datetime import date, time
@@ -291,3 +293,58 @@ def shape_problem(body: Any) -> str | None:
     if "authorizations" in body and not _is_list_of_dicts(body["authorizations"]):
         return "authorizations is not a list of objects"
     return None
+
+
+#: Slack's limit for a button's value.
+MAX_BUTTON_VALUE = 2000
+
+
+def seal(fields: dict[str, Any], *, key: str, team_id: str, user_id: str) -> str | None:
+    """A button value that carries ``fields`` for one person: JSON with an HMAC over the fields, the
+    workspace and the person, under ``key`` (the signing secret). None when it would not fit a button."""
+    body = json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    value = json.dumps(
+        {"f": fields, "s": _seal_mac(body, key, team_id, user_id)}, separators=(",", ":"), ensure_ascii=False
+    )
+    return value if len(value) <= MAX_BUTTON_VALUE else None
+
+
+def unseal(value: Any, *, key: str, team_id: str, user_id: str) -> dict[str, Any]:
+    """The fields of a sealed value — only for the person and workspace it was made for, unchanged.
+    A stranger's click or a forged value raises ``BadPayload``."""
+    if not isinstance(value, str) or len(value) > MAX_BUTTON_VALUE:
+        raise BadPayload("value")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise BadPayload("value") from None
+    if (
+        not isinstance(parsed, dict)
+        or not isinstance(parsed.get("f"), dict)
+        or not isinstance(parsed.get("s"), str)
+    ):
+        raise BadPayload("value")
+    body = json.dumps(parsed["f"], separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    if not hmac.compare_digest(parsed["s"], _seal_mac(body, key, team_id, user_id)):
+        raise BadPayload("value.seal")
+    return parsed["f"]
+
+
+def _seal_mac(body: str, key: str, team_id: str, user_id: str) -> str:
+    message = f"{team_id}\n{user_id}\n{body}".encode()
+    return hmac.new(("kundenfokus-seal:" + key).encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def checked(values: dict[str, Any], block_id: str, action_id: str | None = None) -> list[str]:
+    """The values of the ticked checkboxes (an empty list when none is ticked)."""
+    options = element(values, block_id, action_id).get("selected_options")
+    if options is None:
+        return []
+    if not isinstance(options, list) or len(options) > 20:
+        raise BadPayload(f"view.{block_id}")
+    picked = []
+    for option in options:
+        if not isinstance(option, dict) or not isinstance(option.get("value"), str):
+            raise BadPayload(f"view.{block_id}")
+        picked.append(option["value"])
+    return picked

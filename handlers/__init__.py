@@ -7,7 +7,9 @@ from slack_bolt import App
 from bot.deps import Deps
 from handlers.actions import agreement as agreement_actions
 from handlers.actions import feedback as feedback_actions
+from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
+from handlers.actions import settings as settings_actions
 from handlers.commands import request
 from handlers.events import app_home, installation, thread_replies
 from handlers.functions import create_request
@@ -15,6 +17,7 @@ from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
 from handlers.views import feedback as feedback_views
 from handlers.views import request_forms
+from handlers.views import settings as settings_views
 
 #: Every module that adds listeners, in registration order.
 SURFACE = (
@@ -30,6 +33,9 @@ SURFACE = (
     agreement_views,
     installation,
     create_request,
+    question_actions,
+    settings_actions,
+    settings_views,
 )
 
 

@@ -58,8 +58,11 @@ class Interaction:
     # --- reading payloads --------------------------------------------------------------------------
 
     @classmethod
-    def from_action(cls, deps: Deps, body: dict[str, Any], action: dict[str, Any]) -> Interaction:
-        """A button click; its value carries the request's id."""
+    def from_action(
+        cls, deps: Deps, body: dict[str, Any], action: dict[str, Any], *, request: bool = True
+    ) -> Interaction:
+        """A button click; its value carries the request's id (unless ``request`` is False: then the
+        listener reads the value itself)."""
         if not isinstance(action, dict):
             raise payloads.BadPayload("action")
         container = body.get("container") if isinstance(body.get("container"), dict) else {}
@@ -77,7 +80,7 @@ class Interaction:
             trigger_id=payloads.trigger_id(body.get("trigger_id")),
             channel_id=payloads.channel_id(channel),
             message_ts=payloads.message_ts(container.get("message_ts")),
-            request_id=payloads.request_id(action.get("value")),
+            request_id=payloads.request_id(action.get("value")) if request else None,
             block_id=block_id if isinstance(block_id, str) else "",
         )
 
@@ -165,13 +168,21 @@ class Interaction:
 
     # --- answering the person directly (refusals and failures change nothing, so no outbox) -------
 
-    def reply(self, text: str, blocks: list[dict[str, Any]] | None = None, *, public: bool = False) -> None:
-        """An answer where the person asked (ephemeral unless ``public``), or a DM. Never raises."""
+    def reply(
+        self,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        public: bool = False,
+        replace: bool = False,
+    ) -> None:
+        """An answer where the person asked (ephemeral unless ``public``; instead of the message clicked
+        with ``replace``), or a DM. Never raises."""
         try:
             if self.response_url:
                 body: dict[str, Any] = {
                     "response_type": "in_channel" if public else "ephemeral",
-                    "replace_original": False,
+                    "replace_original": replace,
                     "text": text,
                 }
                 if blocks:

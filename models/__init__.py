@@ -7,7 +7,7 @@ from models.installation import slack_bots, slack_installations, slack_oauth_sta
 from models.outbox import OutboxMessage, OutboxWorker, SeenDelivery
 from models.reminder import Reminder
 from models.request import ACTIVE_STATES, CLOSED_STATES, Kind, Proposal, Request, RequestEvent, State
-from models.workspace import Person, Workspace
+from models.workspace import Person, PersonCalendar, Workspace
 
 __all__ = [
     "ACTIVE_STATES",
@@ -20,6 +20,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxWorker",
     "Person",
+    "PersonCalendar",
     "Proposal",
     "Rating",
     "Reminder",

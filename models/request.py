@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -68,6 +69,11 @@ class Request(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     response_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The due date names a day, not a time: ``due_at`` is the end of that working day for the assignee,
+    #: and everyone sees it as a date.
+    due_date_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Asked for as urgent (asap, dringend …): filed with the shortest response time, marked everywhere.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

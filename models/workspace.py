@@ -1,10 +1,11 @@
-"""Workspaces (per-team counters and defaults) and the people we have looked up in Slack."""
+"""Workspaces (per-team counters and defaults), the people we have looked up in Slack, and the working
+calendar each person chose for themselves."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -41,3 +42,22 @@ class Person(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: The bot's DM with this person (``D…``), learnt from chat.postMessage's answer: no conversations.open.
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class PersonCalendar(Base):
+    """A person's own working calendar (``/request settings``). Every empty column follows the default:
+    the workspace's settings, and for holidays the country of the person's Slack time zone."""
+
+    __tablename__ = "person_calendars"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    work_start: Mapped[time | None] = mapped_column(Time())
+    work_end: Mapped[time | None] = mapped_column(Time())
+    #: Canonical weekday list, e.g. "mon,tue,wed,thu" (``bot.domain.calendar.WorkingHours.parse`` reads it).
+    working_days: Mapped[str | None] = mapped_column(String(32))
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(32))
+    #: Earliest local time for reminders to this person.
+    reminder_time: Mapped[time | None] = mapped_column(Time())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -150,3 +150,15 @@ def test_the_manifest_allows_org_wide_installs_and_the_install_asks_for_its_scop
         manifest["settings"]["event_subscriptions"]["bot_events"]
     )
     assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_closed_days_are_month_day_pairs():
+    settings = Settings.from_env({"KUNDENFOKUS_CLOSED_DAYS": "12-24, 12-31,02-29"})
+    assert settings.closed_day_set == {(12, 24), (12, 31), (2, 29)}
+    assert Settings.from_env({}).closed_day_set == frozenset()
+
+
+@pytest.mark.parametrize("raw", ["24.12.", "12-32", "13-01", "christmas", "12/24"])
+def test_malformed_closed_days_are_explained(raw):
+    with pytest.raises(ConfigError, match="KUNDENFOKUS_CLOSED_DAYS must list month-day pairs"):
+        Settings.from_env({"KUNDENFOKUS_CLOSED_DAYS": raw})

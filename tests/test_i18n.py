@@ -244,11 +244,11 @@ def test_a_german_assignee_reads_german_and_the_english_requester_english(slack,
 def test_a_german_requester_files_in_german_and_reads_the_news_in_german(slack, fake_slack):
     confirmation = _command(slack, fake_slack, "UDIETER", "<@UALICE|alice> Angebot prüfen bis Freitag")
     assert "Deine Anfrage *#1* an <@UALICE> ist verschickt" in text_of(confirmation)
-    assert "*Fällig*\\nFr., 27. Nov., 17:00" in text_of(confirmation)
+    assert '*Fällig*\\nFr., 27. Nov."' in text_of(confirmation)  # a date, without a clock time
     assert "Anfrage zurückziehen" in _button_labels(confirmation)
 
     [card] = wait_dms(fake_slack, "UALICE")
-    assert "<@UDIETER> asks you" in text_of(card) and "*Due*\\nFri, Nov 27, 5:00\u202fPM" in text_of(card)
+    assert "<@UDIETER> asks you" in text_of(card) and '*Due*\\nFri, Nov 27"' in text_of(card)
     assert _button_labels(card)[0] == "Got it"
 
     press(slack, fake_slack, "UALICE", "request_done", message=card)

@@ -85,6 +85,7 @@ def test_a_form_is_filled_by_prompts_and_the_bots_validation_errors_are_asked_ag
             "Please check the invoice & the <b>total</b>",  # what (a form field is not escaped)
             "3",  # kind: Call-back
             "soonish",  # within — the bot refuses this
+            "",  # urgent: no
             "tomorrow",  # due date
             "",  # due time: optional
             "2 business days",  # within, asked again

@@ -39,7 +39,36 @@ ERRORS: dict[str, str] = {
     "zero_duration": N_("A response time of zero is too short — give at least a few minutes."),
     "duration_too_long": N_("That response time is very long. Please keep it within 60 working days."),
     "ambiguous_date": N_("*{text}* could mean two dates. Please write it as 2026-12-04 or name the month."),
+    "ambiguous_time": N_(
+        "*{text}* could mean more than one time. Please write it as 08:00 or 20:00 (or 8am, 8pm)."
+    ),
+    "ambiguous_weekday": N_(
+        "*{text}* could mean today or the same day next week. Please write the date, e.g. 2026-12-04."
+    ),
     "invalid_date": N_("*{text}* isn't a date that exists."),
+    "weekday_mismatch": N_("*{text}*: {date} is a different weekday. Which day do you mean?"),
+    "question_answered": N_("You've answered that already — the request is filed."),
+    "times_agreed": N_(
+        "<@{assignee}> has answered *#{number}* already, so its times are agreed. To change them, "
+        "<@{assignee}> can propose new ones."
+    ),
+    "not_requester_times": N_("Only <@{requester_id}>, who asked, can set the times of *#{number}*."),
+    "times_set": N_(
+        ":white_check_mark: The times of *#{number}* are set. <@{assignee}> sees them on their card."
+    ),
+    "due_day_over": N_(
+        "The working day of {day} is already over for <@{assignee}>. Please pick a later day."
+    ),
+    "settings_hours": N_("Please let the working day end after it starts."),
+    "settings_days": N_("Please pick at least one working day."),
+    "settings_reminder": N_("Please pick a time."),
+    "settings_region_needs_country": N_("A region needs its country too, e.g. DE and BY."),
+    "unknown_holiday_country": N_(
+        "I don't know the public holidays of *{country}*. Use a two-letter country code such as DE, AT, CH or US."
+    ),
+    "unknown_holiday_subdivision": N_(
+        "*{country}* has no region *{subdivision}* that I know. Leave it empty for the whole country."
+    ),
     "unparseable_date": N_(
         "I didn't understand the date *{text}*. Try `by Friday`, `by tomorrow 3pm` or `by 2026-12-04`."
     ),

@@ -12,12 +12,14 @@ from typing import Any
 
 from bot.blocks.digest import decimal, percent, working_time
 from bot.blocks.feedback import DETAILS_ACTION, stars
-from bot.blocks.kit import Block, Reader, context, section, state_label
+from bot.blocks.kit import Block, Reader, actions, button, context, section, state_label, urgent_marker
 from bot.domain.text import safe_user_text, shorten
 from bot.services.home import HomeData, is_overdue
 
 MAX_BLOCKS = 100
 HOME_CALLBACK = "kundenfokus_home"
+#: App Home's button for the personal settings (working hours, holidays, language, reminders).
+SETTINGS_ACTION = "request_settings"
 
 
 def _header(text: str) -> Block:
@@ -36,7 +38,11 @@ def _times(request: Any, reader: Reader) -> str:
     else:
         parts.append(tr._("answered {when}", when=reader.when(request.acknowledged_at)))
     if request.due_at is not None:
-        parts.append(tr._("due {when}", when=reader.when(request.due_at)))
+        day, clock = reader.due_day_time(request)
+        if clock is None:
+            parts.append(tr._("due {day}", day=day))
+        else:
+            parts.append(tr._("due {day} at {time}", day=day, time=clock))
     return " · ".join(parts)
 
 
@@ -54,6 +60,8 @@ def _item(request: Any, reader: Reader, *, other: str, now: datetime) -> Block:
         text=safe_user_text(shorten(request.text, 120)),
     )
     status = state_label(reader, request.state) + " · " + _times(request, reader)
+    if getattr(request, "urgent", False):
+        status = urgent_marker(reader) + " · " + status
     if is_overdue(request, now):
         status = ":hourglass_flowing_sand: " + tr._("past the agreed time") + " · " + status
     return section(line + "\n" + status)
@@ -118,7 +126,12 @@ def _more(reader: Reader, shown: int, total: int) -> list[Block]:
 def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) -> dict[str, Any]:
     """The ``home`` view for ``views.publish``."""
     tr = reader.tr
-    blocks: list[Block] = [_header(tr._("Your requests")), _numbers(data, reader), _divider()]
+    blocks: list[Block] = [
+        _header(tr._("Your requests")),
+        actions(button(tr._("My settings"), SETTINGS_ACTION, "settings"), block_id="home_settings"),
+        _numbers(data, reader),
+        _divider(),
+    ]
 
     overdue = sum(1 for request in data.asked_of_me if is_overdue(request, now))
     heading = tr._("*Asked of you* ({n}) — most urgent first", n=data.asked_of_me_total)

@@ -53,14 +53,26 @@ class ReminderItem:
 def _assignee_line(item: ReminderItem, reader: Reader) -> str:
     tr, request = reader.tr, item.request
     if item.step == "overdue" and request.due_at is not None:
+        day, clock = reader.due_day_time(request)
+        if clock is None:
+            return tr._(
+                "This was due {day}. Need more time? Propose a new date — <@{requester}> can accept it "
+                "with one click.",
+                day=day,
+                requester=request.requester_id,
+            )
         return tr._(
-            "This was due {when}. Need more time? Propose a new date — <@{requester}> can accept it "
-            "with one click.",
-            when=reader.when(request.due_at),
+            "This was due {day} at {time}. Need more time? Propose a new date — <@{requester}> can "
+            "accept it with one click.",
+            day=day,
+            time=clock,
             requester=request.requester_id,
         )
     if item.step == "heads_up" and request.due_at is not None:
-        return tr._("Just a heads-up: this is due {when}.", when=reader.when(request.due_at))
+        day, clock = reader.due_day_time(request)
+        if clock is None:
+            return tr._("Just a heads-up: this is due {day}.", day=day)
+        return tr._("Just a heads-up: this is due {day} at {time}.", day=day, time=clock)
     return tr._(
         "The first answer was planned for {when}. A quick *Got it* lets <@{requester}> know it's in good "
         "hands.",
@@ -86,12 +98,22 @@ def _assignee_buttons(request: Request, reader: Reader) -> Block:
 def _escalation_line(item: ReminderItem, reader: Reader) -> str:
     tr, request = reader.tr, item.request
     if item.key.startswith("due@") and request.due_at is not None:
+        day, clock = reader.due_day_time(request)
+        if clock is None:
+            return tr._(
+                "Your request {title} to <@{assignee}> was due {day} and isn't marked done yet. "
+                "Would you like to ask someone for help?",
+                title=title(request, reader),
+                assignee=request.assignee_id,
+                day=day,
+            )
         return tr._(
-            "Your request {title} to <@{assignee}> was due {when} and isn't marked done yet. "
+            "Your request {title} to <@{assignee}> was due {day} at {time} and isn't marked done yet. "
             "Would you like to ask someone for help?",
             title=title(request, reader),
             assignee=request.assignee_id,
-            when=reader.when(request.due_at),
+            day=day,
+            time=clock,
         )
     return tr._(
         "Your request {title} to <@{assignee}> hasn't had a first answer yet (planned for {when}). "
@@ -253,7 +275,7 @@ def _change_fields(request: Request, proposal: Proposal, reader: Reader) -> list
             )
         )
     if proposal.due_at is not None:
-        old = reader.when(request.due_at) if request.due_at else tr._("no due date")
+        old = reader.due(request) if request.due_at else tr._("no due date")
         fields.append(tr._("*Due*\n~{old}~ → {new}", old=old, new=reader.when(proposal.due_at)))
     return fields
 

@@ -7,6 +7,7 @@ zone. User text always passes through ``safe_user_text`` before it reaches mrkdw
 from __future__ import annotations
 
 import json
+from datetime import date, time
 from typing import Any
 
 from bot.blocks.kit import (
@@ -26,6 +27,7 @@ from bot.blocks.kit import (
     state_label,
     times_fields,
     title,
+    urgent_marker,
 )
 from bot.domain.text import MAX_REASON_TEXT, MAX_REQUEST_TEXT, plain_text, safe_user_text, shorten
 from bot.i18n import N_
@@ -38,6 +40,9 @@ NEW_REQUEST_VIEW = "request_new"
 MESSAGE_SHORTCUT = "request_from_message"
 DECLINE_VIEW = "request_decline_view"
 REASSIGN_VIEW = "request_reassign_view"
+SET_TIMES_VIEW = "request_set_times_view"
+#: On the requester's confirmation when words were not read as a time: opens ``set_times_modal``.
+SET_TIMES_ACTION = "request_set_times"
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -102,22 +107,81 @@ def closed_line(request: Request, reader: Reader) -> str:
     return tr._(":heavy_multiplication_x: Cancelled by the requester · {when}", when=when)
 
 
-def requester_confirmation(request: Request, reader: Reader) -> tuple[str, list[Block]]:
+def requester_confirmation(
+    request: Request, reader: Reader, *, unread: list[str] | tuple[str, ...] = ()
+) -> tuple[str, list[Block]]:
+    """What the requester sees right after filing. ``unread``: words that looked like a time but were
+    not read as one — named exactly, with what applies instead and a button to set the times."""
     tr = reader.tr
     text = tr._(
         "Request *#{number}* to <@{assignee}> is filed. I'll keep you posted.",
         number=request.number,
         assignee=request.assignee_id,
     )
-    blocks = [
+    blocks: list[Block] = [
         # The confirmation is read the moment it arrives, so a relative hint cannot go stale.
         section(
             text + "\n" + quote(request.text),
             fields=times_fields(request, reader, seen_at=request.created_at),
         ),
-        actions(button(tr._("Cancel request"), "request_cancel", str(request.id))),
     ]
+    if request.urgent:
+        blocks.append(
+            context(
+                tr._(
+                    "{urgent} — so <@{assignee}> is asked for a first answer within one working hour "
+                    "(sooner, if you named a shorter time).",
+                    urgent=urgent_marker(reader),
+                    assignee=request.assignee_id,
+                )
+            )
+        )
+    buttons = [button(tr._("Cancel request"), "request_cancel", str(request.id))]
+    if unread:
+        blocks.append(section(unread_note(request, reader, unread)))
+        buttons.insert(0, button(tr._("Set the times"), SET_TIMES_ACTION, str(request.id), style="primary"))
+    blocks.append(actions(*buttons))
     return tr._("Request #{number} is filed.", number=request.number), blocks
+
+
+def unread_note(request: Request, reader: Reader, unread: list[str] | tuple[str, ...]) -> str:
+    """ "I didn't read *soon* as a time. What counts instead: …" — every such word, as written."""
+    tr = reader.tr
+    words = ", ".join("*" + safe_user_text(shorten(item, 80)) + "*" for item in unread)
+    response = reader.agreed(request.response_due_at, request)
+    if request.due_at is None:
+        return tr.n_(
+            ":mag: I didn't read {words} as a time. What counts instead: the first answer by {response}, "
+            "and no due date.",
+            ":mag: I didn't read {words} as times. What counts instead: the first answer by {response}, "
+            "and no due date.",
+            len(unread),
+            words=words,
+            response=response,
+        )
+    day, clock = reader.due_day_time(request)
+    if clock is None:
+        return tr.n_(
+            ":mag: I didn't read {words} as a time. What counts instead: the first answer by {response}, "
+            "due {day}.",
+            ":mag: I didn't read {words} as times. What counts instead: the first answer by {response}, "
+            "due {day}.",
+            len(unread),
+            words=words,
+            response=response,
+            day=day,
+        )
+    return tr.n_(
+        ":mag: I didn't read {words} as a time. What counts instead: the first answer by {response}, "
+        "due {day} at {time}.",
+        ":mag: I didn't read {words} as times. What counts instead: the first answer by {response}, "
+        "due {day} at {time}.",
+        len(unread),
+        words=words,
+        response=response,
+        day=day,
+        time=clock,
+    )
 
 
 REQUESTER_NEWS = {
@@ -182,7 +246,9 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
                 "`{command} @person what [within <time>] [by <date>]`\n"
                 "Examples:\n"
                 "• `{command} @bob Send the Q3 numbers within 4h`\n"
-                "• `{command} @carol Call back the supplier within 2 business days by Friday`",
+                "• `{command} @carol Call back the supplier within 2 business days by Friday`\n"
+                "• `{command} @bob Urgent: the login page is down` — marked urgent, first answer within "
+                "one working hour",
                 command=command,
             )
         ),
@@ -193,14 +259,17 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
                 "• `{command} list` shows your open requests, both directions\n"
                 "• `{command} digest` posts a weekly summary in this channel\n"
                 "• `{command} language de|en|auto` picks the language I write to you in\n"
+                "• `{command} settings` sets your working hours and days, holidays, language and the "
+                "earliest time for reminders\n"
                 "• `{command} help` shows this help",
                 command=command,
             )
         ),
         context(
             tr._(
-                "Response times count working hours in the assignee's time zone. "
-                "Reminders are friendly, at most one a day, and only during working hours."
+                "Response times count the assignee's working hours, in their time zone and with their "
+                "holidays; a date without a time means the end of their working day. Reminders are "
+                "friendly, at most one a day, and only during working hours."
             )
         ),
     ]
@@ -221,16 +290,15 @@ def list_blocks(
             continue
         lines = [heading]
         for request in items[:limit]:
-            lines.append(
-                tr._(
-                    "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
-                    number=request.number,
-                    who=getattr(request, other),
-                    text=safe_user_text(shorten(request.text, 80)),
-                    state=state_label(reader, request.state),
-                    when=reader.when(request.response_due_at),
-                )
+            line = tr._(
+                "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
+                number=request.number,
+                who=getattr(request, other),
+                text=safe_user_text(shorten(request.text, 80)),
+                state=state_label(reader, request.state),
+                when=reader.when(request.response_due_at),
             )
+            lines.append(line + " · " + urgent_marker(reader) if request.urgent else line)
         if len(items) > limit:
             lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
         blocks.append(section("\n".join(lines)))
@@ -257,7 +325,13 @@ def new_request_modal(
     thread_ts: str | None = None,
     assignee_id: str | None = None,
     text: str = "",
+    within: str = "",
+    due_date: date | None = None,
+    due_time: time | None = None,
+    urgent: bool = False,
 ) -> dict[str, Any]:
+    """The new-request form, optionally prefilled (from a message, or from a `/request` text whose
+    times were asked back)."""
     tr = reader.tr
     user_select: dict[str, Any] = {"type": "users_select", "action_id": "assignee"}
     if assignee_id:
@@ -271,6 +345,23 @@ def new_request_modal(
     if text:
         what["initial_value"] = text[:MAX_REQUEST_TEXT]
     kind_options = [{"text": plain(tr._(label)), "value": value} for value, label in KIND_LABELS.items()]
+    within_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "within",
+        "placeholder": plain(tr._("e.g. 4h or 2 business days")),
+    }
+    if within:
+        within_input["initial_value"] = within
+    day_input: dict[str, Any] = {"type": "datepicker", "action_id": "due_date"}
+    if due_date is not None:
+        day_input["initial_date"] = due_date.isoformat()
+    time_input: dict[str, Any] = {"type": "timepicker", "action_id": "due_time"}
+    if due_time is not None:
+        time_input["initial_time"] = due_time.strftime("%H:%M")
+    urgent_option = {"text": plain(tr._("Urgent: first answer within one working hour")), "value": "urgent"}
+    urgent_input: dict[str, Any] = {"type": "checkboxes", "action_id": "urgent", "options": [urgent_option]}
+    if urgent:
+        urgent_input["initial_options"] = [urgent_option]
     return modal(
         NEW_REQUEST_VIEW,
         tr._("New request"),
@@ -292,20 +383,19 @@ def new_request_modal(
             input_block(
                 "within",
                 tr._("First answer within"),
-                {
-                    "type": "plain_text_input",
-                    "action_id": "within",
-                    "placeholder": plain(tr._("e.g. 4h or 2 business days")),
-                },
+                within_input,
                 optional=True,
                 hint=tr._("Working time in their time zone. Leave empty for the default."),
             ),
+            input_block("urgent", tr._("Urgency"), urgent_input, optional=True),
             input_block(
-                "due_date", tr._("Due date"), {"type": "datepicker", "action_id": "due_date"}, optional=True
+                "due_date",
+                tr._("Due date"),
+                day_input,
+                optional=True,
+                hint=tr._("Without a time: the end of their working day."),
             ),
-            input_block(
-                "due_time", tr._("Due time"), {"type": "timepicker", "action_id": "due_time"}, optional=True
-            ),
+            input_block("due_time", tr._("Due time"), time_input, optional=True),
         ],
         metadata=json.dumps({"channel": channel_id, "thread_ts": thread_ts or ""}),
     )
@@ -350,6 +440,54 @@ def reassign_modal(request: Request, reader: Reader) -> dict[str, Any]:
             input_block(
                 "assignee", tr._("Who should take it?"), {"type": "users_select", "action_id": "assignee"}
             ),
+        ],
+        metadata=str(request.id),
+    )
+
+
+def set_times_modal(request: Request, reader: Reader) -> dict[str, Any]:
+    """The requester sets the times of a request just filed (before the assignee has answered), e.g.
+    after some words were not read as a time. Empty fields keep what is set."""
+    tr = reader.tr
+    day: dict[str, Any] = {"type": "datepicker", "action_id": "due_date"}
+    clock: dict[str, Any] = {"type": "timepicker", "action_id": "due_time"}
+    if request.due_at is not None:
+        zone = reader.zone_of(request.assignee_id) if request.due_date_only else reader.tz
+        local = request.due_at.astimezone(zone or reader.tz)
+        day["initial_date"] = local.date().isoformat()
+        if not request.due_date_only:
+            clock["initial_time"] = local.strftime("%H:%M")
+    return modal(
+        SET_TIMES_VIEW,
+        tr._("Set the times"),
+        tr._("Save"),
+        reader,
+        [
+            section(
+                tr._("*#{number}* to <@{assignee}>", number=request.number, assignee=request.assignee_id)
+                + "\n"
+                + excerpt(request, 500),
+                fields=times_fields(request, reader),
+            ),
+            input_block(
+                "within",
+                tr._("First answer within"),
+                {
+                    "type": "plain_text_input",
+                    "action_id": "within",
+                    "placeholder": plain(tr._("e.g. 4h or 2 business days")),
+                },
+                optional=True,
+                hint=tr._("Counted from now, in their working time. Leave empty to keep the time above."),
+            ),
+            input_block(
+                "due_date",
+                tr._("Due date"),
+                day,
+                optional=True,
+                hint=tr._("Without a time: the end of their working day."),
+            ),
+            input_block("due_time", tr._("Due time"), clock, optional=True),
         ],
         metadata=str(request.id),
     )

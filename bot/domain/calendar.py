@@ -33,6 +33,7 @@ __all__ = [
     "BusinessCalendar",
     "CalendarError",
     "WorkingHours",
+    "check_holiday_region",
 ]
 
 #: Upper bound for every day-by-day scan; far beyond any sensible response time or due date.
@@ -193,8 +194,10 @@ def _load_zone(tz: str | ZoneInfo) -> ZoneInfo:
     raise CalendarError("unknown_timezone", f"unknown time zone {tz!r}", tz=str(tz))
 
 
-def _check_holiday_region(country: str, subdivision: str | None) -> tuple[str, str | None]:
-    """Validate and canonicalise the holiday region; ``holidays`` itself raises NotImplementedError."""
+def check_holiday_region(country: str, subdivision: str | None) -> tuple[str, str | None]:
+    """Validate and canonicalise a holiday region ("de", "by" -> ("DE", "BY")); raises CalendarError
+    (``unknown_holiday_country`` / ``unknown_holiday_subdivision``). ``holidays`` itself would raise
+    NotImplementedError."""
     supported = holidays.list_supported_countries()
     code = country.strip().upper()
     if code not in supported:
@@ -219,6 +222,13 @@ def _check_holiday_region(country: str, subdivision: str | None) -> tuple[str, s
     return code, wanted
 
 
+def _closed_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:  # 29 February in a common year
+        return None
+
+
 class BusinessCalendar:
     """Working time of one person (or team): a zone, working hours and a public-holiday region.
 
@@ -232,10 +242,13 @@ class BusinessCalendar:
         hours: WorkingHours = DEFAULT_WORKING_HOURS,
         holiday_country: str | None = None,
         holiday_subdivision: str | None = None,
+        closed_days: frozenset[tuple[int, int]] = frozenset(),
     ) -> None:
         # Unknown zones raise instead of falling back: the caller knows the workspace default.
         self._tz = _load_zone(tz)
         self._hours = hours
+        #: Company-wide closing days (month, day), every year: they count like public holidays.
+        self._closed_days = frozenset(closed_days)
         if holiday_country is None:
             if holiday_subdivision is not None:
                 raise CalendarError(
@@ -246,12 +259,14 @@ class BusinessCalendar:
                 )
             self._country, self._subdivision = None, None
         else:
-            self._country, self._subdivision = _check_holiday_region(holiday_country, holiday_subdivision)
+            self._country, self._subdivision = check_holiday_region(holiday_country, holiday_subdivision)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
         self._windows: dict[date, tuple[datetime, datetime] | None] = {}
 
     def __repr__(self) -> str:
         region = "-".join(part for part in (self._country, self._subdivision) if part) or "no holidays"
+        if self._closed_days:
+            region += " + " + ",".join(f"{month:02d}-{day:02d}" for month, day in sorted(self._closed_days))
         hours = self._hours
         return (
             f"BusinessCalendar({self._tz.key!r}, {hours.start:%H:%M}-{hours.end:%H:%M}, "
@@ -278,17 +293,35 @@ class BusinessCalendar:
     # --- days -------------------------------------------------------------------------------------
 
     def _holidays(self, year: int) -> frozenset[date]:
-        if self._country is None:
-            return frozenset()
         cached = self._holidays_by_year.get(year)
         if cached is None:
-            cached = frozenset(holidays.country_holidays(self._country, subdiv=self._subdivision, years=year))
+            public = (
+                holidays.country_holidays(self._country, subdiv=self._subdivision, years=year)
+                if self._country is not None
+                else ()
+            )
+            closed = {_closed_day(year, month, day) for month, day in self._closed_days}
+            cached = frozenset(public) | {day for day in closed if day is not None}
             self._holidays_by_year[year] = cached
         return cached
 
     def is_holiday(self, day: date) -> bool:
-        """True on a public holiday of the configured region (regardless of weekday)."""
+        """True on a public holiday of the configured region or a company closing day (any weekday)."""
         return day in self._holidays(day.year)
+
+    def holiday_name(self, day: date, language: str = "en") -> str | None:
+        """The public holiday's name ("Thanksgiving Day", "Heilige Drei Könige"), in ``language`` where
+        the holidays package has it; None on a closing day or an ordinary day."""
+        if self._country is None or not self.is_holiday(day):
+            return None
+        names = holidays.country_holidays(self._country, subdiv=self._subdivision, years=day.year)
+        supported = getattr(names, "supported_languages", ()) or ()
+        wanted = next((code for code in supported if code.split("_")[0] == language), None)
+        if wanted is not None:
+            names = holidays.country_holidays(
+                self._country, subdiv=self._subdivision, years=day.year, language=wanted
+            )
+        return names.get(day)
 
     def is_working_day(self, day: date) -> bool:
         """A working weekday that is not a public holiday."""

@@ -3,7 +3,8 @@
 A reminder is a courtesy, so the rules lean towards fewer, better-timed messages:
 
 * **Reminder moments.** A reminder reaches its recipient only inside their working hours, on their
-  working days (no weekends, no public holidays), not before ``reminder_time`` on their clock, and at
+  working days (no weekends, no public holidays), not before their ``reminder_time`` on their clock
+  (``requester_reminder_time`` for the requester, when they chose their own), and at
   most once per request per local business day and audience (assignee or requester).
 * **RESPONSE** (to the assignee): while the request is *open* and the agreed response time has passed.
   The first one at the response time (or the next reminder moment), then one a business day.
@@ -77,6 +78,8 @@ class LadderRules:
 
     reminder_time: time = time(10, 0)
     heads_up_days: int = 1
+    #: The requester's own earliest reminder time, when it differs from ``reminder_time`` (the assignee's).
+    requester_reminder_time: time | None = None
     escalate_after_days: int = 3
 
 
@@ -204,9 +207,10 @@ def _candidates(
 
     def moment(calendar: BusinessCalendar, trigger: datetime, audience: Audience) -> datetime:
         earliest = max(trigger, now, snooze or trigger)
-        return next_reminder_moment(
-            calendar, earliest, not_before=rules.reminder_time, after_day=last_day[audience]
-        )
+        not_before = rules.reminder_time
+        if audience is Audience.REQUESTER and rules.requester_reminder_time is not None:
+            not_before = rules.requester_reminder_time
+        return next_reminder_moment(calendar, earliest, not_before=not_before, after_day=last_day[audience])
 
     if assignee is not None:
         if clocks.state == "open":

@@ -23,11 +23,13 @@ from bot.blocks import digest as digest_blocks
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import reminders as reminder_blocks
 from bot.blocks import requests as blocks
+from bot.blocks import settings as settings_blocks
 from bot.blocks.errors import error_text
 from bot.blocks.home import home_view
 from bot.blocks.kit import Reader
 from bot.blocks.reminders import ReminderItem, reminder_message
 from bot.outbox.store import Claimed
+from bot.services import calendars as calendar_service
 from bot.services import digest as digest_service
 from bot.services import feedback as feedback_service
 from bot.services import home as home_service
@@ -95,8 +97,21 @@ class Context:
     row: Claimed
     now: datetime
 
-    def reader(self, user_id: str) -> Reader:
-        return self.deps.people.reader(self.row.team_id, user_id)
+    def reader(self, user_id: str, requests: list[Request] | None = None) -> Reader:
+        """Who reads: their language and zone, and the zones of the other people of ``requests`` (by
+        default the row's request), so agreed times can show the other side's clock too."""
+        reader = self.deps.people.reader(self.row.team_id, user_id)
+        if requests is None:
+            request = self.request()
+            requests = [request] if request is not None else []
+        others = {
+            person
+            for request in requests
+            for person in (request.requester_id, request.assignee_id)
+            if person and person != user_id
+        }
+        zones = {person: self.deps.people.reader(self.row.team_id, person).tz for person in sorted(others)}
+        return reader.knowing(user_id, zones)
 
     def request(self) -> Request | None:
         if self.row.request_id is None:
@@ -206,13 +221,15 @@ def _confirmation(ctx: Context) -> Delivery | Drop:
     request = ctx.request()
     if request is None:
         return Drop("request_gone")
-    text, message = blocks.requester_confirmation(request, ctx.reader(ctx.row.recipient))
+    unread = [str(words) for words in ctx.payload.get("unread") or []]
+    text, message = blocks.requester_confirmation(request, ctx.reader(ctx.row.recipient), unread=unread)
     if ctx.payload.get("response_url"):
         return Delivery(
             RESPOND,
             text=text,
             blocks=message,
             response_url=ctx.payload["response_url"],
+            replace_original=bool(ctx.payload.get("replace_original")),
             dm_fallback=ctx.row.recipient,
         )
     if ctx.payload.get("channel"):
@@ -497,7 +514,7 @@ def _kudos(ctx: Context) -> Delivery | Drop:
 
 def _home(ctx: Context) -> Delivery | Drop:
     user_id = ctx.row.recipient
-    reader = ctx.reader(user_id)
+    reader = ctx.reader(user_id, [])
     data = home_service.home_data(
         ctx.session,
         settings=ctx.deps.settings,
@@ -506,6 +523,9 @@ def _home(ctx: Context) -> Delivery | Drop:
         now=ctx.now,
         tz=reader.tz.key,
     )
+    listed = [*data.asked_of_me, *data.my_asks]
+    ctx.deps.people.prefetch({(ctx.row.team_id, p) for r in listed for p in (r.requester_id, r.assignee_id)})
+    reader = ctx.reader(user_id, listed)
     return Delivery(PUBLISH, user=user_id, view=home_view(data, reader, user_id=user_id, now=ctx.now))
 
 
@@ -569,7 +589,7 @@ def _reminder(ctx: Context) -> Delivery | Drop:
     if not rows.wanted:
         return Drop("no_longer_due")
     items = [ReminderItem(rows.requests[row.id], row.step, row.key) for row in rows.wanted]
-    text, message = reminder_message(items, ctx.reader(ctx.row.recipient))
+    text, message = reminder_message(items, ctx.reader(ctx.row.recipient, [item.request for item in items]))
     shown = {"sent": [row.id for row in rows.wanted], "skipped": rows.skipped, "stale": rows.stale}
     return Delivery(POST, text=text, blocks=message, channel=ctx.row.recipient, meta=shown)
 
@@ -616,7 +636,9 @@ def _reminder_redraw(ctx: Context) -> Delivery | Drop:
     if message is None:
         return Drop("nowhere")
     items = [ReminderItem(listed, step, key) for listed, step, key in message.rows]
-    text, redrawn = reminder_message(items, ctx.reader(message.recipient_id))
+    text, redrawn = reminder_message(
+        items, ctx.reader(message.recipient_id, [item.request for item in items])
+    )
     return Delivery(UPDATE, text=text, blocks=redrawn, channel=message.channel_id, ts=message.message_ts)
 
 
@@ -668,6 +690,22 @@ def _digest_failed_notice(ctx: Context) -> Delivery | Drop:
     return _dm(ctx.row.recipient, text, [])
 
 
+# --- personal settings -------------------------------------------------------------------------------------
+
+
+def _settings_saved(ctx: Context) -> Delivery | Drop:
+    reader = ctx.reader(ctx.row.recipient)
+    person = ctx.deps.people.get(ctx.row.team_id, ctx.row.recipient)
+    view = calendar_service.calendar_view(
+        ctx.session,
+        ctx.deps.settings,
+        team_id=ctx.row.team_id,
+        user_id=ctx.row.recipient,
+        tz=person.tz if person else None,
+    )
+    return _dm(ctx.row.recipient, settings_blocks.settings_saved(reader, view), [])
+
+
 # --- the list ---------------------------------------------------------------------------------------------
 
 #: What ``Kind.failed`` runs for a drop as well (reminders must learn they were skipped).
@@ -697,4 +735,5 @@ KINDS: dict[str, Kind] = {
     "reminder_redraw": Kind(UPDATE, _reminder_redraw),
     "digest": Kind(POST, _digest, after=_digest_after, failed=_digest_failed_post),
     "digest_failed": Kind(POST, _digest_failed_notice),
+    "settings_saved": Kind(POST, _settings_saved),
 }

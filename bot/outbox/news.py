@@ -32,6 +32,8 @@ class Origin:
     response_url: str | None = None
     channel_id: str | None = None
     message_ts: str | None = None
+    #: The answer replaces the message clicked (a question the bot asked), instead of following it.
+    replace: bool = False
 
 
 def _card_sequence(request: Request) -> str:
@@ -118,8 +120,16 @@ def _say(
     )
 
 
-def filed(session: Session, request: Request, *, now: datetime, origin: Origin | None = None) -> None:
-    """A new request: the assignee's card, the requester's confirmation where they filed it, App Homes."""
+def filed(
+    session: Session,
+    request: Request,
+    *,
+    now: datetime,
+    origin: Origin | None = None,
+    unread: tuple[str, ...] = (),
+) -> None:
+    """A new request: the assignee's card, the requester's confirmation where they filed it (naming the
+    ``unread`` words that looked like a time but were not read as one), App Homes."""
     _say(
         session,
         request,
@@ -132,8 +142,12 @@ def filed(session: Session, request: Request, *, now: datetime, origin: Origin |
     payload: dict[str, Any] = {}
     if origin is not None and origin.response_url:
         payload["response_url"] = origin.response_url
+        if origin.replace:
+            payload["replace_original"] = True  # the question it answers gives way to the confirmation
     elif origin is not None and origin.channel_id:
         payload["channel"] = origin.channel_id
+    if unread:
+        payload["unread"] = list(unread)
     _say(
         session,
         request,
@@ -220,6 +234,16 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             f"{key}:assignee",
             now=now,
             priority=PRIORITY_NOW,
+        )
+    elif kind == "times_set":
+        notice(
+            session,
+            team_id=request.team_id,
+            recipient=request.requester_id,
+            code="times_set",
+            key=f"{key}:requester",
+            now=now,
+            params={"number": request.number, "assignee": request.assignee_id},
         )
     elif kind in ("proposal_accepted", "proposal_rejected"):
         accepted = kind == "proposal_accepted"
@@ -383,3 +407,17 @@ def digest_failed(session: Session, subscription: Any, *, error: str, now: datet
         recipient=subscription.created_by,
         payload={"channel": subscription.channel_id, "error": error},
     )
+
+
+def settings_saved(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
+    """A person saved their own settings: they hear what is in force now; their App Home shows it."""
+    enqueue(
+        session,
+        team_id=team_id,
+        kind="settings_saved",
+        key=f"settings_saved:{team_id}:{user_id}:{now.isoformat()}",
+        now=now,
+        recipient=user_id,
+        priority=PRIORITY_NOW,
+    )
+    refresh_homes(session, team_id=team_id, user_ids=[user_id], now=now)

@@ -23,10 +23,14 @@ def first_time(session: Session, *, team_id: str, key: str | None, now: datetime
     if not key:
         return True
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert(SeenDelivery).values(team_id=team_id, key=key[:160], seen_at=now).on_conflict_do_nothing()
-    )
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 (truthy) for an ON CONFLICT DO NOTHING that inserted nothing.
+    inserted = session.execute(
+        insert(SeenDelivery)
+        .values(team_id=team_id, key=key[:160], seen_at=now)
+        .on_conflict_do_nothing()
+        .returning(SeenDelivery.key)
+    ).first()
+    return inserted is not None
 
 
 def forget_old(session: Session, *, now: datetime) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,8 +57,18 @@ from bot.domain.digest_stats import (
     trend_weeks,
 )
 from bot.i18n import LANGUAGES
-from bot.services.agreement import calendar_for, zone_or_default
-from models import DigestRun, DigestSubscription, Kudos, Person, Rating, Request, State, Workspace
+from bot.services.agreement import CalendarChoice, calendar_for, zone_or_default
+from models import (
+    DigestRun,
+    DigestSubscription,
+    Kudos,
+    Person,
+    PersonCalendar,
+    Rating,
+    Request,
+    State,
+    Workspace,
+)
 
 #: A claim whose process died before posting is taken over after this long.
 CLAIM_LEASE = timedelta(minutes=15)
@@ -662,9 +672,23 @@ def _answers_part(scope: _Scope) -> tuple[Select[Any], int]:
     """The window's first answers, each with its assignee's time zone (working time is measured on
     each assignee's own calendar, in Python)."""
     window = scope.window
+    chosen = PersonCalendar
     query = (
-        select(_number(scope.label), scope.key(), R.assignee_id, R.created_at, R.acknowledged_at, Person.tz)
+        select(
+            _number(scope.label),
+            scope.key(),
+            R.assignee_id,
+            R.created_at,
+            R.acknowledged_at,
+            Person.tz,
+            chosen.work_start,
+            chosen.work_end,
+            chosen.working_days,
+            chosen.holiday_country,
+            chosen.holiday_subdivision,
+        )
         .outerjoin(Person, and_(Person.team_id == R.team_id, Person.user_id == R.assignee_id))
+        .outerjoin(chosen, and_(chosen.team_id == R.team_id, chosen.user_id == R.assignee_id))
         .where(scope.where(), _between(R.acknowledged_at, window.start, window.end))
     )
     return query, scope.parameters
@@ -745,7 +769,10 @@ class _Tally:
     overdue_at_end: int = 0
     open_people: int = 0
     overdue_people: int = 0
-    answers: list[tuple[str, datetime, datetime, str | None]] = field(default_factory=list)
+    #: (assignee, created, answered, (their zone, their calendar choice)).
+    answers: list[tuple[str, datetime, datetime, tuple[str | None, CalendarChoice]]] = field(
+        default_factory=list
+    )
     ratings: int = 0
     rating_average: float | None = None
     tone_answers: int = 0
@@ -808,10 +835,18 @@ def compute_reports(
             tally.weeks[week] = dict(zip(WEEK_FIELDS, values[week * 8 : week * 8 + 8], strict=True))
         tally.open_at_end, tally.overdue_at_end, tally.open_people, tally.overdue_people = values[-4:]
 
-    for tally, (_label, _key, assignee, created, answered, tz) in each(
+    for tally, (_label, _key, assignee, created, answered, tz, *chosen) in each(
         _execute_union(session, [_answers_part(scope) for scope in scopes])
     ):
-        tally.answers.append((assignee, created, answered, tz))
+        start, end, days, country, subdivision = chosen
+        choice = CalendarChoice(
+            work_start=_as_time(start),
+            work_end=_as_time(end),
+            working_days=days,
+            holiday_country=country,
+            holiday_subdivision=subdivision,
+        )
+        tally.answers.append((assignee, created, answered, (tz, choice)))
     for tally, (_label, _key, count, average, tone, respectful, raters, rated) in each(
         _execute_union(session, [_ratings_part(scope) for scope in scopes])
     ):
@@ -835,6 +870,13 @@ def compute_reports(
     ]
 
 
+def _as_time(value: Any) -> time | None:
+    """A Time column through a UNION: SQLite may hand back its text form."""
+    if value is None or isinstance(value, time):
+        return value
+    return time.fromisoformat(str(value))
+
+
 WEEK_FIELDS = (
     "opened",
     "opened_people",
@@ -848,15 +890,15 @@ WEEK_FIELDS = (
 
 
 def _first_answer_durations(settings: Settings, tallies: list[_Tally]) -> list[list[timedelta]]:
-    """Working time to each first answer on its assignee's calendar: one laid-out calendar per time
-    zone for all digests together, instead of a day-by-day walk per answer."""
-    by_zone: dict[str | None, list[tuple[int, int]]] = {}
+    """Working time to each first answer on its assignee's own calendar (as it is now): one laid-out
+    calendar per zone and choice for all digests together, instead of a day-by-day walk per answer."""
+    by_zone: dict[tuple[str | None, CalendarChoice], list[tuple[int, int]]] = {}
     for number, tally in enumerate(tallies):
-        for position, (_assignee, _created, _answered, tz) in enumerate(tally.answers):
-            by_zone.setdefault(tz, []).append((number, position))
+        for position, (_assignee, _created, _answered, key) in enumerate(tally.answers):
+            by_zone.setdefault(key, []).append((number, position))
     by_calendar: dict[BusinessCalendar, list[tuple[int, int]]] = {}
-    for tz, places in by_zone.items():  # unknown and invalid zones share the workspace's calendar
-        by_calendar.setdefault(calendar_for(settings, tz), []).extend(places)
+    for (tz, choice), places in by_zone.items():  # unknown and invalid zones share the workspace's
+        by_calendar.setdefault(calendar_for(settings, tz, choice), []).extend(places)
     durations: list[list[timedelta]] = [[timedelta(0)] * len(tally.answers) for tally in tallies]
     for calendar, places in by_calendar.items():
         pairs = [tallies[number].answers[position][1:3] for number, position in places]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.domain.digest_stats import MonthNumbers, median_duration, month_start
-from bot.services.agreement import calendar_for
+from bot.services import calendars as calendar_service
 from models import ACTIVE_STATES, Kudos, Rating, Request, State
 from models.digest import HomeVisit
 
@@ -122,7 +122,7 @@ def month_numbers(
     ).one()
     asked, done, due, in_time, my_asks = (int(value or 0) for value in totals)
 
-    calendar = calendar_for(settings, tz)
+    calendar = calendar_service.personal_calendar(session, settings, team_id=team_id, user_id=user_id, tz=tz)
     answers = session.execute(
         select(R.created_at, R.acknowledged_at).where(
             mine, R.acknowledged_at >= since, R.acknowledged_at < now

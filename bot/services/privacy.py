@@ -180,6 +180,30 @@ REGISTRY: dict[str, TableRule] = {
         },
         owner="user_id",
     ),
+    "person_calendars": TableRule(
+        purpose=Words(
+            de="Der eigene Arbeitskalender einer Person aus `/request settings`: Arbeitszeiten und -tage, "
+            "Feiertagsregion, früheste Uhrzeit für Erinnerungen. Leere Felder folgen den Vorgaben des "
+            "Workspace.",
+            en="A person's own working calendar from `/request settings`: working hours and days, holiday "
+            "region, earliest time for reminders. Empty fields follow the workspace defaults.",
+        ),
+        kept=Words(
+            de="bis die Person ihn ändert; nach `forget` bleibt er unter dem Pseudonym (die "
+            "Arbeitszeit-Kennzahlen hängen daran)",
+            en="until the person changes it; after `forget` it stays under the pseudonym (working-time "
+            "figures depend on it)",
+        ),
+        visible_to=Words(de="nur die Person selbst (im Formular)", en="only the person (in the form)"),
+        fields={
+            "team_id": KEEP,
+            "user_id": PERSON,
+            "working_days": KEEP,
+            "holiday_country": KEEP,
+            "holiday_subdivision": KEEP,
+        },
+        owner="user_id",
+    ),
     "requests": TableRule(
         purpose=Words(
             de="Die Anfragen: wer wen worum bittet, vereinbarte Zeiten, Zustand, Ablehnungsgrund.",
@@ -397,6 +421,7 @@ REGISTRY: dict[str, TableRule] = {
                     "person",
                     "code",
                     "params",
+                    "replace_original",
                 },
             ),
             "state": KEEP,

@@ -23,7 +23,7 @@ Services never call Slack.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -35,7 +35,8 @@ from bot.config import Settings
 from bot.domain.ladder import Audience, Clocks, LadderRules, Sent, Step, plan, still_wanted
 from bot.domain.person import PersonInfo
 from bot.outbox import store as outbox
-from bot.services.agreement import calendar_for
+from bot.services import calendars as calendar_service
+from bot.services.agreement import NO_CHOICE, calendar_for, reminder_time_for
 from bot.services.requests import NotAllowed, NotFound, NotNow
 from models import ACTIVE_STATES, Proposal, Request, RequestEvent
 from models.outbox import PRIORITY_BULK
@@ -188,11 +189,12 @@ def plan_batch(
             Sent(Step(entry.step), entry.key, date.fromisoformat(entry.day_key))
         )
     proposals = _pending_proposals(session, ids)
-    people.prefetch(
-        session,
-        {(r.team_id, r.assignee_id) for r in requests.values()}
-        | {(r.team_id, r.requester_id) for r in requests.values()},
-    )
+    pairs = {(r.team_id, r.assignee_id) for r in requests.values()} | {
+        (r.team_id, r.requester_id) for r in requests.values()
+    }
+    people.prefetch(session, pairs)
+    # Each person's own calendar as it is now: a changed choice counts from the next plan on.
+    chosen = calendar_service.choices(session, pairs)
     rules = rules_from(settings)
     new_rows: list[dict[str, Any]] = []
     forget: list[dict[str, Any]] = []
@@ -213,14 +215,24 @@ def plan_batch(
         for audience, user_id in recipients.items():
             person = people(session, request.team_id, user_id)
             calendars[audience] = (
-                calendar_for(settings, person.tz) if person is not None and person.usable else None
+                calendar_for(settings, person.tz, chosen.get((request.team_id, user_id), NO_CHOICE))
+                if person is not None and person.usable
+                else None
             )
         result = plan(
             clocks_of(request, proposal_pending=request.id in proposals),
             assignee=calendars[Audience.ASSIGNEE],
             requester=calendars[Audience.REQUESTER],
             history=history.get(request.id, ()),
-            rules=rules,
+            rules=replace(
+                rules,
+                reminder_time=reminder_time_for(
+                    settings, chosen.get((request.team_id, request.assignee_id), NO_CHOICE)
+                ),
+                requester_reminder_time=reminder_time_for(
+                    settings, chosen.get((request.team_id, request.requester_id), NO_CHOICE)
+                ),
+            ),
             now=now,
         )
         for due in result.due:

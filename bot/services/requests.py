@@ -95,6 +95,8 @@ def file_request(
     channel_id: str | None = None,
     thread_channel_id: str | None = None,
     thread_ts: str | None = None,
+    due_date_only: bool = False,
+    urgent: bool = False,
 ) -> Request:
     if assignee_id == requester_id:
         raise ServiceError("self_request")
@@ -113,6 +115,8 @@ def file_request(
         updated_at=now,
         response_due_at=response_due_at,
         due_at=due_at,
+        due_date_only=due_date_only and due_at is not None,
+        urgent=urgent,
         thread_channel_id=thread_channel_id,
         thread_ts=thread_ts,
     )
@@ -126,6 +130,7 @@ def file_request(
         assignee_id=assignee_id,
         response_due_at=response_due_at.isoformat(),
         due_at=due_at.isoformat() if due_at else None,
+        urgent=urgent,
     )
     session.flush()
     return request
@@ -466,6 +471,7 @@ def _decide(
         request.response_due_at = proposal.response_due_at
     if proposal.due_at is not None:
         request.due_at = proposal.due_at
+        request.due_date_only = False  # a proposal names a time of day
     new_state = None
     if request.state == State.OPEN.value:
         # Agreeing on new times is the first answer.
@@ -525,4 +531,49 @@ def reject_proposal(
         now=now,
         proposal_id=proposal_id,
         accept=False,
+    )
+
+
+# --- the requester sets the times of a request just filed ---------------------------------------
+
+
+def set_times(
+    session: Session,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    now: datetime,
+    response_due_at: datetime | None = None,
+    due_at: datetime | None = None,
+    due_date_only: bool = False,
+) -> Outcome:
+    """The requester corrects the times they proposed (e.g. words that were not read as a time) —
+    only while nobody has answered yet: once the assignee has, the times are an agreement and change
+    only by a proposal. None keeps a value."""
+    request = load(session, team_id=team_id, request_id=request_id)
+    _as_requester(request, actor_id)
+    _still_open(request)
+    if request.state != State.OPEN.value or pending_proposal(session, request_id=request.id) is not None:
+        raise NotNow("times_agreed", number=request.number, assignee=request.assignee_id)
+    if response_due_at is None and due_at is None:
+        raise ServiceError("proposal_needs_time")
+    if any(moment is not None and moment <= now for moment in (response_due_at, due_at)):
+        raise ServiceError("past_date")
+    before = {"response_due_at": _iso(request.response_due_at), "due_at": _iso(request.due_at)}
+    if response_due_at is not None:
+        request.response_due_at = response_due_at
+    if due_at is not None:
+        request.due_at, request.due_date_only = due_at, due_date_only
+    if request.due_at is not None and request.due_at < request.response_due_at:
+        request.response_due_at = request.due_at  # an answer can't be due after the work itself
+    return _transition(
+        session,
+        request,
+        kind="times_set",
+        actor_id=actor_id,
+        now=now,
+        state=None,
+        before=before,
+        after={"response_due_at": _iso(request.response_due_at), "due_at": _iso(request.due_at)},
     )

@@ -10,17 +10,13 @@ from slack_bolt import Ack, App, Respond
 
 from bot import payloads
 from bot.blocks import requests as blocks
-from bot.blocks.errors import error_text
 from bot.blocks.kit import Reader
 from bot.deps import Deps
-from bot.domain.parsing import ParseError, guess_kind, parse_request_command
-from bot.domain.text import from_slack, typed_apart
+from bot.domain.text import typed_apart
 from bot.services import requests as request_service
-from bot.services.agreement import end_of_day
-from bot.services.requests import ServiceError
+from handlers import settings_forms, text_filing
 from handlers.commands import digest, language
 from handlers.common import NOW, Interaction, later
-from handlers.filing import Filing, file
 from models.db import reading
 
 logger = logging.getLogger(__name__)
@@ -49,47 +45,10 @@ def show_list(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader
 
 
 def file_from_text(command: Interaction, text: str) -> None:
-    reader = command.reader()
-    deps, now = command.deps, command.now
-    try:
-        # The mention up front is Slack's own reference; whatever the person typed as "<…>" arrived
-        # escaped (&lt;) and is kept apart, so it can never be taken for one.
-        draft = parse_request_command(
-            typed_apart(text),
-            now=now,
-            tz=reader.tz,
-            language=reader.tr.language,
-            end_of_day=end_of_day(deps.settings),
-        )
-    except ParseError as error:
-        params = {
-            key: from_slack(value) if isinstance(value, str) else value for key, value in error.params.items()
-        }
-        if error.code == "missing_assignee" and params.get("name"):
-            command.tell(error_text(reader, "unknown_name", **params))
-        else:
-            params.setdefault("text", "")
-            params.setdefault("assignee", "")
-            command.tell(error_text(reader, error.code, **params))
-        return
-    if draft.assignee.kind != "user":
-        command.tell(error_text(reader, "usergroup_unsupported"))
-        return
-    filing = Filing(
-        team_id=command.team_id,
-        requester_id=command.user_id,
-        assignee_id=draft.assignee.id,
-        text=from_slack(draft.description),
-        kind=guess_kind(draft.description),
-        channel_id=command.channel_id,
-        within=draft.response_within,
-        due=draft.due,
-        delivery_key=f"trigger:{command.trigger_id}" if command.trigger_id else None,
-    )
-    try:
-        file(deps, filing, now=now, origin=command.origin)
-    except ServiceError as error:
-        command.tell(error_text(reader, error.code, **{"assignee": draft.assignee.id, **error.params}))
+    """A new request from the command's text: read, asked back where ambiguous, filed once."""
+    # The mention up front is Slack's own reference; whatever the person typed as "<…>" arrived escaped
+    # (&lt;) and is kept apart, so it can never be taken for one.
+    text_filing.file_from_text(command, typed_apart(text))
 
 
 #: Every word ``/request`` understands before it reads the text as a new request (English and German).
@@ -111,6 +70,14 @@ def open_form(command: Interaction) -> None:
     command.open_view(blocks.new_request_modal(command.reader(), channel_id=command.channel_id or ""))
 
 
+#: ``/request settings`` (``einstellungen``): the personal settings form, which needs the trigger at once.
+SETTINGS_WORDS = frozenset({"settings", "einstellungen", "setting", "einstellung", "prefs"})
+
+
+def open_settings(command: Interaction) -> None:
+    settings_forms.open_settings(command)
+
+
 def register(app: App, deps: Deps) -> None:
     @app.command("/request")
     def on_request(ack: Ack, body: dict[str, Any]) -> None:
@@ -121,6 +88,9 @@ def register(app: App, deps: Deps) -> None:
             later(deps, command, open_form, priority=NOW)
             return
         word, _, rest = text.partition(" ")
+        if word.lower() in SETTINGS_WORDS and not rest.strip():
+            later(deps, command, open_settings, priority=NOW)
+            return
         handler = SUBCOMMANDS.get(word.lower())
         if handler is None:
             later(deps, command, lambda command: file_from_text(command, text))

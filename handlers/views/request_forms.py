@@ -25,7 +25,7 @@ from bot.services import requests as request_service
 from bot.services.agreement import end_of_day, response_due
 from bot.services.requests import ServiceError
 from handlers.common import Interaction, later
-from handlers.filing import Filing, check_assignee, check_text, file
+from handlers.filing import Filing, calendar_of, check_assignee, check_text, due_for_assignee, file
 from models.db import reading
 
 logger = logging.getLogger(__name__)
@@ -63,12 +63,26 @@ def register(app: App, deps: Deps) -> None:
                 within = parse_duration(within_text, reader.tr.language)
             except ParseError as error:
                 errors["within"] = error_text(reader, error.code, **{"text": within_text, **error.params})
+        urgent = "urgent" in payloads.checked(values, "urgent")
         due = _due_from_form(values, reader.tz, end_of_day(deps.settings))
-        if due is not None and due.at <= form.now:
+        if due is not None and due.at <= form.now and not due.date_only:
             errors["due_date"] = error_text(reader, "past_date")
         if not errors:
             try:
-                check_assignee(deps, team_id=form.team_id, requester_id=form.user_id, assignee_id=assignee_id)
+                person = check_assignee(
+                    deps, team_id=form.team_id, requester_id=form.user_id, assignee_id=assignee_id
+                )
+                if due is not None:
+                    # A date means the end of *their* working day: it may be over for them already.
+                    calendar = calendar_of(deps, form.team_id, assignee_id, person.tz)
+                    theirs = due_for_assignee(due, requester_tz=reader.tz, calendar=calendar)
+                    if theirs.at <= form.now:
+                        errors["due_date"] = error_text(
+                            reader,
+                            "due_day_over" if due.date_only else "past_date",
+                            day=reader.tr.date(due.at, reader.tz),
+                            assignee=assignee_id,
+                        )
             except ServiceError as error:
                 errors["assignee"] = error_text(reader, error.code, **error.params)
         if errors:
@@ -87,6 +101,7 @@ def register(app: App, deps: Deps) -> None:
             channel_id=channel_id,
             within=within,
             due=due,
+            urgent=urgent,
             thread_channel_id=channel_id if thread_ts else None,
             thread_ts=thread_ts,
             delivery_key=f"view:{view.get('id')}" if isinstance(view.get("id"), str) else None,
@@ -132,11 +147,63 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        due = response_due(deps.settings, tz=person.tz, now=form.now, within=None)
+        calendar = calendar_of(deps, form.team_id, new_assignee, person.tz)
+        due = response_due(deps.settings, tz=person.tz, now=form.now, within=None, calendar=calendar)
         later(
             deps,
             form,
             lambda form: form.change(
                 request_service.reassign, new_assignee_id=new_assignee, response_due_at=due
+            ),
+        )
+
+    @app.view(blocks.SET_TIMES_VIEW)
+    def on_set_times(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The requester sets the times of a request just filed: counted on the assignee's calendar."""
+        form = Interaction.from_view(deps, body, view, request=True)
+        values = payloads.state_values(view)
+        reader = form.reader()
+        within_text = payloads.typed(values, "within", limit=200).strip()
+        errors: dict[str, str] = {}
+        try:
+            with reading(deps.sessions) as session:
+                request = request_service.load(
+                    session, team_id=form.team_id, request_id=form.request_id or 0, lock=False
+                )
+                assignee_id = request.assignee_id
+            person = deps.people.get(form.team_id, assignee_id)
+            calendar = calendar_of(deps, form.team_id, assignee_id, person.tz if person else None)
+            respond_by = None
+            if within_text:
+                try:
+                    within = parse_duration(within_text, reader.tr.language)
+                    respond_by = response_due(
+                        deps.settings, tz=None, now=form.now, within=within, calendar=calendar
+                    )
+                except ParseError as error:
+                    errors["within"] = error_text(reader, error.code, **{"text": within_text, **error.params})
+            due = _due_from_form(values, reader.tz, end_of_day(deps.settings))
+            if due is not None:
+                due = due_for_assignee(due, requester_tz=reader.tz, calendar=calendar)
+                if due.at <= form.now:
+                    errors["due_date"] = error_text(
+                        reader, "due_day_over", day=reader.tr.date(due.at, calendar.tz), assignee=assignee_id
+                    )
+            if respond_by is None and due is None and not errors:
+                errors["within"] = error_text(reader, "proposal_needs_time")
+        except ServiceError as error:
+            errors["within"] = error_text(reader, error.code, **error.params)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        later(
+            deps,
+            form,
+            lambda form: form.change(
+                request_service.set_times,
+                response_due_at=respond_by,
+                due_at=due.at if due else None,
+                due_date_only=bool(due and due.date_only),
             ),
         )

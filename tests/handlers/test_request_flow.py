@@ -204,8 +204,9 @@ def test_reassign_moves_the_card_and_tells_everyone(slack, fake_slack, sessions)
     fake_slack.wait_for(lambda _c: "You handed" in text_of(dms_to(fake_slack, "UBOB")[0]))
     [request] = stored(sessions)
     assert request.assignee_id == "UCAROL" and request.state == "open"
-    # Carol is in New York: her working day starts at 09:00 there (15:00 Berlin); 4h later is 19:00 Berlin.
-    assert request.response_due_at == datetime(2026, 11, 26, 19, 0, tzinfo=BERLIN)
+    # Carol is in New York, where Thursday 26 November is Thanksgiving: her clock starts on Friday at
+    # 09:00 there (15:00 Berlin); 4h later is 19:00 Berlin.
+    assert request.response_due_at == datetime(2026, 11, 27, 19, 0, tzinfo=BERLIN)
 
 
 def test_snooze_pauses_reminders_until_next_working_day(slack, fake_slack, sessions):

@@ -804,3 +804,31 @@ def test_statements_too_large_for_the_database_are_split_without_changing_a_numb
     split, many = compute()
     assert [full_dict(report) for report in split] == [full_dict(report) for report in whole]
     assert few == 5 < many
+
+
+def test_the_median_first_answer_is_measured_on_the_assignees_own_calendar(sessions):
+    """Filed Monday 08:00, answered 10:00 (Berlin): one working hour on the default 09:00-17:00 day,
+    two once Bob works from 07:00 — the figure follows his calendar as it is now."""
+    from bot.domain.calendar import WorkingHours
+    from bot.services import calendars
+
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN)
+    with transaction(sessions) as session:
+        session.add(Person(team_id=TEAM, user_id="UBOB", name="bob", tz="Europe/Berlin", fetched_at=START))
+        session.add(
+            Request(
+                team_id=TEAM, number=1, requester_id="UALICE", assignee_id="UBOB", text="Check", kind="task",
+                channel_id="CBERLIN", state="acknowledged", created_at=monday, updated_at=monday,
+                response_due_at=monday + timedelta(hours=5), acknowledged_at=monday + timedelta(hours=2),
+            )
+        )  # fmt: skip
+    sub = subscription(sessions, "CBERLIN", "Europe/Berlin")
+    week = Week.starting(date(2026, 11, 23), BERLIN)
+    assert report_for(sessions, sub, week).median_first_answer == timedelta(hours=1)
+    with transaction(sessions) as session:
+        calendars.save_choice(
+            session, settings=SETTINGS, team_id=TEAM, user_id="UBOB", tz="Europe/Berlin", now=monday,
+            hours=WorkingHours(start=time(7, 0), end=time(15, 0)), country="DE", subdivision="BE",
+            reminder_time=time(10, 0),
+        )  # fmt: skip
+    assert report_for(sessions, sub, week).median_first_answer == timedelta(hours=2)

@@ -308,13 +308,23 @@ def test_closed_requests_get_no_reminders(deps, fake_slack, sessions):
 
 
 def test_reminders_arrive_in_the_recipients_own_working_hours(deps, fake_slack, sessions):
-    add_request(sessions, assignee="UCAROL", response_due=berlin(11, 26, 14))  # 08:00 in New York
-    assert sweep_at(deps, berlin(11, 26, 14)).lines == []
-    assert sweep_at(deps, berlin(11, 26, 15, 59)).lines == []  # 09:59 in New York
-    assert steps(sweep_at(deps, berlin(11, 26, 16))) == [("UCAROL", 1, "response")]
+    add_request(sessions, assignee="UCAROL", created=berlin(11, 25, 10), response_due=berlin(11, 25, 14))
+    assert sweep_at(deps, berlin(11, 25, 14)).lines == []  # 08:00 in New York
+    assert sweep_at(deps, berlin(11, 25, 15, 59)).lines == []  # 09:59 in New York
+    assert steps(sweep_at(deps, berlin(11, 25, 16))) == [("UCAROL", 1, "response")]
     [message] = reminders_to(fake_slack, "UCAROL")
     assert "8:00\u202fAM" in text_of(message)  # the agreed time, in her zone
-    assert [r.day_key for r in reminder_rows(sessions)] == ["2026-11-26"]
+    assert [r.day_key for r in reminder_rows(sessions)] == ["2026-11-25"]
+
+
+def test_no_reminder_on_the_recipients_own_public_holiday(deps, fake_slack, sessions):
+    """Thursday 26 November 2026 is Thanksgiving in New York, an ordinary Thursday in Berlin."""
+    add_request(sessions, assignee="UCAROL", response_due=berlin(11, 26, 14))
+    add_request(sessions, assignee="UBOB", response_due=berlin(11, 26, 14))
+    assert steps(sweep_at(deps, berlin(11, 26, 16))) == [("UBOB", 2, "response")]
+    assert sweep_at(deps, berlin(11, 26, 22)).lines == []
+    friday = steps(sweep_at(deps, berlin(11, 27, 16)))  # Friday 10:00 in New York
+    assert ("UCAROL", 1, "response") in friday
 
 
 def test_reminders_follow_a_reassigned_request(deps, fake_slack, sessions):
