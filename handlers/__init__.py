@@ -9,6 +9,7 @@ from handlers.actions import agreement as agreement_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
+from handlers.actions import requester_card as requester_card_actions
 from handlers.actions import settings as settings_actions
 from handlers.commands import request
 from handlers.events import app_home, installation, thread_replies
@@ -17,6 +18,7 @@ from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
 from handlers.views import feedback as feedback_views
 from handlers.views import request_forms
+from handlers.views import requester_card as requester_card_views
 from handlers.views import settings as settings_views
 
 #: Every module that adds listeners, in registration order.
@@ -36,6 +38,8 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    requester_card_actions,
+    requester_card_views,
 )
 
 

@@ -10,6 +10,7 @@ import json
 from datetime import date, time
 from typing import Any
 
+from bot.blocks.card import cancel_button, confirm_done
 from bot.blocks.kit import (
     KIND_LABELS,
     Block,
@@ -48,19 +49,23 @@ SET_TIMES_ACTION = "request_set_times"
 # --- messages ----------------------------------------------------------------------------------
 
 
-def assignee_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
-    """The assignee's DM: what, who asked, the times, and one-click answers while it is active."""
+def assignee_card(request: Request, reader: Reader, *, edited: bool = False) -> tuple[str, list[Block]]:
+    """The assignee's DM: what, who asked, the times, and one-click answers while it is active. An
+    ``edited`` text (the requester changed it after filing) is marked as such."""
     tr = reader.tr
     value = str(request.id)
     header = tr._(
         "{title} — <@{requester}> asks you:", title=title(request, reader), requester=request.requester_id
     )
-    blocks: list[Block] = [section(header + "\n" + quote(request.text), fields=times_fields(request, reader))]
+    body = header + "\n" + quote(request.text)
+    if edited:
+        body += "\n" + tr._("_(edited by <@{requester}>)_", requester=request.requester_id)
+    blocks: list[Block] = [section(body, fields=times_fields(request, reader))]
     if request.state == State.OPEN.value:
         blocks.append(
             actions(
                 button(tr._("Got it"), "request_ack", value, style="primary"),
-                button(tr._("Done"), "request_done", value),
+                button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)),
                 button(tr._("Need more time"), "request_propose", value),
                 button(tr._("Snooze"), "request_snooze", value),
                 button(tr._("Reassign"), "request_reassign", value),
@@ -71,7 +76,7 @@ def assignee_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
     elif request.state == State.ACKNOWLEDGED.value:
         blocks.append(
             actions(
-                button(tr._("Done"), "request_done", value, style="primary"),
+                button(tr._("Done"), "request_done", value, style="primary", confirm=confirm_done(reader)),
                 button(tr._("Need more time"), "request_propose", value),
                 button(tr._("Snooze"), "request_snooze", value),
                 button(tr._("Reassign"), "request_reassign", value),
@@ -136,7 +141,7 @@ def requester_confirmation(
                 )
             )
         )
-    buttons = [button(tr._("Cancel request"), "request_cancel", str(request.id))]
+    buttons = [cancel_button(request, reader)]
     if unread:
         blocks.append(section(unread_note(request, reader, unread)))
         buttons.insert(0, button(tr._("Set the times"), SET_TIMES_ACTION, str(request.id), style="primary"))

@@ -30,6 +30,7 @@ from bot.blocks.kit import Reader
 from bot.blocks.reminders import ReminderItem, reminder_message
 from bot.outbox.store import Claimed
 from bot.services import calendars as calendar_service
+from bot.services import card as card_service
 from bot.services import digest as digest_service
 from bot.services import feedback as feedback_service
 from bot.services import home as home_service
@@ -140,6 +141,18 @@ def _dm(user_id: str, text: str, message: list[dict[str, Any]]) -> Delivery:
     return Delivery(POST, text=text, blocks=message, channel=user_id)
 
 
+def in_thread_of(request: Request, recipient: str, text: str, message: list[dict[str, Any]]) -> Delivery:
+    """A message for one party about their request: a reply in the thread of their card (the requester's
+    living card, the assignee's card), or a DM while that card is not there."""
+    if recipient == request.requester_id and request.requester_channel_id and request.requester_message_ts:
+        channel, ts = request.requester_channel_id, request.requester_message_ts
+    elif recipient == request.assignee_id and request.assignee_channel_id and request.assignee_message_ts:
+        channel, ts = request.assignee_channel_id, request.assignee_message_ts
+    else:
+        return _dm(recipient, text, message)
+    return Delivery(POST, text=text, blocks=message, channel=channel, thread_ts=ts)
+
+
 # --- the assignee's card -----------------------------------------------------------------------------
 
 
@@ -149,7 +162,9 @@ def _card(ctx: Context) -> Delivery | Drop:
         return Drop("request_gone")
     if request.assignee_id != ctx.row.recipient:
         return Drop("reassigned")
-    text, card = blocks.assignee_card(request, ctx.reader(request.assignee_id))
+    text, card = blocks.assignee_card(
+        request, ctx.reader(request.assignee_id), edited=card_service.was_edited(ctx.session, request.id)
+    )
     return _dm(request.assignee_id, text, card)
 
 
@@ -179,7 +194,9 @@ def _card_redraw(ctx: Context) -> Delivery | Drop:
         return Drop("request_gone")
     if not (request.assignee_channel_id and request.assignee_message_ts):
         return Drop("no_card")
-    text, card = blocks.assignee_card(request, ctx.reader(request.assignee_id))
+    text, card = blocks.assignee_card(
+        request, ctx.reader(request.assignee_id), edited=card_service.was_edited(ctx.session, request.id)
+    )
     return Delivery(
         UPDATE, text=text, blocks=card, channel=request.assignee_channel_id, ts=request.assignee_message_ts
     )
@@ -205,7 +222,7 @@ def _news(ctx: Context) -> Delivery | Drop:
     if event not in blocks.REQUESTER_NEWS:
         return Drop("unknown_news")
     text, message = blocks.requester_news(request, event, ctx.reader(ctx.row.recipient), ctx.payload)
-    return _dm(ctx.row.recipient, text, message)
+    return in_thread_of(request, ctx.row.recipient, text, message)
 
 
 def _cancelled(ctx: Context) -> Delivery | Drop:
@@ -274,7 +291,7 @@ def _proposal_for_requester(ctx: Context) -> Delivery | Drop:
     if proposal.state != "pending":
         return Drop("proposal_decided")
     text, message = reminder_blocks.proposal_for_requester(request, proposal, ctx.reader(ctx.row.recipient))
-    return _dm(ctx.row.recipient, text, message)
+    return in_thread_of(request, ctx.row.recipient, text, message)
 
 
 def _proposal_sent(ctx: Context) -> Delivery | Drop:
@@ -302,7 +319,7 @@ def _proposal_decided(ctx: Context) -> Delivery | Drop:
                 replace_original=True,
                 dm_fallback=ctx.row.recipient,
             )
-        return _dm(ctx.row.recipient, text, message)
+        return in_thread_of(request, ctx.row.recipient, text, message)
     text, message = reminder_blocks.proposal_decided_for_assignee(request, accepted, reader)
     return _dm(ctx.row.recipient, text, message)
 
@@ -489,7 +506,7 @@ def _rating_prompt(ctx: Context) -> Delivery | Drop:
     if request is None:
         return Drop("request_gone")
     text, message = _rating_blocks(ctx, request)
-    return _dm(request.requester_id, text, message)
+    return in_thread_of(request, request.requester_id, text, message)
 
 
 def _rating_redraw(ctx: Context) -> Delivery | Drop:
@@ -605,6 +622,7 @@ def _reminder_after(session: Session, ctx: Context, sent: Sent) -> None:
         channel_id=sent.channel,
         message_ts=sent.ts,
     )
+    card_messages.redraw_after_reminders(session, ctx, sent.meta.get("sent", []))
 
 
 def _reminder_dropped(session: Session, ctx: Context, reason: str) -> None:
@@ -737,3 +755,8 @@ KINDS: dict[str, Kind] = {
     "digest_failed": Kind(POST, _digest_failed_notice),
     "settings_saved": Kind(POST, _settings_saved),
 }
+
+# The requester's card and the conversation (imported last: it builds on the parts above).
+from bot.outbox import card_messages  # noqa: E402
+
+KINDS.update(card_messages.CARD_KINDS)
