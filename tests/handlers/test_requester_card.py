@@ -141,7 +141,7 @@ def test_the_assignee_can_counter_an_edit(slack, fake_slack, sessions):
 
 
 def test_reopen_after_done_restarts_the_clocks_and_tells_the_assignee(slack, fake_slack, sessions, clock):
-    card = file(slack, fake_slack, "<@UBOB|bob> Review the contract within 4h")
+    file(slack, fake_slack, "<@UBOB|bob> Review the contract within 4h")
     press(slack, fake_slack, "UBOB", "request_done", message=assignee_card(fake_slack))
     fake_slack.wait_for(lambda _c: "request_reopen" in action_ids(card_of(fake_slack)["blocks"]))
     clock.set(berlin(11, 30, 9))  # Monday 09:00
