@@ -42,9 +42,8 @@ def card_of(fake: FakeSlack, user: str = "UALICE", index: int = -1) -> dict:
 
 
 def assignee_card(fake: FakeSlack, user: str = "UBOB") -> dict:
-    return next(
-        m for m in dms_to(fake, user) if "asks you" in text_of(m) and m.get("thread_ts") in (None, m["ts"])
-    )
+    """The assignee's card: the first message the bot posted to them (not a reply in a thread)."""
+    return next(m for m in dms_to(fake, user) if m.get("thread_ts") in (None, m["ts"]))
 
 
 def thread_of(fake: FakeSlack, message: dict) -> list[dict]:

@@ -200,6 +200,6 @@ def test_the_card_speaks_german_to_a_german_requester(slack, fake_slack, session
     assert _button(card, "request_cancel")["confirm"]["title"]["text"] == "Diese Anfrage zurückziehen?"
     press(slack, fake_slack, "UBOB", "request_ack", message=assignee_card(fake_slack))
     wait_in_thread(fake_slack, card, "hat deine Anfrage")
-    assert "Bestätigt" in text_of(card_of(fake_slack, "UDIETER"))
+    assert "Angenommen" in text_of(card_of(fake_slack, "UDIETER"))
     assert not in_thread(fake_slack, card, "has seen")
     assert thread_of(fake_slack, card)
