@@ -266,6 +266,13 @@ REGISTRY: dict[str, TableRule] = {
                     "proposal_id",
                     "score",
                     "tone_respectful",
+                    # the requester's card: what an undo restores, which change it took back, which
+                    # thread a relayed message came from, whether an edit changed the words
+                    "restore",
+                    "undid",
+                    "change",
+                    "side",
+                    "text_changed",
                 },
             ),
         },
