@@ -126,3 +126,16 @@ def test_relayed_words_are_introduced_in_german(slack, fake_slack, sessions):
     [card] = requester_cards(fake_slack, "UDIETER")
     [relayed] = in_thread(fake_slack, card, "Mache ich")
     assert "<@UBOB> schreibt zu *#1*" in text_of(relayed)
+
+
+def test_the_export_shows_the_conversation(slack, fake_slack, sessions, clock):
+    from bot.services.export import export_rows
+
+    card = file(slack, fake_slack)
+    # Slack sends what a person typed as "<b>" encoded; it is stored as typed.
+    slack.dm_reply("UALICE", "Which contract? The &lt;b&gt;new&lt;/b&gt; one", thread_ts=card["ts"])
+    slack.dm_reply("UBOB", "The new one, got it", thread_ts=assignee_card(fake_slack)["ts"])
+    with sessions() as session:
+        [row] = list(export_rows(session, now=clock()))
+    said = [(e["actor_id"], e["detail"]["text"]) for e in row["history"] if e["kind"] == "message"]
+    assert said == [("UALICE", "Which contract? The <b>new</b> one"), ("UBOB", "The new one, got it")]
