@@ -203,3 +203,19 @@ def test_the_card_speaks_german_to_a_german_requester(slack, fake_slack, session
     assert "Angenommen" in text_of(card_of(fake_slack, "UDIETER"))
     assert not in_thread(fake_slack, card, "has seen")
     assert thread_of(fake_slack, card)
+
+
+def test_a_stranger_submitting_the_forms_changes_nothing(slack, fake_slack, sessions):
+    card = file(slack, fake_slack)
+    edit = open_form(slack, fake_slack, "UALICE", "request_edit", card)
+    forged = submit_form(slack, edit, user="UCAROL", text="Something else entirely").json()
+    assert forged["response_action"] == "errors" and "Only <@UALICE>" in text_of(forged)
+    press(slack, fake_slack, "UBOB", "request_done", message=assignee_card(fake_slack))
+    fake_slack.wait_for(lambda _c: "request_reopen" in action_ids(card_of(fake_slack)["blocks"]))
+    reopen = open_form(slack, fake_slack, "UALICE", "request_reopen", card_of(fake_slack))
+    submit_form(slack, reopen, user="UCAROL", reason="Let me in")
+    [refusal] = wait_dms(fake_slack, "UCAROL")  # a form has no place to answer in: a DM
+    assert "Only <@UALICE>, who asked, can change request *#1*" in text_of(refusal)
+    request = request_row(sessions)
+    assert (request.state, request.text) == ("done", "Review the contract")
+    assert [e.kind for e in events(sessions)] == ["created", "done"]
