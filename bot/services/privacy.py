@@ -269,6 +269,11 @@ REGISTRY: dict[str, TableRule] = {
                     # the requester's card: what an undo restores, which change it took back, which
                     # thread a relayed message came from, whether an edit changed the words
                     "restore",
+                    "state",
+                    "acknowledged_at",
+                    "closed_at",
+                    "snoozed_until",
+                    "waiting_since",
                     "undid",
                     "change",
                     "side",
