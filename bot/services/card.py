@@ -23,6 +23,7 @@ from bot.services.requests import (
     _iso,
     _still_open,
     _transition,
+    find_by_thread,
     load,
     pending_proposal,
     record,
@@ -332,8 +333,6 @@ def find_thread(
     ).first()
     if request is not None:
         return request, REQUESTER_SIDE
-    from bot.services.requests import find_by_thread
-
     request = find_by_thread(session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
     return (request, ASSIGNEE_SIDE) if request is not None else None
 
