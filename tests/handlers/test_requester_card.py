@@ -219,3 +219,14 @@ def test_a_stranger_submitting_the_forms_changes_nothing(slack, fake_slack, sess
     request = request_row(sessions)
     assert (request.state, request.text) == ("done", "Review the contract")
     assert [e.kind for e in events(sessions)] == ["created", "done"]
+
+
+def test_times_proposed_by_an_edit_do_not_silence_the_assignees_reminders(slack, fake_slack, sessions, bot):
+    from tests.services.test_reminders import reminders_to, sweep_at
+
+    card = file(slack, fake_slack, "<@UBOB|bob> Review the contract within 4h by 2026-12-04")
+    submit_form(slack, open_form(slack, fake_slack, "UALICE", "request_edit", card), due_date="2026-12-08")
+    assert proposals(sessions)[0].state == "pending"
+    sweep_at(bot.deps, berlin(11, 26, 14, 30))  # the first answer was due at 14:00
+    bot.settle()
+    assert reminders_to(fake_slack, "UBOB")  # Bob still owes the first answer
