@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.requests import (
@@ -28,7 +28,7 @@ from bot.services.requests import (
     pending_proposal,
     record,
 )
-from models import Proposal, Request, RequestEvent, State
+from models import Proposal, Rating, Request, RequestEvent, State
 from models.outbox import OutboxMessage
 from models.reminder import NudgeSchedule, Reminder
 
@@ -284,6 +284,10 @@ def undo(
         else:
             setattr(request, name, _moment(restore.get(name)))
     request.due_date_only = bool(restore.get("due_date_only"))
+    # A rating given in those minutes rated a finish that did not happen: it goes with the Done.
+    rating_removed = False
+    if change == "done":
+        rating_removed = bool(session.execute(delete(Rating).where(Rating.request_id == request.id)).rowcount)
     outcome = _transition(
         session,
         request,
@@ -293,6 +297,7 @@ def undo(
         state=state,
         undid=event.id,
         change=change,
+        rating_removed=rating_removed,
     )
     request.closed_at = _moment(restore.get("closed_at"))
     session.flush()

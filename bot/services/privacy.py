@@ -278,6 +278,7 @@ REGISTRY: dict[str, TableRule] = {
                     "change",
                     "side",
                     "text_changed",
+                    "rating_removed",
                 },
             ),
         },

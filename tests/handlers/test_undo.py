@@ -146,3 +146,20 @@ def test_undo_speaks_german(slack, fake_slack, sessions):
     assert labels == ["Rückgängig"]
     press(slack, fake_slack, "UDIETER", "request_undo", message=offer)
     assert request_row(sessions).state == "open"
+
+
+def test_a_rating_given_before_the_undo_goes_with_the_done(slack, fake_slack, sessions):
+    from sqlalchemy import select
+
+    from models import Rating
+
+    file(slack, fake_slack)
+    offer = _done_with_offer(slack, fake_slack)
+    prompt = wait_in_thread(fake_slack, card_of(fake_slack), "How did it go?")
+    press(slack, fake_slack, "UALICE", "request_rate_4", message=prompt)
+    with sessions() as session:
+        assert session.scalars(select(Rating.score)).all() == [4]
+    press(slack, fake_slack, "UBOB", "request_undo", message=offer)
+    with sessions() as session:
+        assert session.scalars(select(Rating.score)).all() == []
+    assert [e.detail.get("rating_removed") for e in events(sessions) if e.kind == "undone"] == [True]
