@@ -241,9 +241,11 @@ def decline(
 
 
 def cancel(session: Session, *, team_id: str, request_id: int, actor_id: str, now: datetime) -> Outcome:
+    """The requester calls it off — also after a decline, instead of asking someone else."""
     request = load(session, team_id=team_id, request_id=request_id)
     _as_requester(request, actor_id)
-    _still_open(request)
+    if request.state != State.DECLINED.value:
+        _still_open(request)
     return _transition(session, request, kind="cancelled", actor_id=actor_id, now=now, state=State.CANCELLED)
 
 
@@ -256,8 +258,10 @@ def reassign(
     now: datetime,
     new_assignee_id: str,
     response_due_at: datetime,
+    note: str | None = None,
 ) -> Outcome:
-    """Hand the request to someone else: it starts over as open for them, with a fresh response time."""
+    """Hand the request to someone else: it starts over as open for them, with a fresh response time.
+    ``note`` (optional) tells them why; their card shows who handed it over."""
     request = load(session, team_id=team_id, request_id=request_id)
     _as_assignee(request, actor_id)
     _still_open(request)
@@ -269,7 +273,7 @@ def reassign(
     previous_message = (request.assignee_channel_id, request.assignee_message_ts)
     request.assignee_id = new_assignee_id
     request.acknowledged_at = None
-    request.snoozed_until = None
+    request.snoozed_until = request.waiting_since = None
     request.response_due_at = response_due_at
     request.assignee_channel_id = request.assignee_message_ts = None
     outcome = _transition(
@@ -282,6 +286,7 @@ def reassign(
         from_assignee_id=previous_assignee,
         to_assignee_id=new_assignee_id,
         response_due_at=response_due_at.isoformat(),
+        note=(note or "").strip()[:500] or None,
     )
     outcome.detail["previous_message"] = previous_message
     return outcome
