@@ -21,9 +21,14 @@ def file_request(slack: SlackDriver, fake: FakeSlack, text: str, user: str = "UA
 
 def card_of(fake: FakeSlack, user: str) -> dict[str, Any]:
     """The (latest) request card in ``user``'s DM."""
-    cards = [m for m in wait_dms(fake, user) if "asks you" in text_of(m.get("blocks"))]
-    assert cards, "no card"
-    return cards[-1]
+    messages = wait_dms(fake, user)
+    cards = [
+        m
+        for m in messages
+        if any(str(b.get("block_id", "")).endswith("_actions") for b in m.get("blocks") or [])
+        or ":white_check_mark:" in text_of(m.get("blocks"))
+    ]
+    return cards[-1] if cards else messages[0]
 
 
 def open_form(
