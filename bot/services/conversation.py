@@ -73,8 +73,6 @@ def answer(
     if first:
         request.acknowledged_at = now
     if finish:
-        if request.state == State.WAITING.value:
-            _end_wait(session, request, actor_id=actor_id, now=now, via="finished")
         record(session, request, kind=ANSWERED, actor_id=actor_id, now=now, text=text, finished=True)
         return _transition(
             session, request, kind="done", actor_id=actor_id, now=now, state=State.DONE, answer=text
@@ -131,14 +129,6 @@ def waited(request: Request, calendar: BusinessCalendar, now: datetime) -> timed
     if request.waiting_since is None or now <= request.waiting_since:
         return timedelta(0)
     return calendar.business_time_between(request.waiting_since, now)
-
-
-def _end_wait(session: Session, request: Request, *, actor_id: str, now: datetime, via: str) -> RequestEvent:
-    since = request.waiting_since
-    request.waiting_since = None
-    return record(
-        session, request, kind=WAITING_ENDED, actor_id=actor_id, now=now, since=_iso(since), via=via
-    )
 
 
 def reply_to_question(

@@ -69,7 +69,6 @@ def take_over(session: Session, *, team_id: str, request_id: int, actor_id: str,
     previous_message = (request.assignee_channel_id, request.assignee_message_ts)
     request.assignee_id = actor_id
     request.snoozed_until = None
-    request.waiting_since = None
     request.assignee_channel_id = request.assignee_message_ts = None
     if request.acknowledged_at is None:
         request.acknowledged_at = now

@@ -178,6 +178,12 @@ def _transition(
     **detail: Any,
 ) -> Outcome:
     previous = request.state
+    if previous == State.WAITING.value and state not in (None, State.WAITING) and kind != "waiting_ended":
+        # Leaving the wait another way (done, declined, handed over …): the waiting period ends here too.
+        since, request.waiting_since = request.waiting_since, None
+        record(
+            session, request, kind="waiting_ended", actor_id=actor_id, now=now, since=_iso(since), via=kind
+        )
     if state is not None:
         request.state = state.value
         if state.is_closed:
@@ -273,7 +279,7 @@ def reassign(
     previous_message = (request.assignee_channel_id, request.assignee_message_ts)
     request.assignee_id = new_assignee_id
     request.acknowledged_at = None
-    request.snoozed_until = request.waiting_since = None
+    request.snoozed_until = None
     request.response_due_at = response_due_at
     request.assignee_channel_id = request.assignee_message_ts = None
     outcome = _transition(

@@ -192,3 +192,16 @@ def test_the_waited_time_is_business_time_over_a_weekend(slack, fake_slack, sess
     wait_message(fake_slack, "UBOB", "replied to your question")
     resumed = the_request(sessions)
     assert resumed.response_due_at == datetime(2026, 11, 30, 12, 0, tzinfo=BERLIN) + timedelta(minutes=45)
+
+
+def test_done_while_waiting_ends_the_waiting_period_too(slack, fake_slack, sessions, clock):
+    file_request(slack, fake_slack, "<@UBOB|bob> Book the room")
+    ask_back(slack, fake_slack, clock, "Which floor?")
+    fake_slack.wait_for(lambda _c: "your clock is paused" in text_of(card_of(fake_slack, "UBOB")))
+    press(slack, fake_slack, "UBOB", "request_done", message=card_of(fake_slack, "UBOB"))
+    wait_message(fake_slack, "UALICE", "has finished your request")
+    request = the_request(sessions)
+    assert request.state == "done" and request.waiting_since is None
+    assert kinds(sessions)[-3:] == ["waiting_started", "waiting_ended", "done"]
+    [ended] = [e for e in events(sessions) if e.kind == "waiting_ended"]
+    assert ended.detail["via"] == "done"
