@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers.actions import agreement as agreement_actions
+from handlers.actions import conversation as conversation_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
@@ -15,6 +16,7 @@ from handlers.events import app_home, installation, thread_replies
 from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
+from handlers.views import conversation as conversation_views
 from handlers.views import feedback as feedback_views
 from handlers.views import request_forms
 from handlers.views import settings as settings_views
@@ -36,6 +38,8 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    conversation_actions,
+    conversation_views,
 )
 
 

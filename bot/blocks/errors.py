@@ -126,6 +126,23 @@ ERRORS: dict[str, str] = {
         "You could ask a person for help instead."
     ),
     "escalate_same_person": N_("Please pick someone other than yourself and <@{assignee}>."),
+    "reassign_self": N_("It's yours already — please pick the colleague who should take it."),
+    "answer_required": N_("Please write your answer first."),
+    "answer_too_long": N_(
+        "That's {length} characters; please keep it under {limit}. A doc and a link work well."
+    ),
+    "not_requester_reply": N_("Only <@{requester_id}>, who asked, can reply to the question on *#{number}*."),
+    "already_waiting": N_(
+        "*#{number}* is already waiting for an answer from <@{requester_id}>. Once they reply, you can ask again."
+    ),
+    "not_waiting": N_("*#{number}* isn't waiting for an answer from you (any more), so nothing changed."),
+    "take_over_yours": N_("*#{number}* is yours already."),
+    "not_asked_to_help": N_(
+        "Only someone <@{requester_id}> asked for help can take over *#{number}*. You could offer your help "
+        "to them directly."
+    ),
+    "not_declined": N_("*#{number}* hasn't been declined, so it is still with the person asked."),
+    "redirect_same": N_("<@{assignee}> has declined it already. Please pick someone else."),
     "step_missing_requester": N_(
         "Please tell the step who asks: set *Requester*, e.g. to the person who used this workflow."
     ),

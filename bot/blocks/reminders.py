@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.conversation import take_over_button
 from bot.blocks.requests import (
     Block,
     Reader,
@@ -421,11 +422,15 @@ def person_help_dm(request: Request, reader: Reader, note: str | None) -> tuple[
         section(body),
         context(
             tr._(
-                "No obligation — a quick reply to <@{requester}> helps either way.",
+                "No obligation — a quick reply to <@{requester}> helps either way. If you can do it, "
+                "*Take it over* makes it yours; <@{requester}> and <@{assignee}> are told.",
                 requester=request.requester_id,
+                assignee=request.assignee_id,
             )
         ),
     ]
+    if not request.is_closed:
+        blocks.append(take_over_button(request, reader))
     return plain_text(tr._("Can you help with request #{number}?", number=request.number)), blocks
 
 

@@ -10,6 +10,7 @@ import json
 from datetime import date, time
 from typing import Any
 
+from bot.blocks import conversation
 from bot.blocks.kit import (
     KIND_LABELS,
     Block,
@@ -29,6 +30,7 @@ from bot.blocks.kit import (
     title,
     urgent_marker,
 )
+from bot.domain.conversation import CardNotes
 from bot.domain.text import MAX_REASON_TEXT, MAX_REQUEST_TEXT, plain_text, safe_user_text, shorten
 from bot.i18n import N_
 from models import Request, State
@@ -48,35 +50,45 @@ SET_TIMES_ACTION = "request_set_times"
 # --- messages ----------------------------------------------------------------------------------
 
 
-def assignee_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
-    """The assignee's DM: what, who asked, the times, and one-click answers while it is active."""
+def assignee_card(
+    request: Request, reader: Reader, *, notes: CardNotes | None = None
+) -> tuple[str, list[Block]]:
+    """The assignee's DM: what, who asked, the times, and one-click answers while it is active.
+    ``notes``: how it came to them (a hand-over) and the question it waits on."""
     tr = reader.tr
     value = str(request.id)
     header = tr._(
         "{title} — <@{requester}> asks you:", title=title(request, reader), requester=request.requester_id
     )
-    blocks: list[Block] = [section(header + "\n" + quote(request.text), fields=times_fields(request, reader))]
+    blocks: list[Block] = conversation.card_note_blocks(request, reader, notes)
+    blocks.append(section(header + "\n" + quote(request.text), fields=times_fields(request, reader)))
     if request.state == State.OPEN.value:
+        main = [
+            button(tr._("Got it"), "request_ack", value, style="primary"),
+            button(tr._("Done"), "request_done", value),
+            button(tr._("Need more time"), "request_propose", value),
+            button(tr._("Snooze"), "request_snooze", value),
+            button(tr._("Reassign"), "request_reassign", value),
+            button(tr._("Decline"), "request_decline", value, style="danger"),
+        ]
         blocks.append(
             actions(
-                button(tr._("Got it"), "request_ack", value, style="primary"),
-                button(tr._("Done"), "request_done", value),
-                button(tr._("Need more time"), "request_propose", value),
-                button(tr._("Snooze"), "request_snooze", value),
-                button(tr._("Reassign"), "request_reassign", value),
-                button(tr._("Decline"), "request_decline", value, style="danger"),
-                block_id=f"request_{request.id}_actions",
+                *conversation.card_buttons(request, reader, main), block_id=f"request_{request.id}_actions"
             )
         )
+    elif request.state == State.WAITING.value:
+        blocks.extend(conversation.waiting_blocks(request, reader, notes))
     elif request.state == State.ACKNOWLEDGED.value:
+        main = [
+            button(tr._("Done"), "request_done", value, style="primary"),
+            button(tr._("Need more time"), "request_propose", value),
+            button(tr._("Snooze"), "request_snooze", value),
+            button(tr._("Reassign"), "request_reassign", value),
+            button(tr._("Decline"), "request_decline", value, style="danger"),
+        ]
         blocks.append(
             actions(
-                button(tr._("Done"), "request_done", value, style="primary"),
-                button(tr._("Need more time"), "request_propose", value),
-                button(tr._("Snooze"), "request_snooze", value),
-                button(tr._("Reassign"), "request_reassign", value),
-                button(tr._("Decline"), "request_decline", value, style="danger"),
-                block_id=f"request_{request.id}_actions",
+                *conversation.card_buttons(request, reader, main), block_id=f"request_{request.id}_actions"
             )
         )
         blocks.append(
@@ -189,6 +201,7 @@ REQUESTER_NEWS = {
     "done": N_(":white_check_mark: <@{assignee}> has finished your request *#{number}*."),
     "declined": N_("<@{assignee}> can't take on your request *#{number}*. Their reason:"),
     "reassigned": N_("<@{previous}> has handed your request *#{number}* to <@{assignee}>."),
+    "taken_over": N_("<@{assignee}> has taken over your request *#{number}* from <@{previous}>."),
     "snoozed": N_("<@{assignee}> has paused reminders for *#{number}* until {until}. The agreed times stay."),
 }
 
@@ -209,10 +222,14 @@ def requester_news(
     body = text
     if kind == "declined":
         body += "\n" + quote(request.decline_reason or "")
+    # A new assignee means new times: the requester sees them right away.
+    new_times = kind in ("reassigned", "taken_over") and not request.is_closed
     blocks = [
-        section(body),
+        section(body, fields=times_fields(request, reader) if new_times else None),
         context(tr._("Your request: {text}", text=safe_user_text(shorten(request.text, 200)))),
     ]
+    if kind == "declined" and request.state == State.DECLINED.value:
+        blocks.append(conversation.decline_offers(request, reader))
     return plain_text(shorten(text.replace("*", ""), 150)), blocks
 
 
@@ -439,6 +456,10 @@ def reassign_modal(request: Request, reader: Reader) -> dict[str, Any]:
             section(tr._("*#{number}*", number=request.number) + "\n" + excerpt(request, 500)),
             input_block(
                 "assignee", tr._("Who should take it?"), {"type": "users_select", "action_id": "assignee"}
+            ),
+            conversation.note_input(
+                tr._("Why them? A short note"),
+                tr._("They read it on the request, with who handed it over."),
             ),
         ],
         metadata=str(request.id),

@@ -400,6 +400,7 @@ MAX_UNION_TERMS = 400
 MAX_PARAMETERS = 10_000
 
 DONE, DECLINED, CANCELLED = State.DONE.value, State.DECLINED.value, State.CANCELLED.value
+WAITING = State.WAITING.value
 #: What a row of the first statement counts: filed, closed (done/declined), first answers due in a
 #: week of the trend; open and overdue at the window's end.
 OPENED, CLOSED, DUE, OPEN = 0, 1, 2, 3
@@ -428,12 +429,20 @@ def open_at(moment: datetime) -> ColumnElement[bool]:
     return and_(R.created_at < moment, or_(R.closed_at.is_(None), R.closed_at >= moment))
 
 
+def waiting_at(moment: datetime) -> ColumnElement[bool]:
+    """Waiting on the requester at ``moment``: the assignee's clocks are paused, so nothing is late."""
+    return and_(R.state == WAITING, R.waiting_since.is_not(None), R.waiting_since <= moment)
+
+
 def late_at(moment: datetime) -> ColumnElement[bool]:
-    """Past an agreed time at ``moment``: no first answer by the response time, or past the due date."""
+    """Past an agreed time at ``moment``: no first answer by the response time, or past the due date —
+    unless the request waits on its requester then (the resumed request's times move by the wait)."""
     unanswered_late = and_(
         R.response_due_at < moment, or_(R.acknowledged_at.is_(None), R.acknowledged_at >= moment)
     )
-    return or_(unanswered_late, and_(R.due_at.is_not(None), R.due_at < moment))
+    return and_(
+        or_(unanswered_late, and_(R.due_at.is_not(None), R.due_at < moment)), not_(waiting_at(moment))
+    )
 
 
 def overdue_at(moment: datetime) -> ColumnElement[bool]:

@@ -45,6 +45,8 @@ def next_deadline(request: Request) -> datetime | None:
 
 def is_overdue(request: Request, now: datetime) -> bool:
     """Past an agreed time: no first answer by the response time, or not finished by the due date."""
+    if request.state == State.WAITING.value:
+        return False  # waiting on the requester: the assignee's clocks are paused
     late_answer = request.acknowledged_at is None and request.response_due_at < now
     return late_answer or (request.due_at is not None and request.due_at < now)
 

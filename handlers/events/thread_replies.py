@@ -1,4 +1,6 @@
-"""A reply by the assignee in the request's thread counts as the first answer."""
+"""A reply by the assignee in the request's thread counts as the first answer; a reply by the requester
+in the thread of a question they were asked (or of their card) while the request waits on them is their
+answer to it, and resumes the request."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ from slack_bolt import App
 
 from bot import payloads
 from bot.deps import Deps
+from bot.domain.text import from_slack
 from bot.outbox import news
+from bot.services import conversation as conversation_service
 from bot.services import deliveries
 from bot.services import requests as request_service
 from bot.services.requests import ServiceError
 from handlers.common import later
 from handlers.events.common import EventContext
+from handlers.filing import calendar_of
 from models import State
-from models.db import transaction
+from models.db import reading, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +37,48 @@ def register(app: App, deps: Deps) -> None:
         reply = EventContext.from_event(deps, body, event)
         reply.channel_id = payloads.channel_id(event.get("channel"), "event.channel", optional=False)
         reply.message_ts = payloads.message_ts(thread_ts, "event.thread_ts", optional=False)
-        later(deps, reply, answer_in_thread)
+        raw = event.get("text")
+        text = raw if isinstance(raw, str) else ""
+        later(deps, reply, lambda reply: answer_in_thread(reply, text))
 
 
-def answer_in_thread(reply: EventContext) -> None:
+def reply_to_question_in_thread(reply: EventContext, text: str) -> bool:
+    """The requester answers the question of a request that waits on them, in its thread: the request
+    resumes. False when the thread is no such question's."""
     deps = reply.deps
+    with reading(deps.sessions) as session:
+        request = conversation_service.find_waiting_by_thread(
+            session,
+            team_id=reply.team_id,
+            user_id=reply.user_id,
+            channel_id=reply.channel_id or "",
+            thread_ts=reply.message_ts or "",
+        )
+        if request is None:
+            return False
+        request_id, assignee_id = request.id, request.assignee_id
+    person = deps.people.get(reply.team_id, assignee_id)
+    calendar = calendar_of(deps, reply.team_id, assignee_id, person.tz if person else None)
+    with transaction(deps.sessions) as session:
+        if not deliveries.first_time(session, team_id=reply.team_id, key=reply.delivery_key, now=reply.now):
+            return True  # Slack delivered this event before
+        outcome = conversation_service.reply_to_question(
+            session,
+            team_id=reply.team_id,
+            request_id=request_id,
+            actor_id=reply.user_id,
+            text=from_slack(text),
+            now=reply.now,
+            calendar=calendar,
+        )
+        news.announce(session, outcome, now=reply.now)
+    return True
+
+
+def answer_in_thread(reply: EventContext, text: str = "") -> None:
+    deps = reply.deps
+    if reply_to_question_in_thread(reply, text):
+        return
     with transaction(deps.sessions) as session:
         request = request_service.find_by_thread(
             session,

@@ -16,6 +16,7 @@ from slack_bolt import Ack, App
 
 from bot import payloads
 from bot.blocks import requests as blocks
+from bot.blocks.conversation import NOTE_LIMIT
 from bot.blocks.errors import error_text
 from bot.deps import Deps
 from bot.domain.parsing import Deadline, ParseError, parse_duration
@@ -130,8 +131,12 @@ def register(app: App, deps: Deps) -> None:
     @app.view(blocks.REASSIGN_VIEW)
     def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = Interaction.from_view(deps, body, view, request=True)
-        new_assignee = payloads.selected_user(payloads.state_values(view), "assignee") or ""
+        values = payloads.state_values(view)
+        new_assignee = payloads.selected_user(values, "assignee") or ""
+        note = payloads.typed(values, "note", limit=10_000).strip()[:NOTE_LIMIT]
         try:
+            if new_assignee == form.user_id:
+                raise ServiceError("reassign_self")
             with reading(deps.sessions) as session:
                 request = request_service.load(
                     session, team_id=form.team_id, request_id=form.request_id or 0, lock=False
@@ -153,7 +158,7 @@ def register(app: App, deps: Deps) -> None:
             deps,
             form,
             lambda form: form.change(
-                request_service.reassign, new_assignee_id=new_assignee, response_due_at=due
+                request_service.reassign, new_assignee_id=new_assignee, response_due_at=due, note=note or None
             ),
         )
 
