@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.deps import Deps
 from handlers.actions import agreement as agreement_actions
 from handlers.actions import feedback as feedback_actions
+from handlers.actions import ladder as ladder_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
 from handlers.actions import settings as settings_actions
@@ -36,6 +37,7 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    ladder_actions,
 )
 
 
