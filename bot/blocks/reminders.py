@@ -62,7 +62,7 @@ def _assignee_line(item: ReminderItem, reader: Reader) -> str:
         )
     if item.step == "check_in":
         return tr._(
-            "You said *Got it* {when} and it's been quiet since. Still on it? A word in the thread, "
+            "You said *Got it* on {when} and it's been quiet since. Still on it? A word in the thread, "
             "*Done* or *Need more time* lets <@{requester}> know where it stands.",
             when=reader.when(request.acknowledged_at or request.created_at),
             requester=request.requester_id,
@@ -239,7 +239,7 @@ def _waiting_block(item: ReminderItem, reader: Reader) -> list[Block]:
             )
         ]
     text = tr._(
-        "<@{assignee}> asked you something about your request {title} {when} and is waiting for your "
+        "<@{assignee}> asked you something about your request {title} on {when} and is waiting for your "
         "answer. Their clock is paused until you reply — a reply in the thread of your request's card "
         "reaches them.",
         assignee=request.assignee_id,
