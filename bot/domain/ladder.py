@@ -306,10 +306,16 @@ def _next_chase(
     kept = calendar.local_business_day(clocks.kept_waiting_at) if clocks.kept_waiting_at else None
     if kept is not None and kept >= base:
         # The requester chose to keep waiting: the spacing starts again from that day.
-        start, index = kept, 1 + sum(1 for day in series if day > kept)
+        counted = [day for day in series if day > kept]
+        start, index = kept, 1 + len(counted)
     else:
-        start, index = base, sum(1 for day in series if day >= base)
+        counted = [day for day in series if day >= base]
+        start, index = base, len(counted)
     day = _working_day_after(calendar, start, chase_offset(index))
+    if index > 0:
+        # The gaps never shrink, even when the ladder starts late (the bot was away, the clock long past).
+        gap = chase_offset(index) - chase_offset(index - 1)
+        day = max(day, _working_day_after(calendar, max(counted, default=start), gap))
     return max(clock, calendar.start_of_working_day(day))
 
 

@@ -547,3 +547,18 @@ def test_while_waiting_only_the_requester_hears_spaced_and_capped():
     assert not still_wanted(
         Step.WAITING, "2026-11-27", replace(clocks, state="acknowledged"), berlin(11, 27, 10)
     )
+
+
+def test_a_ladder_that_starts_late_still_spaces_its_reminders():
+    # The first answer was due a month ago and nothing was sent yet (say the bot was just installed).
+    clocks = open_request(berlin(10, 26, 14))
+    rules = replace(RULES, escalate_after_days=0)
+    sends = run(clocks, berlin(11, 26, 10), berlin(1, 29, y=2027), rules)
+    assert [(m, d.step) for m, d in sends] == [
+        (berlin(11, 26, 10), Step.RESPONSE),
+        (berlin(11, 27, 10), Step.RESPONSE),  # gap 1
+        (berlin(11, 30, 10), Step.RESPONSE),  # gap 1
+        (berlin(12, 2, 10), Step.RESPONSE),  # gap 2
+        (berlin(12, 7, 10), Step.RESPONSE),  # gap 3
+        (berlin(12, 11, 10), Step.CAPPED),  # gap 4
+    ]
