@@ -44,7 +44,7 @@ def main() -> int:
                     database_url=url,
                     timezone="Europe/Berlin",
                     holidays="DE-BE",
-                    **({"max_reminders": args.max_reminders} if hasattr(Settings, "max_reminders") else {}),
+                    max_reminders=args.max_reminders,
                 )
                 deps = Deps(
                     settings,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.deps import Deps
 from bot.jobs.scheduler import tick
 from bot.jobs.sweep import run_sweep
+from bot.services import reminders as reminder_service
 from models import Request, RequestEvent
 from models.db import transaction
 from models.reminder import Reminder
@@ -302,3 +303,17 @@ def test_the_fourteen_day_scenario_sends_far_fewer_reminders(settings, sessions,
         ("UDIETER", "overdue"),
         ("UERIKA", "check_in"),
     } <= steps
+
+
+def test_keep_waiting_before_anything_was_stopped_changes_nothing(settings, sessions):
+    rid = add_request(sessions)
+    with transaction(sessions) as session:
+        outcome = reminder_service.keep_waiting(
+            session,
+            team_id="T0001",
+            request_id=rid,
+            actor_id="UALICE",
+            now=berlin(11, 26, 15),
+            settings=settings,
+        )
+    assert not outcome.changed and "kept_waiting" not in kinds(sessions, rid)
