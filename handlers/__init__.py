@@ -8,6 +8,7 @@ from bot.deps import Deps
 from handlers.actions import agreement as agreement_actions
 from handlers.actions import conversation as conversation_actions
 from handlers.actions import feedback as feedback_actions
+from handlers.actions import ladder as ladder_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
 from handlers.actions import settings as settings_actions
@@ -40,6 +41,7 @@ SURFACE = (
     settings_views,
     conversation_actions,
     conversation_views,
+    ladder_actions,
 )
 
 

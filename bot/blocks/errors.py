@@ -16,6 +16,9 @@ ERRORS: dict[str, str] = {
     "not_found": N_("I can't find that request any more."),
     "not_assignee": N_("Only <@{assignee_id}>, who was asked, can answer request *#{number}*."),
     "not_requester": N_("Only <@{requester_id}>, who asked, can cancel request *#{number}*."),
+    "not_requester_keep_waiting": N_(
+        "Only <@{requester_id}>, who asked, can decide how request *#{number}* goes on."
+    ),
     "already_closed": N_("Request *#{number}* is already closed ({state}), so nothing changed."),
     "self_request": N_("You can't file a request to yourself — but a note to self never hurts."),
     "reassign_same": N_("That's the person it is already assigned to."),

@@ -286,7 +286,8 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
             tr._(
                 "Response times count the assignee's working hours, in their time zone and with their "
                 "holidays; a date without a time means the end of their working day. Reminders are "
-                "friendly, at most one a day, and only during working hours."
+                "friendly, only during working hours and further apart over time; after a few I ask the "
+                "requester how to go on."
             )
         ),
     ]
