@@ -8,7 +8,7 @@ from bot.deps import Deps
 from handlers.actions import agreement as agreement_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import questions as question_actions
-from handlers.actions import request_buttons
+from handlers.actions import request_buttons, team_buttons
 from handlers.actions import settings as settings_actions
 from handlers.commands import request
 from handlers.events import app_home, installation, thread_replies
@@ -16,7 +16,7 @@ from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
 from handlers.views import feedback as feedback_views
-from handlers.views import request_forms
+from handlers.views import request_forms, team_forms
 from handlers.views import settings as settings_views
 
 #: Every module that adds listeners, in registration order.
@@ -36,6 +36,8 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    team_buttons,
+    team_forms,
 )
 
 

@@ -329,9 +329,11 @@ def new_request_modal(
     due_date: date | None = None,
     due_time: time | None = None,
     urgent: bool = False,
+    team_options: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The new-request form, optionally prefilled (from a message, or from a `/request` text whose
-    times were asked back)."""
+    times were asked back). With ``team_options`` (the workspace's user groups) a person *or* a team
+    can be asked: both fields are optional then, and the form checks that exactly one is chosen."""
     tr = reader.tr
     user_select: dict[str, Any] = {"type": "users_select", "action_id": "assignee"}
     if assignee_id:
@@ -368,7 +370,7 @@ def new_request_modal(
         tr._("Send"),
         reader,
         [
-            input_block("assignee", tr._("Who is it for?"), user_select),
+            *_whom_blocks(reader, user_select, team_options),
             input_block("text", tr._("What do you need?"), what),
             input_block(
                 "kind",
@@ -399,6 +401,25 @@ def new_request_modal(
         ],
         metadata=json.dumps({"channel": channel_id, "thread_ts": thread_ts or ""}),
     )
+
+
+def _whom_blocks(
+    reader: Reader, user_select: dict[str, Any], team_options: list[dict[str, Any]] | None
+) -> list[Block]:
+    tr = reader.tr
+    if not team_options:
+        return [input_block("assignee", tr._("Who is it for?"), user_select)]
+    team_select = {"type": "static_select", "action_id": "team", "options": team_options}
+    return [
+        input_block("assignee", tr._("Who is it for?"), user_select, optional=True),
+        input_block(
+            "team",
+            tr._("…or a team"),
+            team_select,
+            optional=True,
+            hint=tr._("Ask a person or a team (a Slack user group), not both."),
+        ),
+    ]
 
 
 def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:

@@ -737,3 +737,8 @@ KINDS: dict[str, Kind] = {
     "digest_failed": Kind(POST, _digest_failed_notice),
     "settings_saved": Kind(POST, _settings_saved),
 }
+
+# The team kinds live with the team feature (imported last: they build on this module's parts).
+from bot.outbox.team_messages import TEAM_KINDS  # noqa: E402
+
+KINDS.update(TEAM_KINDS)

@@ -50,7 +50,7 @@ def refresh_card(session: Session, request: Request, *, now: datetime) -> None:
         collapse=True,
         sequence=_card_sequence(request),
         now=now,
-        recipient=request.assignee_id,
+        recipient=request.assignee_id or "",  # a team request nobody has taken yet has no card
         request_id=request.id,
     )
 
@@ -197,7 +197,8 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         refresh_card(session, request, now=now)
     refresh_reminders(session, request, now=now)
     if kind == "cancelled":
-        _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
+        if request.assignee_id:  # nobody to tell while a team request is still unclaimed
+            _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
         if origin is not None and origin.response_url:
             _say(
                 session,
@@ -271,6 +272,10 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         )
     involved = [request.requester_id, request.assignee_id, outcome.detail.get("from_assignee_id")]
     refresh_homes(session, team_id=request.team_id, user_ids=involved, now=now)
+    if request.group_id is not None:
+        from bot.outbox import team_news  # the team cards (claimed, cancelled …)
+
+        team_news.announce(session, outcome, now=now)
 
 
 def rated(session: Session, request: Request, *, now: datetime, origin: Origin | None) -> None:

@@ -1,0 +1,248 @@
+"""Requests to a team (a Slack user group), end to end: signed HTTP through Bolt, the fake Slack on
+loopback, real SQLite and PostgreSQL. Claim mode (cards to every member or one in the intake channel,
+exactly one winner), rotate mode (spread evenly), strangers, team settings — English and German."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.jobs.sweep import run_sweep
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.fake_slack import FakeSlack
+from models import Request, RequestEvent, Team
+from tests.slackutil import action_ids, dms_to, press, responses, text_of, wait_dms, wait_response
+
+BERLIN = ZoneInfo("Europe/Berlin")
+IT = "SITSUPPORT"
+IT_MENTION = f"<!subteam^{IT}|@it-support>"
+
+
+@pytest.fixture
+def it_support(fake_slack: FakeSlack) -> str:
+    fake_slack.add_usergroup(IT, "it-support", ["UBOB", "UCAROL", "UDIETER"], name="IT Support")
+    return IT
+
+
+def file(slack: SlackDriver, fake: FakeSlack, text: str, user: str = "UALICE") -> dict:
+    before = len(responses(fake))
+    assert slack.command(user, text).status == 200
+    return wait_response(fake, before + 1)
+
+
+def stored(sessions) -> list[Request]:
+    with sessions() as session:
+        return list(session.scalars(select(Request).order_by(Request.id)))
+
+
+def claim_cards(fake: FakeSlack, user: str) -> list[dict]:
+    return [m for m in dms_to(fake, user) if "request_claim" in action_ids(m.get("blocks") or [])]
+
+
+def test_a_request_to_a_team_reaches_every_member_with_ill_take_it(slack, fake_slack, sessions, it_support):
+    confirmation = file(slack, fake_slack, f"{IT_MENTION} My laptop won't boot within 4h")
+
+    assert "#1" in text_of(confirmation) and f"<!subteam^{IT}>" in text_of(confirmation)
+    assert "aren't supported" not in text_of(confirmation)
+    for member in ("UBOB", "UCAROL", "UDIETER"):
+        [card] = wait_dms(fake_slack, member)
+        assert action_ids(card["blocks"]) == ["request_claim"]
+        assert "My laptop won" in text_of(card) and "<@UALICE>" in text_of(card)
+    [request] = stored(sessions)
+    assert (request.group_id, request.assignee_id, request.state) == (IT, None, "open")
+    # The clock starts at filing: Thursday 10:00 + 4 business hours.
+    assert request.response_due_at == datetime(2026, 11, 26, 14, 0, tzinfo=BERLIN)
+    assert dms_to(fake_slack, "UALICE") == []  # the requester gets no card to take
+
+
+def test_the_first_to_claim_becomes_assignee_and_everyone_elses_card_says_so(
+    slack, fake_slack, sessions, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Reset my VPN token")
+    [bob_card] = wait_dms(fake_slack, "UBOB")
+    wait_dms(fake_slack, "UCAROL")
+    wait_dms(fake_slack, "UDIETER")
+
+    press(slack, fake_slack, "UBOB", "request_claim", message=bob_card)
+
+    [request] = stored(sessions)
+    assert request.assignee_id == "UBOB"
+    carol = dms_to(fake_slack, "UCAROL")
+    assert "request_claim" not in action_ids(carol[0]["blocks"])
+    assert "Taken by <@UBOB>" in text_of(carol[0])
+    dieter = dms_to(fake_slack, "UDIETER")
+    assert "Übernommen von <@UBOB>" in text_of(dieter[0])  # Dieter reads German
+    # Bob now has the ordinary assignee card, with Got it / Done …
+    bob = dms_to(fake_slack, "UBOB")
+    assert "request_claim" not in action_ids(bob[0]["blocks"])
+    assert any("request_ack" in action_ids(m["blocks"]) for m in bob)
+    # … and Alice is told who took it.
+    assert any("<@UBOB>" in text_of(m) and "taken" in text_of(m) for m in dms_to(fake_slack, "UALICE"))
+
+    # A later click by Carol on her (stale) card changes nothing and tells her who has it.
+    before = len(responses(fake_slack))
+    slack.block_action(
+        "UCAROL", "request_claim", str(request.id), channel_id=carol[0]["channel"], message_ts=carol[0]["ts"]
+    )
+    answer = wait_response(fake_slack, before + 1)
+    assert "<@UBOB>" in text_of(answer) and "already taken" in text_of(answer)
+    assert stored(sessions)[0].assignee_id == "UBOB"
+
+
+def test_a_stranger_can_claim_nothing(slack, fake_slack, sessions, it_support):
+    file(slack, fake_slack, f"{IT_MENTION} Printer on floor 3 is jammed")
+    [card] = wait_dms(fake_slack, "UBOB")
+    [request] = stored(sessions)
+
+    before = len(responses(fake_slack))
+    slack.block_action(
+        "UALICE", "request_claim", str(request.id), channel_id=card["channel"], message_ts=card["ts"]
+    )
+    answer = wait_response(fake_slack, before + 1)
+    assert f"<!subteam^{IT}>" in text_of(answer) and "Only members" in text_of(answer)
+    # Someone removed from the group a minute ago takes nothing either (membership is read fresh).
+    fake_slack.update_usergroup(IT, users=["UCAROL", "UDIETER"])
+    press(slack, fake_slack, "UBOB", "request_claim", message=card)
+    assert stored(sessions)[0].assignee_id is None
+    with sessions() as session:
+        assert "claimed" not in session.scalars(select(RequestEvent.kind)).all()
+    assert claim_cards(fake_slack, "UCAROL")  # still on offer
+
+
+def test_two_members_claiming_at_once_one_wins(slack, fake_slack, sessions, it_support):
+    file(slack, fake_slack, f"{IT_MENTION} New starter needs an account")
+    [request] = stored(sessions)
+    cards = {member: wait_dms(fake_slack, member)[0] for member in ("UBOB", "UCAROL", "UDIETER")}
+    barrier = threading.Barrier(3)
+
+    def click(member: str) -> None:
+        barrier.wait()
+        slack.block_action(
+            member,
+            "request_claim",
+            str(request.id),
+            channel_id=cards[member]["channel"],
+            message_ts=cards[member]["ts"],
+        )
+
+    threads = [threading.Thread(target=click, args=(member,)) for member in cards]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slack.settle()
+
+    [request] = stored(sessions)
+    assert request.assignee_id in cards
+    with sessions() as session:
+        claims = session.scalars(select(RequestEvent).where(RequestEvent.kind == "claimed")).all()
+    assert [claim.actor_id for claim in claims] == [request.assignee_id]
+    losers = [member for member in cards if member != request.assignee_id]
+    for member in losers:
+        assert not claim_cards(fake_slack, member)
+        assert f"<@{request.assignee_id}>" in text_of(dms_to(fake_slack, member)[0])
+
+
+def test_with_an_intake_channel_one_card_goes_there_instead_of_dms(slack, fake_slack, sessions, it_support):
+    intake = fake_slack.add_channel("it-intake", members=["UBOB", "UCAROL", "UDIETER"])
+    answer = file(slack, fake_slack, f"team {IT_MENTION} channel <#{intake}|it-intake>", user="UBOB")
+    assert f"<#{intake}>" in text_of(answer)
+
+    file(slack, fake_slack, f"{IT_MENTION} The wifi in room 2 is down")
+    posts = [m for m in fake_slack.messages_in(intake) if "request_claim" in text_of(m)]
+    assert len(posts) == 1
+    assert not claim_cards(fake_slack, "UCAROL")
+
+    press(slack, fake_slack, "UCAROL", "request_claim", message={**posts[0], "channel": intake})
+    [post] = [m for m in fake_slack.messages_in(intake) if m["ts"] == posts[0]["ts"]]
+    assert "request_claim" not in text_of(post) and "Taken by <@UCAROL>" in text_of(post)
+    assert stored(sessions)[0].assignee_id == "UCAROL"
+
+
+def test_rotate_spreads_thirty_requests_evenly(slack, fake_slack, sessions, it_support):
+    answer = file(slack, fake_slack, f"team {IT_MENTION} mode rotate", user="UCAROL")
+    assert "rotate" in text_of(answer)
+    for index in range(30):
+        file(slack, fake_slack, f"{IT_MENTION} Ticket number {index}")
+    counts: dict[str, int] = {}
+    for request in stored(sessions):
+        counts[request.assignee_id] = counts.get(request.assignee_id, 0) + 1
+    assert counts == {"UBOB": 10, "UCAROL": 10, "UDIETER": 10}
+    # Each is an ordinary request for its member: the card with Got it, no claim button.
+    assert all("request_claim" not in text_of(m) for m in dms_to(fake_slack, "UBOB"))
+    assert len([m for m in dms_to(fake_slack, "UBOB") if "request_ack" in text_of(m)]) == 10
+
+
+def test_team_settings_in_german_and_bad_words_answered(slack, fake_slack, sessions, it_support):
+    answer = file(
+        slack,
+        fake_slack,
+        f"team {IT_MENTION} modus verteilen zeit 8h arbeitszeit 8-16 feiertage DE-BY",
+        user="UDIETER",
+    )
+    assert "Einstellungen" in text_of(answer)
+    with sessions() as session:
+        team = session.get(Team, ("T0001", IT))
+        assert (team.mode, team.response_minutes, team.holiday_country, team.holiday_subdivision) == (
+            "rotate",
+            480,
+            "DE",
+            "BY",
+        )
+        assert (team.work_start.hour, team.work_end.hour) == (8, 16)
+    bad = file(slack, fake_slack, f"team {IT_MENTION} modus schnell", user="UDIETER")
+    assert "modus schnell" in text_of(bad)
+    stranger = file(slack, fake_slack, f"team {IT_MENTION} mode claim", user="UALICE")
+    assert "Only members" in text_of(stranger)
+    with sessions() as session:
+        assert session.get(Team, ("T0001", IT)).mode == "rotate"
+
+
+def test_team_response_time_counts_on_the_teams_calendar(slack, fake_slack, sessions, it_support):
+    file(slack, fake_slack, f"team {IT_MENTION} time 2h hours 8-12", user="UBOB")
+    file(slack, fake_slack, f"{IT_MENTION} Please check the backup")
+    [request] = stored(sessions)
+    # Thursday 10:00, two hours of 8-12: 12:00.
+    assert request.response_due_at == datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN)
+
+
+def test_unknown_group_and_empty_group_get_a_friendly_answer(slack, fake_slack, sessions):
+    answer = file(slack, fake_slack, "<!subteam^SNOPE|@nope> help me")
+    assert "can't find that team" in text_of(answer)
+    fake_slack.add_usergroup("SSOLO", "solo", ["UALICE"])
+    answer = file(slack, fake_slack, "<!subteam^SSOLO|@solo> help me")
+    assert "nobody in it" in text_of(answer)
+    assert stored(sessions) == []
+
+
+def test_unclaimed_requests_remind_the_team_once_a_business_day(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Monitor flickers within 1h")
+    file(slack, fake_slack, f"{IT_MENTION} Keyboard missing keys within 1h")
+    for member in ("UBOB", "UCAROL", "UDIETER"):
+        wait_dms(fake_slack, member, 2)
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock.now())
+    bot.settle()
+    reminders = [m for m in dms_to(fake_slack, "UBOB") if "waiting for someone" in text_of(m)]
+    assert len(reminders) == 1  # both requests in one message
+    assert "Monitor flickers" in text_of(reminders[0]) and "Keyboard missing" in text_of(reminders[0])
+    assert any("warten" in text_of(m) for m in dms_to(fake_slack, "UDIETER"))
+    clock.set(datetime(2026, 11, 26, 15, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock.now())
+    bot.settle()
+    assert len([m for m in dms_to(fake_slack, "UBOB") if "waiting for someone" in text_of(m)]) == 1
+    assert not [m for m in dms_to(fake_slack, "UALICE") if "waiting for someone" in text_of(m)]
+    # Once taken, the ordinary ladder reminds the assignee; the team hears no more of it.
+    [first, second] = stored(sessions)
+    press(slack, fake_slack, "UBOB", "request_claim", message=claim_cards(fake_slack, "UBOB")[0])
+    press(slack, fake_slack, "UCAROL", "request_claim", message=claim_cards(fake_slack, "UCAROL")[0])
+    clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock.now())
+    bot.settle()
+    assert len([m for m in dms_to(fake_slack, "UDIETER") if "warten" in text_of(m)]) == 1
