@@ -75,24 +75,25 @@ class TeamWords:
         )
 
 
-def _split(words: list[str]) -> list[tuple[str, list[str]]]:
-    """(setting, its words) in order; raises for words before the first keyword."""
-    parts: list[tuple[str, list[str]]] = []
+def _split(words: list[str]) -> list[tuple[str, str, list[str]]]:
+    """(setting, its keyword as written, its words) in order; raises for words before the first keyword."""
+    parts: list[tuple[str, str, list[str]]] = []
     index = 0
     while index < len(words):
         lowered = [word.lower() for word in words[index : index + 2]]
         key = None
         for size in (2, 1):
-            if tuple(lowered[:size]) in _KEYWORDS and len(lowered) >= size:
-                key, index = _KEYWORDS[tuple(lowered[:size])], index + size
+            if len(lowered) >= size and tuple(lowered[:size]) in _KEYWORDS:
+                key, written = _KEYWORDS[tuple(lowered[:size])], " ".join(words[index : index + size])
+                index += size
                 break
         if key is None:
             if not parts:
                 raise ParseError("team_bad_setting", text=" ".join(words))
-            parts[-1][1].append(words[index])
+            parts[-1][2].append(words[index])
             index += 1
             continue
-        parts.append((key, []))
+        parts.append((key, written, []))
     return parts
 
 
@@ -101,9 +102,9 @@ def parse_team_words(text: str, language: str = "en") -> TeamWords:
     if not words:
         return TeamWords()
     found: dict[str, object] = {}
-    for key, values in _split(words):
+    for key, written, values in _split(words):
         value = " ".join(values).strip()
-        bad = ParseError("team_bad_setting", text=" ".join([key.replace("_", " "), value]).strip())
+        bad = ParseError("team_bad_setting", text=f"{written} {value}".strip())
         if key == "no_channel":
             if value:
                 raise bad
@@ -116,7 +117,7 @@ def parse_team_words(text: str, language: str = "en") -> TeamWords:
         elif key == "channel":
             match = _CHANNEL.match(value)
             if match is None:
-                raise ParseError("team_bad_setting", text=f"channel {value}".strip())
+                raise bad
             found["intake_channel_id"] = match.group("id")
         elif key == "time":
             try:

@@ -113,7 +113,7 @@ def test_a_stranger_can_claim_nothing(slack, fake_slack, sessions, it_support):
     assert claim_cards(fake_slack, "UCAROL")  # still on offer
 
 
-def test_two_members_claiming_at_once_one_wins(slack, fake_slack, sessions, it_support):
+def test_two_members_claiming_at_once_one_wins(bot, slack, fake_slack, sessions, it_support):
     file(slack, fake_slack, f"{IT_MENTION} New starter needs an account")
     [request] = stored(sessions)
     cards = {member: wait_dms(fake_slack, member)[0] for member in ("UBOB", "UCAROL", "UDIETER")}
@@ -134,7 +134,7 @@ def test_two_members_claiming_at_once_one_wins(slack, fake_slack, sessions, it_s
         thread.start()
     for thread in threads:
         thread.join()
-    slack.settle()
+    bot.settle()
 
     [request] = stored(sessions)
     assert request.assignee_id in cards
@@ -148,7 +148,8 @@ def test_two_members_claiming_at_once_one_wins(slack, fake_slack, sessions, it_s
 
 
 def test_with_an_intake_channel_one_card_goes_there_instead_of_dms(slack, fake_slack, sessions, it_support):
-    intake = fake_slack.add_channel("it-intake", members=["UBOB", "UCAROL", "UDIETER"])
+    intake = "CINTAKE"
+    fake_slack.add_channel(intake, "it-intake", members=["UBOB", "UCAROL", "UDIETER"])
     answer = file(slack, fake_slack, f"team {IT_MENTION} channel <#{intake}|it-intake>", user="UBOB")
     assert f"<#{intake}>" in text_of(answer)
 
@@ -227,22 +228,21 @@ def test_unclaimed_requests_remind_the_team_once_a_business_day(
     for member in ("UBOB", "UCAROL", "UDIETER"):
         wait_dms(fake_slack, member, 2)
     clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
-    run_sweep(bot.deps, clock.now())
+    run_sweep(bot.deps, clock())
     bot.settle()
     reminders = [m for m in dms_to(fake_slack, "UBOB") if "waiting for someone" in text_of(m)]
     assert len(reminders) == 1  # both requests in one message
     assert "Monitor flickers" in text_of(reminders[0]) and "Keyboard missing" in text_of(reminders[0])
     assert any("warten" in text_of(m) for m in dms_to(fake_slack, "UDIETER"))
     clock.set(datetime(2026, 11, 26, 15, 0, tzinfo=BERLIN))
-    run_sweep(bot.deps, clock.now())
+    run_sweep(bot.deps, clock())
     bot.settle()
     assert len([m for m in dms_to(fake_slack, "UBOB") if "waiting for someone" in text_of(m)]) == 1
     assert not [m for m in dms_to(fake_slack, "UALICE") if "waiting for someone" in text_of(m)]
     # Once taken, the ordinary ladder reminds the assignee; the team hears no more of it.
-    [first, second] = stored(sessions)
     press(slack, fake_slack, "UBOB", "request_claim", message=claim_cards(fake_slack, "UBOB")[0])
     press(slack, fake_slack, "UCAROL", "request_claim", message=claim_cards(fake_slack, "UCAROL")[0])
     clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN))
-    run_sweep(bot.deps, clock.now())
+    run_sweep(bot.deps, clock())
     bot.settle()
     assert len([m for m in dms_to(fake_slack, "UDIETER") if "warten" in text_of(m)]) == 1
