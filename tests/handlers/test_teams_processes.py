@@ -47,6 +47,25 @@ def claim_card(fake, member: str, request_id: int) -> dict | None:
     return None
 
 
+def race(request_id: int, clicks: list[tuple[str, SlackDriver, dict]]) -> dict:
+    """Every member presses at the same moment, each on their own process."""
+    barrier = threading.Barrier(len(clicks))
+    replies = {}
+
+    def click(member: str, driver: SlackDriver, card: dict) -> None:
+        barrier.wait()
+        replies[member] = driver.block_action(
+            member, "request_claim", str(request_id), channel_id=card["channel"], message_ts=card["ts"]
+        )
+
+    threads = [threading.Thread(target=click, args=entry) for entry in clicks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
 def test_two_processes_one_claim_wins(database_url, fake_slack, sessions, tmp_path: Path):
     fake_slack.add_usergroup(IT, "it-support", ["UBOB", "UCAROL"], name="IT Support")
     first_dir, second_dir = tmp_path / "one", tmp_path / "two"
@@ -70,28 +89,9 @@ def test_two_processes_one_claim_wins(database_url, fake_slack, sessions, tmp_pa
                     break
                 assert time.monotonic() < deadline, "the cards never arrived"
                 time.sleep(0.05)
-            barrier = threading.Barrier(2)
-            replies = {}
-
-            def click(member: str, driver: SlackDriver) -> None:
-                card = cards[member]
-                barrier.wait()
-                replies[member] = driver.block_action(
-                    member,
-                    "request_claim",
-                    str(request.id),
-                    channel_id=card["channel"],
-                    message_ts=card["ts"],
-                )
-
-            threads = [
-                threading.Thread(target=click, args=("UBOB", slack_one)),
-                threading.Thread(target=click, args=("UCAROL", slack_two)),
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            replies = race(
+                request.id, [("UBOB", slack_one, cards["UBOB"]), ("UCAROL", slack_two, cards["UCAROL"])]
+            )
             assert {reply.status for reply in replies.values()} == {200}
             deadline = time.monotonic() + 20
             while not claimed(sessions, request.id):  # the work after the acks, in either process
