@@ -296,3 +296,22 @@ def team_options(reader: Reader, groups: list[dict[str, Any]]) -> list[dict[str,
         label = "@" + (group.get("handle") or group.get("name") or group["id"])
         options.append({"text": plain(label[:75]), "value": str(group["id"])})
     return options
+
+
+def digest_teams(numbers: list[Any], reader: Reader) -> Block | None:
+    """The digest's team lines (team-level figures only, blameless: nobody in a team is named)."""
+    if not numbers:
+        return None
+    tr = reader.tr
+    lines = [tr._("*Teams asked this week*")]
+    for team in numbers[:10]:
+        lines.append(
+            tr._(
+                "• {team}: asked {asked}, taken {taken}, still waiting for someone {waiting}",
+                team=team_ref(team.usergroup_id),
+                asked=team.asked,
+                taken=team.taken,
+                waiting=team.waiting,
+            )
+        )
+    return section("\n".join(lines))

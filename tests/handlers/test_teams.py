@@ -5,7 +5,7 @@ exactly one winner), rotate mode (spread evenly), strangers, team settings — E
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -246,3 +246,80 @@ def test_unclaimed_requests_remind_the_team_once_a_business_day(
     run_sweep(bot.deps, clock())
     bot.settle()
     assert len([m for m in dms_to(fake_slack, "UDIETER") if "warten" in text_of(m)]) == 1
+
+
+def test_app_home_shows_my_teams_open_requests_and_a_claim_there_works(
+    slack, fake_slack, sessions, it_support
+):
+    from tests.handlers.test_app_home import open_home
+
+    file(slack, fake_slack, f"{IT_MENTION} Need a second monitor")
+    view = open_home(slack, fake_slack, "UCAROL")
+    assert "My teams' open requests* (1)" in text_of(view) and "Need a second monitor" in text_of(view)
+    alice = open_home(slack, fake_slack, "UALICE")
+    assert "My teams' open requests" not in text_of(alice)  # not her team, and her own ask
+    assert f"<!subteam^{IT}> (not taken yet)" in text_of(alice)
+    assert "<@None>" not in text_of(alice)
+    [request] = stored(sessions)
+    slack.block_action("UCAROL", "request_claim", str(request.id))
+    assert stored(sessions)[0].assignee_id == "UCAROL"
+    view = open_home(slack, fake_slack, "UCAROL", count=3)
+    assert "My teams' open requests" not in text_of(view)
+    assert "Need a second monitor" in text_of(view)  # now asked of her
+
+
+def test_the_requester_can_cancel_an_unclaimed_team_request_and_the_cards_say_so(
+    slack, fake_slack, sessions, it_support
+):
+    confirmation = file(slack, fake_slack, f"{IT_MENTION} Order a new headset")
+    wait_dms(fake_slack, "UBOB")
+    [request] = stored(sessions)
+    listing = file(slack, fake_slack, "list")
+    assert f"<!subteam^{IT}>" in text_of(listing) and "<@None>" not in text_of(listing)
+    slack.block_action("UALICE", "request_cancel", str(request.id))
+    assert stored(sessions)[0].state == "cancelled"
+    [card] = dms_to(fake_slack, "UBOB")
+    assert "request_claim" not in action_ids(card["blocks"]) and "Cancelled" in text_of(card)
+    listing = file(slack, fake_slack, "list")
+    assert "Order a new headset" not in text_of(listing)
+    assert "Order a new headset" in text_of(confirmation)
+
+
+@pytest.mark.parametrize("min_group", [3, 4])
+def test_the_digest_shows_team_figures_only_for_teams_big_enough(
+    bot, slack, fake_slack, sessions, settings, clock, it_support, min_group
+):
+    from bot.deps import Deps
+    from bot.jobs.digest import post_channel_digest
+    from bot.services import digest as digest_service
+    from bot.slack import make_web_client
+    from models.db import transaction
+    from tests.conftest import BOT_TOKEN, TEAM
+
+    file(slack, fake_slack, f"{IT_MENTION} Install the new VPN client")
+    file(slack, fake_slack, f"{IT_MENTION} Replace the broken mouse")
+    press(slack, fake_slack, "UBOB", "request_claim", message=claim_cards(fake_slack, "UBOB")[0])
+    general = stored(sessions)[0].channel_id
+    with transaction(sessions) as session:
+        digest_service.subscribe(
+            session,
+            settings=settings,
+            team_id=TEAM,
+            channel_id=general,
+            user_id="UALICE",
+            now=clock() - timedelta(days=1),
+            language="en",
+        )
+    deps = Deps(
+        settings=settings.with_(digest_min_group=min_group),
+        sessions=sessions,
+        clock=clock,
+        client=make_web_client(BOT_TOKEN, fake_slack.base_url),
+    )
+    post_channel_digest(deps, clock(), general, deliver=True)
+    [digest] = [m for m in fake_slack.messages_in(general) if "Teams asked this week" in text_of(m)] or [None]
+    if min_group > 3:  # three members: fewer people than the threshold, so no figures about them
+        assert digest is None
+        return
+    assert f"<!subteam^{IT}>: asked 2, taken 1, still waiting for someone 1" in text_of(digest)
+    assert "<@UBOB>" not in text_of(digest)  # blameless: nobody in the team is named
