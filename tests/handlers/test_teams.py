@@ -323,3 +323,78 @@ def test_the_digest_shows_team_figures_only_for_teams_big_enough(
         return
     assert f"<!subteam^{IT}>: asked 2, taken 1, still waiting for someone 1" in text_of(digest)
     assert "<@UBOB>" not in text_of(digest)  # blameless: nobody in the team is named
+
+
+def test_the_form_offers_the_workspaces_teams_and_files_to_the_one_chosen(
+    slack, fake_slack, sessions, it_support
+):
+    slack.command("UALICE", "")
+    [opened] = fake_slack.wait_for_method("views.open")
+    view = opened.args["view"]
+    [team_block] = [block for block in view["blocks"] if block.get("block_id") == "team"]
+    assert [option["value"] for option in team_block["element"]["options"]] == [IT]
+    assert "@it-support" in text_of(team_block)
+    text = {"text": {"type": "plain_text_input", "value": "The projector needs a new lamp"}}
+    kind = {"kind": {"type": "static_select", "selected_option": {"value": "task"}}}
+    team = {"team": {"type": "static_select", "selected_option": {"value": IT}}}
+    person = {"assignee": {"type": "users_select", "selected_user": "UBOB"}}
+
+    both = slack.view_submission(
+        "UALICE",
+        view["callback_id"],
+        {"assignee": person, "team": team, "text": text, "kind": kind},
+        private_metadata=view["private_metadata"],
+    )
+    assert both.json()["response_action"] == "errors" and "a person *or* a team" in text_of(both.json())
+    neither = slack.view_submission(
+        "UALICE",
+        view["callback_id"],
+        {"text": text, "kind": kind, "team": {"team": {"type": "static_select"}}},
+        private_metadata=view["private_metadata"],
+    )
+    assert neither.json()["response_action"] == "errors"
+    assert stored(sessions) == []
+
+    slack.view_submission(
+        "UALICE",
+        view["callback_id"],
+        {"team": team, "text": text, "kind": kind},
+        private_metadata=view["private_metadata"],
+    )
+    [request] = stored(sessions)
+    assert (request.group_id, request.assignee_id, request.text) == (
+        IT,
+        None,
+        "The projector needs a new lamp",
+    )
+    assert claim_cards(fake_slack, "UCAROL")
+
+
+def test_team_settings_form_opens_for_a_member_and_saves(slack, fake_slack, sessions, it_support):
+    slack.command("UBOB", f"team {IT_MENTION}")
+    [opened] = fake_slack.wait_for_method("views.open")
+    view = opened.args["view"]
+    assert view["callback_id"] == "request_team_view"
+    bad = slack.view_submission(
+        "UBOB",
+        view["callback_id"],
+        {
+            "mode": {"mode": {"type": "static_select", "selected_option": {"value": "rotate"}}},
+            "hours": {"hours": {"type": "plain_text_input", "value": "17-8"}},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    assert bad.json()["response_action"] == "errors" and "hours" in bad.json()["errors"]
+    slack.view_submission(
+        "UBOB",
+        view["callback_id"],
+        {
+            "mode": {"mode": {"type": "static_select", "selected_option": {"value": "rotate"}}},
+            "within": {"within": {"type": "plain_text_input", "value": "1 day"}},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    with sessions() as session:
+        team = session.get(Team, ("T0001", IT))
+        assert (team.mode, team.response_days, team.intake_channel_id) == ("rotate", 1, None)
+    assert any("Settings of" in text_of(m) for m in dms_to(fake_slack, "UBOB"))
