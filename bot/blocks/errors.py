@@ -81,7 +81,6 @@ ERRORS: dict[str, str] = {
     "unknown_user": N_("I can't find that person in this workspace."),
     "bot_user": N_("<@{user}> is a bot and can't answer requests. Please ask a person."),
     "deleted_user": N_("<@{user}> is no longer active in this workspace. Please ask someone else."),
-    "usergroup_unsupported": N_("Requests to a whole team aren't supported yet — please pick one person."),
     "unknown_team": N_(
         "I can't find that team. Pick a Slack user group from the suggestions so the mention turns blue."
     ),
@@ -114,6 +113,11 @@ ERRORS: dict[str, str] = {
     ),
     "team_hours_invalid": N_("The working hours must start before they end, e.g. `hours 8-17`."),
     "team_needs_both": N_("Please pick a person *or* a team."),
+    "team_intake_failed": N_(
+        "I couldn't post your request *#{number}* in <#{channel}>, the intake channel of <!subteam^{team}> "
+        "— I may not be a member there. Please ask someone of the team to invite me, or cancel it and ask "
+        "one person."
+    ),
     "rating_not_requester": N_("Only <@{requester_id}>, who asked, can rate request *#{number}*."),
     "rating_not_done": N_("Request *#{number}* isn't done yet, so there's nothing to rate."),
     "rating_bad_score": N_("Please pick between {low} and {high} stars."),

@@ -55,6 +55,25 @@ def _team_card_after(session: Session, ctx: Context, sent: Sent) -> None:
         team_news.redraw_cards(session, request, now=ctx.now)
 
 
+def _team_card_failed(session: Session, ctx: Context, error: str) -> None:
+    """The intake channel refused the card (the bot is not in it, it was archived): the requester hears
+    of it instead of waiting for a team that never saw the request."""
+    request = session.get(Request, ctx.row.request_id) if ctx.row.request_id else None
+    if request is None or not _is_channel(ctx.row.recipient):
+        return
+    from bot.outbox import news
+
+    news.notice(
+        session,
+        team_id=request.team_id,
+        recipient=request.requester_id,
+        code="team_intake_failed",
+        key=f"team_intake_failed:{request.id}",
+        now=ctx.now,
+        params={"number": request.number, "channel": ctx.row.recipient, "team": request.group_id or ""},
+    )
+
+
 def _team_card_redraw(ctx: Context) -> Delivery | Drop:
     request = ctx.request()
     card = ctx.session.get(TeamCard, (ctx.payload or {}).get("card_id") or 0)
@@ -144,7 +163,7 @@ def _team_settings(ctx: Context) -> Delivery | Drop:
 
 TEAM_KINDS: dict[str, Kind] = {
     "team_settings": Kind(POST, _team_settings),
-    "team_card": Kind(POST, _team_card, after=_team_card_after),
+    "team_card": Kind(POST, _team_card, after=_team_card_after, failed=_team_card_failed),
     "team_card_redraw": Kind(UPDATE, _team_card_redraw),
     "team_confirmation": Kind(RESPOND, _team_confirmation),
     "team_news": Kind(POST, _team_news),

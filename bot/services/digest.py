@@ -861,7 +861,7 @@ def compute_reports(
     for tally, (_label, _key, person, count) in each(
         _execute_union(session, [part for scope in scopes for part in _named_parts(scope)])
     ):
-        if tally.overdue_by_person is not None:
+        if tally.overdue_by_person is not None and person:  # a team request nobody took names nobody
             tally.overdue_by_person[person] = tally.overdue_by_person.get(person, 0) + int(count)
 
     durations = _first_answer_durations(settings, tallies)

@@ -398,3 +398,12 @@ def test_team_settings_form_opens_for_a_member_and_saves(slack, fake_slack, sess
         team = session.get(Team, ("T0001", IT))
         assert (team.mode, team.response_days, team.intake_channel_id) == ("rotate", 1, None)
     assert any("Settings of" in text_of(m) for m in dms_to(fake_slack, "UBOB"))
+
+
+def test_an_intake_channel_that_refuses_the_card_is_told_to_the_requester(
+    slack, fake_slack, sessions, it_support
+):
+    file(slack, fake_slack, f"team {IT_MENTION} channel <#CGONE|gone>", user="UBOB")
+    file(slack, fake_slack, f"{IT_MENTION} Nobody will see this in the channel")
+    [notice] = [m for m in dms_to(fake_slack, "UALICE") if "couldn't post your request" in text_of(m)]
+    assert "<#CGONE>" in text_of(notice) and f"<!subteam^{IT}>" in text_of(notice)
