@@ -254,6 +254,16 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
         ),
         section(
             tr._(
+                "*Ask a team* (a Slack user group)\n"
+                "• `{command} @it-support My laptop won't start` — every member sees it; the first to "
+                "take it is the assignee\n"
+                "• `{command} team @it-support` — the team's settings: claim or rotate, intake channel, "
+                "response time, working hours, holidays",
+                command=command,
+            )
+        ),
+        section(
+            tr._(
                 "*More*\n"
                 "• `{command}` alone opens a form\n"
                 "• `{command} list` shows your open requests, both directions\n"
