@@ -236,9 +236,9 @@ def file_team_request(
     candidates = eligible(group, requester_id=requester_id)
     if not candidates:
         raise ServiceError("team_empty", team=group.id)
-    if len(candidates) > MAX_MEMBERS:
-        raise ServiceError("team_too_big", team=group.id, limit=MAX_MEMBERS)
     team = _ensure_team(session, team_id=team_id, group=group, now=now)
+    if len(candidates) > MAX_MEMBERS and team.team_mode == TeamMode.CLAIM and not team.intake_channel_id:
+        raise ServiceError("team_too_big", team=group.id, limit=MAX_MEMBERS)
     remember_members(session, team_id=team_id, group=group, now=now)
     assignee_id = None
     if team.team_mode == TeamMode.ROTATE:
