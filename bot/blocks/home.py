@@ -49,12 +49,13 @@ def _times(request: Any, reader: Reader) -> str:
 
 def _item(request: Any, reader: Reader, *, other: str, now: datetime) -> Block:
     tr = reader.tr
-    if other == "requester":
-        who = tr._("from <@{user}>", user=request.requester_id)
-    elif request.assignee_id is None:  # a team request nobody has taken yet
+    who = (
+        tr._("from <@{user}>", user=request.requester_id)
+        if other == "requester"
+        else tr._("to <@{user}>", user=request.assignee_id)
+    )
+    if other != "requester" and request.assignee_id is None:  # a team request nobody has taken yet
         who = tr._("to {team} (not taken yet)", team=team_ref(request.group_id))
-    else:
-        who = tr._("to <@{user}>", user=request.assignee_id)
     line = tr._(
         "*#{number}* {who} — {text}",
         number=request.number,

@@ -300,29 +300,33 @@ def list_blocks(
             continue
         lines = [heading]
         for request in items[:limit]:
+            line = tr._(
+                "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
+                number=request.number,
+                who=getattr(request, other),
+                text=safe_user_text(shorten(request.text, 80)),
+                state=state_label(reader, request.state),
+                when=reader.when(request.response_due_at),
+            )
             if getattr(request, other) is None:  # a team request nobody has taken yet
-                line = tr._(
-                    "• *#{number}* {team} — {text} · {state} · answer by {when}",
-                    number=request.number,
-                    team=f"<!subteam^{request.group_id}>",
-                    text=safe_user_text(shorten(request.text, 80)),
-                    state=state_label(reader, request.state),
-                    when=reader.when(request.response_due_at),
-                )
-            else:
-                line = tr._(
-                    "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
-                    number=request.number,
-                    who=getattr(request, other),
-                    text=safe_user_text(shorten(request.text, 80)),
-                    state=state_label(reader, request.state),
-                    when=reader.when(request.response_due_at),
-                )
+                line = _unclaimed_line(request, reader)
             lines.append(line + " · " + urgent_marker(reader) if request.urgent else line)
         if len(items) > limit:
             lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
         blocks.append(section("\n".join(lines)))
     return blocks
+
+
+def _unclaimed_line(request: Request, reader: Reader) -> str:
+    """A team request nobody has taken yet, in the list: the team instead of a person."""
+    return reader.tr._(
+        "• *#{number}* {team} — {text} · {state} · answer by {when}",
+        number=request.number,
+        team=f"<!subteam^{request.group_id}>",
+        text=safe_user_text(shorten(request.text, 80)),
+        state=state_label(reader, request.state),
+        when=reader.when(request.response_due_at),
+    )
 
 
 def read_origin(metadata: str) -> dict[str, str]:
