@@ -10,7 +10,7 @@ from handlers.actions import conversation as conversation_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import ladder as ladder_actions
 from handlers.actions import questions as question_actions
-from handlers.actions import request_buttons
+from handlers.actions import request_buttons, team_buttons
 from handlers.actions import settings as settings_actions
 from handlers.commands import request
 from handlers.events import app_home, installation, thread_replies
@@ -19,7 +19,7 @@ from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
 from handlers.views import conversation as conversation_views
 from handlers.views import feedback as feedback_views
-from handlers.views import request_forms
+from handlers.views import request_forms, team_forms
 from handlers.views import settings as settings_views
 
 #: Every module that adds listeners, in registration order.
@@ -42,6 +42,8 @@ SURFACE = (
     conversation_actions,
     conversation_views,
     ladder_actions,
+    team_buttons,
+    team_forms,
 )
 
 

@@ -271,6 +271,16 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
         ),
         section(
             tr._(
+                "*Ask a team* (a Slack user group)\n"
+                "• `{command} @it-support My laptop won't start` — every member sees it; the first to "
+                "take it is the assignee\n"
+                "• `{command} team @it-support` — the team's settings: claim or rotate, intake channel, "
+                "response time, working hours, holidays",
+                command=command,
+            )
+        ),
+        section(
+            tr._(
                 "*More*\n"
                 "• `{command}` alone opens a form\n"
                 "• `{command} list` shows your open requests, both directions\n"
@@ -316,11 +326,25 @@ def list_blocks(
                 state=state_label(reader, request.state),
                 when=reader.when(request.response_due_at),
             )
+            if getattr(request, other) is None:  # a team request nobody has taken yet
+                line = _unclaimed_line(request, reader)
             lines.append(line + " · " + urgent_marker(reader) if request.urgent else line)
         if len(items) > limit:
             lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
         blocks.append(section("\n".join(lines)))
     return blocks
+
+
+def _unclaimed_line(request: Request, reader: Reader) -> str:
+    """A team request nobody has taken yet, in the list: the team instead of a person."""
+    return reader.tr._(
+        "• *#{number}* {team} — {text} · {state} · answer by {when}",
+        number=request.number,
+        team=f"<!subteam^{request.group_id}>",
+        text=safe_user_text(shorten(request.text, 80)),
+        state=state_label(reader, request.state),
+        when=reader.when(request.response_due_at),
+    )
 
 
 def read_origin(metadata: str) -> dict[str, str]:
@@ -347,9 +371,11 @@ def new_request_modal(
     due_date: date | None = None,
     due_time: time | None = None,
     urgent: bool = False,
+    team_options: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The new-request form, optionally prefilled (from a message, or from a `/request` text whose
-    times were asked back)."""
+    times were asked back). With ``team_options`` (the workspace's user groups) a person *or* a team
+    can be asked: both fields are optional then, and the form checks that exactly one is chosen."""
     tr = reader.tr
     user_select: dict[str, Any] = {"type": "users_select", "action_id": "assignee"}
     if assignee_id:
@@ -386,7 +412,7 @@ def new_request_modal(
         tr._("Send"),
         reader,
         [
-            input_block("assignee", tr._("Who is it for?"), user_select),
+            *_whom_blocks(reader, user_select, team_options),
             input_block("text", tr._("What do you need?"), what),
             input_block(
                 "kind",
@@ -417,6 +443,25 @@ def new_request_modal(
         ],
         metadata=json.dumps({"channel": channel_id, "thread_ts": thread_ts or ""}),
     )
+
+
+def _whom_blocks(
+    reader: Reader, user_select: dict[str, Any], team_options: list[dict[str, Any]] | None
+) -> list[Block]:
+    tr = reader.tr
+    if not team_options:
+        return [input_block("assignee", tr._("Who is it for?"), user_select)]
+    team_select = {"type": "static_select", "action_id": "team", "options": team_options}
+    return [
+        input_block("assignee", tr._("Who is it for?"), user_select, optional=True),
+        input_block(
+            "team",
+            tr._("…or a team"),
+            team_select,
+            optional=True,
+            hint=tr._("Ask a person or a team (a Slack user group), not both."),
+        ),
+    ]
 
 
 def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:

@@ -544,8 +544,10 @@ def _home(ctx: Context) -> Delivery | Drop:
         now=ctx.now,
         tz=reader.tz.key,
     )
-    listed = [*data.asked_of_me, *data.my_asks]
-    ctx.deps.people.prefetch({(ctx.row.team_id, p) for r in listed for p in (r.requester_id, r.assignee_id)})
+    listed = [*data.asked_of_me, *data.my_asks, *data.team_open]
+    ctx.deps.people.prefetch(
+        {(ctx.row.team_id, p) for r in listed for p in (r.requester_id, r.assignee_id) if p}
+    )
     reader = ctx.reader(user_id, listed)
     return Delivery(PUBLISH, user=user_id, view=home_view(data, reader, user_id=user_id, now=ctx.now))
 
@@ -873,3 +875,8 @@ KINDS: dict[str, Kind] = {
     "taken_over": Kind(POST, _taken_over),
     "redirected": Kind(POST, _redirected),
 }
+
+# The team kinds live with the team feature (imported last: they build on this module's parts).
+from bot.outbox.team_messages import TEAM_KINDS  # noqa: E402
+
+KINDS.update(TEAM_KINDS)

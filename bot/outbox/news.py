@@ -53,7 +53,7 @@ def refresh_card(session: Session, request: Request, *, now: datetime) -> None:
         collapse=True,
         sequence=_card_sequence(request),
         now=now,
-        recipient=request.assignee_id,
+        recipient=request.assignee_id or "",  # a team request nobody has taken yet has no card
         request_id=request.id,
     )
 
@@ -201,7 +201,9 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
     refresh_reminders(session, request, now=now)
     conversation.tell(session, outcome, key=key, now=now, origin=origin)
     if kind == "cancelled":
-        if outcome.previous_state != "declined":  # who declined it needs no word that it is off
+        if (
+            outcome.previous_state != "declined" and request.assignee_id
+        ):  # who declined needs no word; an unclaimed team request has nobody to tell
             _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
         if origin is not None and origin.response_url:
             _say(
@@ -284,6 +286,10 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         )
     involved = [request.requester_id, request.assignee_id, outcome.detail.get("from_assignee_id")]
     refresh_homes(session, team_id=request.team_id, user_ids=involved, now=now)
+    if request.group_id is not None:
+        from bot.outbox import team_news  # the team cards (claimed, cancelled …)
+
+        team_news.announce(session, outcome, now=now)
 
 
 def rated(session: Session, request: Request, *, now: datetime, origin: Origin | None) -> None:

@@ -186,7 +186,9 @@ def due_people(
     for team_id, assignee_id, requester_id in session.execute(
         select(Request.team_id, Request.assignee_id, Request.requester_id).where(Request.id.in_(select(due)))
     ):
-        pairs.update({(team_id, assignee_id), (team_id, requester_id)})
+        pairs.update(
+            {(team_id, assignee_id), (team_id, requester_id)} if assignee_id else {(team_id, requester_id)}
+        )
     return pairs
 
 
@@ -246,7 +248,7 @@ def plan_batch(
         )
     proposals = _pending_proposals(session, ids)
     seen = activity(session, ids)
-    pairs = {(r.team_id, r.assignee_id) for r in requests.values()} | {
+    pairs = {(r.team_id, r.assignee_id) for r in requests.values() if r.assignee_id} | {
         (r.team_id, r.requester_id) for r in requests.values()
     }
     people.prefetch(session, pairs)
@@ -263,6 +265,11 @@ def plan_batch(
         if request is None or request.state not in ACTIVE_STATES:
             # Closed requests get no reminders: forget them (unless a change raced us).
             forget.append({"b_request_id": row.request_id, "b_version": row.version})
+            continue
+        if request.assignee_id is None:
+            # A team request nobody has taken: the team hears of it (bot.services.team_reminders); the
+            # ladder starts once a member takes it (the claim moves this row's next_at).
+            moves.append({"b_request_id": request.id, "b_version": row.version, "b_next_at": None})
             continue
         recipients = {
             Audience.ASSIGNEE: request.assignee_id,
