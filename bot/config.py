@@ -59,6 +59,10 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
         "Silent business days before the requester is offered to escalate.",
     ),
     "KUNDENFOKUS_HEADS_UP_DAYS": ("1", "Business days before a due date for the one heads-up."),
+    "KUNDENFOKUS_MAX_REMINDERS": (
+        "5",
+        "Reminders about one request before the bot stops and asks the requester what to do.",
+    ),
     "KUNDENFOKUS_DIGEST_SCHEDULE": ("mon 09:00", "Default digest time in the channel's time zone."),
     "KUNDENFOKUS_POST_RATE": (
         "",
@@ -106,6 +110,8 @@ class Settings:
     reminder_hour: time = field(default_factory=lambda: time(10, 0))
     escalate_after_days: int = 3
     heads_up_days: int = 1
+    #: Reminders about one request before the ladder stops and the requester is asked once what to do.
+    max_reminders: int = 5
     digest_schedule: str = "mon 09:00"
     #: Proactive workspace budget for chat.postMessage (per minute); None follows Slack's 429s alone.
     post_rate: int | None = None
@@ -150,6 +156,7 @@ class Settings:
                 get("KUNDENFOKUS_ESCALATE_AFTER_DAYS"), "KUNDENFOKUS_ESCALATE_AFTER_DAYS"
             ),
             heads_up_days=_int(get("KUNDENFOKUS_HEADS_UP_DAYS"), "KUNDENFOKUS_HEADS_UP_DAYS"),
+            max_reminders=_max_reminders(get("KUNDENFOKUS_MAX_REMINDERS")),
             digest_schedule=get("KUNDENFOKUS_DIGEST_SCHEDULE"),
             post_rate=_int(get("KUNDENFOKUS_POST_RATE"), "KUNDENFOKUS_POST_RATE", minimum=1)
             if get("KUNDENFOKUS_POST_RATE")
@@ -282,6 +289,21 @@ def _int(raw: str, key: str, minimum: int = 0) -> int:
         raise ConfigError(f"{key} must be a whole number, not {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{key} must be at least {minimum}, not {value}.")
+    return value
+
+
+def _max_reminders(raw: str, key: str = "KUNDENFOKUS_MAX_REMINDERS") -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be a whole number of reminders about one request (e.g. 5), not {raw!r}."
+        ) from None
+    if not 1 <= value <= 50:
+        raise ConfigError(
+            f"{key} must be between 1 and 50 (the bot stops after that many reminders about one "
+            f"request and asks the requester), not {value}."
+        )
     return value
 
 

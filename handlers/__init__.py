@@ -6,9 +6,11 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from handlers.actions import agreement as agreement_actions
+from handlers.actions import conversation as conversation_actions
 from handlers.actions import feedback as feedback_actions
+from handlers.actions import ladder as ladder_actions
 from handlers.actions import questions as question_actions
-from handlers.actions import request_buttons
+from handlers.actions import request_buttons, team_buttons
 from handlers.actions import requester_card as requester_card_actions
 from handlers.actions import settings as settings_actions
 from handlers.commands import request
@@ -16,8 +18,9 @@ from handlers.events import app_home, installation, thread_replies
 from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
+from handlers.views import conversation as conversation_views
 from handlers.views import feedback as feedback_views
-from handlers.views import request_forms
+from handlers.views import request_forms, team_forms
 from handlers.views import requester_card as requester_card_views
 from handlers.views import settings as settings_views
 
@@ -40,6 +43,11 @@ SURFACE = (
     settings_views,
     requester_card_actions,
     requester_card_views,
+    conversation_actions,
+    conversation_views,
+    ladder_actions,
+    team_buttons,
+    team_forms,
 )
 
 

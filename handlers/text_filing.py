@@ -41,6 +41,7 @@ from bot.domain.parsing import (
 )
 from bot.domain.text import from_slack
 from bot.services.requests import ServiceError
+from handlers import team_filing
 from handlers.common import Interaction
 from handlers.filing import DueCheck, Filing, Prepared, calendar_of, due_check, prepare, store
 
@@ -162,14 +163,14 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
         else:
             tell_parse_error(interaction, error)
         return
-    if draft.assignee.kind != "user":
-        interaction.tell(error_text(reader, "usergroup_unsupported"))
-        return
     delivery = (
         f"question:{question}"
         if answer
         else (f"trigger:{interaction.trigger_id}" if interaction.trigger_id else None)
     )
+    if draft.assignee.kind == "usergroup":
+        team_filing.file_draft(interaction, draft, delivery=delivery, replace=answer is not None)
+        return
     filing = Filing(
         team_id=interaction.team_id,
         requester_id=interaction.user_id,

@@ -7,6 +7,7 @@ from models.installation import slack_bots, slack_installations, slack_oauth_sta
 from models.outbox import OutboxMessage, OutboxWorker, SeenDelivery
 from models.reminder import Reminder
 from models.request import ACTIVE_STATES, CLOSED_STATES, Kind, Proposal, Request, RequestEvent, State
+from models.team import Team, TeamCard, TeamMember, TeamMode
 from models.workspace import Person, PersonCalendar, Workspace
 
 __all__ = [
@@ -28,6 +29,10 @@ __all__ = [
     "RequestEvent",
     "SeenDelivery",
     "State",
+    "Team",
+    "TeamCard",
+    "TeamMember",
+    "TeamMode",
     "UTCDateTime",
     "Workspace",
     "slack_bots",

@@ -54,13 +54,17 @@ class Request(Base):
         Index("ix_requests_state_response_due", "state", "response_due_at"),
         Index("ix_requests_state_due", "state", "due_at"),
         Index("ix_requests_team_created", "team_id", "created_at"),
+        Index("ix_requests_group_state", "team_id", "group_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     number: Mapped[int] = mapped_column(Integer)
     requester_id: Mapped[str] = mapped_column(String(32))
-    assignee_id: Mapped[str] = mapped_column(String(32))
+    #: Empty only while a team request waits for a member to take it (``group_id`` says which team).
+    assignee_id: Mapped[str | None] = mapped_column(String(32))
+    #: The Slack user group (``S…``) the request was asked of, if it went to a team (``models.team``).
+    group_id: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), default=Kind.TASK.value)
     channel_id: Mapped[str | None] = mapped_column(String(32))
@@ -105,6 +109,11 @@ class Request(Base):
     @property
     def is_closed(self) -> bool:
         return self.current_state.is_closed
+
+    @property
+    def unclaimed(self) -> bool:
+        """A team request nobody has taken yet."""
+        return self.assignee_id is None
 
 
 class RequestEvent(Base):

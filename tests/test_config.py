@@ -22,6 +22,7 @@ def test_defaults_without_any_environment():
     assert settings.port == 3000 and settings.language == "en" and not settings.socket_mode
     assert settings.health_port is None and settings.log_format == "text"
     assert (settings.holiday_country, settings.holiday_subdivision) == ("DE", None)
+    assert settings.max_reminders == 5
 
 
 def test_values_are_read_and_normalised():
@@ -55,6 +56,8 @@ def test_values_are_read_and_normalised():
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be 'text' or 'json'"),
         ({"KUNDENFOKUS_HEALTH_PORT": "nine thousand"}, "KUNDENFOKUS_HEALTH_PORT must be a whole number"),
         ({"KUNDENFOKUS_HEALTH_PORT": "70000"}, "KUNDENFOKUS_HEALTH_PORT must be a port number"),
+        ({"KUNDENFOKUS_MAX_REMINDERS": "five"}, "KUNDENFOKUS_MAX_REMINDERS must be a whole number"),
+        ({"KUNDENFOKUS_MAX_REMINDERS": "0"}, "KUNDENFOKUS_MAX_REMINDERS must be between 1 and 50"),
     ],
 )
 def test_malformed_values_are_explained(env, message):

@@ -206,6 +206,24 @@ def test_the_requester_rates_a_finished_request_and_thanks_the_assignee():
     assert any(title == "DM to bob" and "@alice says thank you" in body for title, body in thanked)
 
 
+def test_a_user_group_is_made_and_asked_and_the_first_to_take_it_gets_it():
+    transcript = session(
+        "group @it-support @bob @carol\n"
+        "/request @it-support My laptop won't start within 2h\n"
+        "as carol\n"
+        "press I'll take it\n"
+    )
+
+    assert "@it-support is a user group now: bob, carol" in transcript
+    filed = after(transcript, "/request @it-support My laptop won't start within 2h")
+    assert "Request #1 to @it-support is filed" in filed
+    assert "DM to bob" in filed and "DM to carol" in filed and "[I'll take it]" in filed
+    taken = after(transcript, "press I'll take it")
+    assert "(updated) DM to bob" in taken and "[I'll take it]" not in taken.split("DM to carol")[0]
+    assert any("@carol of @it-support has taken your request #1" in body for _, body in messages(transcript))
+    assert any("Taken by @carol" in body for title, body in messages(transcript) if "bob" in title)
+
+
 def test_home_shows_the_published_app_home():
     transcript = session("/request @bob Review the contract\nas bob\nhome\n")
 
@@ -244,7 +262,19 @@ def test_the_demo_plays_in_an_empty_directory_and_leaves_no_files(tmp_path):
 
 
 def test_the_demo_uses_only_commands_the_shell_knows():
-    known = {"as", "press", "reply", "wait", "home", "in", "users", "help", "quit", "y"}  # y: "are you sure?"
+    known = {
+        "as",
+        "press",
+        "reply",
+        "wait",
+        "home",
+        "in",
+        "users",
+        "group",
+        "help",
+        "quit",
+        "y",
+    }  # y: "sure?"
     for line in demo_script().splitlines():
         line = line.strip()
         if line and not line.startswith(("#", "/")):

@@ -73,6 +73,15 @@ def cancel_button(request: Request, reader: Reader) -> dict[str, Any]:
     )
 
 
+def _asked(request: Request) -> str:
+    """Who was asked, as mrkdwn: the person — or the team while nobody has taken it yet."""
+    if request.assignee_id:
+        return f"<@{request.assignee_id}>"
+    from bot.blocks.teams import team_ref
+
+    return team_ref(request.group_id) or "?"
+
+
 def card_block_id(request: Request) -> str:
     """The card's first block: how the card is told from the replies in its thread."""
     return f"rcard_{request.id}"
@@ -91,8 +100,8 @@ def _proposal_line(request: Request, proposal: Proposal, reader: Reader) -> str:
     times = ", ".join(parts)
     if proposal.proposed_by == request.requester_id:
         return tr._(
-            ":hourglass_flowing_sand: Your new times wait for <@{assignee}>'s answer: {times}.",
-            assignee=request.assignee_id,
+            ":hourglass_flowing_sand: Your new times wait for {assignee}'s answer: {times}.",
+            assignee=_asked(request),
             times=times,
         )
     return tr._(
@@ -116,7 +125,7 @@ def requester_card(
     tr = reader.tr
     value = str(request.id)
     header = tr._(
-        "Your request {title} to <@{assignee}>", title=title(request, reader), assignee=request.assignee_id
+        "Your request {title} to {assignee}", title=title(request, reader), assignee=_asked(request)
     )
     head = section(header + "\n" + quote(request.text), fields=times_fields(request, reader))
     head["block_id"] = card_block_id(request)
@@ -161,9 +170,7 @@ def requester_card(
                 block_id=f"requester_card_{request.id}",
             )
         )
-        blocks.append(
-            context(tr._("A reply in this thread reaches <@{assignee}>.", assignee=request.assignee_id))
-        )
+        blocks.append(context(tr._("A reply in this thread reaches {assignee}.", assignee=_asked(request))))
     else:
         from bot.blocks.requests import closed_line
 
@@ -204,9 +211,9 @@ def undo_offer(
         )
     else:
         text = tr._(
-            ":heavy_multiplication_x: You cancelled {title}. <@{assignee}> is told.",
+            ":heavy_multiplication_x: You cancelled {title}. {assignee} is told.",
             title=title(request, reader),
-            assignee=request.assignee_id,
+            assignee=_asked(request),
         )
     blocks = [
         section(text),

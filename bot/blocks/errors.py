@@ -16,6 +16,9 @@ ERRORS: dict[str, str] = {
     "not_found": N_("I can't find that request any more."),
     "not_assignee": N_("Only <@{assignee_id}>, who was asked, can answer request *#{number}*."),
     "not_requester": N_("Only <@{requester_id}>, who asked, can cancel request *#{number}*."),
+    "not_requester_keep_waiting": N_(
+        "Only <@{requester_id}>, who asked, can decide how request *#{number}* goes on."
+    ),
     "already_closed": N_("Request *#{number}* is already closed ({state}), so nothing changed."),
     "self_request": N_("You can't file a request to yourself — but a note to self never hurts."),
     "reassign_same": N_("That's the person it is already assigned to."),
@@ -81,7 +84,43 @@ ERRORS: dict[str, str] = {
     "unknown_user": N_("I can't find that person in this workspace."),
     "bot_user": N_("<@{user}> is a bot and can't answer requests. Please ask a person."),
     "deleted_user": N_("<@{user}> is no longer active in this workspace. Please ask someone else."),
-    "usergroup_unsupported": N_("Requests to a whole team aren't supported yet — please pick one person."),
+    "unknown_team": N_(
+        "I can't find that team. Pick a Slack user group from the suggestions so the mention turns blue."
+    ),
+    "team_scope_missing": N_(
+        "I'm not allowed to see user groups yet. An admin needs to reinstall the app (it now asks for "
+        "`usergroups:read`) — until then, please ask one person."
+    ),
+    "team_empty": N_(
+        "<!subteam^{team}> has nobody in it who could take your request. Ask one person instead?"
+    ),
+    "team_too_big": N_(
+        "<!subteam^{team}> has more than {limit} members — that many direct messages would be too many. "
+        "A member can give the team an intake channel: `/request team @team channel #intake`."
+    ),
+    "team_nobody_present": N_(
+        "Nobody in <!subteam^{team}> is there right now to take it. Ask one person instead?"
+    ),
+    "not_team_member": N_(
+        "Only members of <!subteam^{team}> can take its requests or change its settings, so nothing changed."
+    ),
+    "already_claimed": N_("<@{assignee_id}> has already taken request *#{number}* — thank you all the same."),
+    "not_a_team_request": N_("Request *#{number}* was asked of one person, not of a team."),
+    "team_nothing_to_change": N_(
+        "What should change for <!subteam^{team}>? Try `mode rotate`, `channel #intake`, `time 8h`, "
+        "`hours 8-17` or `holidays DE-BY`."
+    ),
+    "team_bad_setting": N_(
+        "I didn't understand *{text}* for the team. Try `mode claim|rotate`, `channel #intake`, `no channel`, "
+        "`time 8h`, `hours 8-17` or `holidays DE-BY`."
+    ),
+    "team_hours_invalid": N_("The working hours must start before they end, e.g. `hours 8-17`."),
+    "team_needs_both": N_("Please pick a person *or* a team."),
+    "team_intake_failed": N_(
+        "I couldn't post your request *#{number}* in <#{channel}>, the intake channel of <!subteam^{team}> "
+        "— I may not be a member there. Please ask someone of the team to invite me, or cancel it and ask "
+        "one person."
+    ),
     "rating_not_requester": N_("Only <@{requester_id}>, who asked, can rate request *#{number}*."),
     "rating_not_done": N_("Request *#{number}* isn't done yet, so there's nothing to rate."),
     "rating_bad_score": N_("Please pick between {low} and {high} stars."),
@@ -126,6 +165,23 @@ ERRORS: dict[str, str] = {
         "You could ask a person for help instead."
     ),
     "escalate_same_person": N_("Please pick someone other than yourself and <@{assignee}>."),
+    "reassign_self": N_("It's yours already — please pick the colleague who should take it."),
+    "answer_required": N_("Please write your answer first."),
+    "answer_too_long": N_(
+        "That's {length} characters; please keep it under {limit}. A doc and a link work well."
+    ),
+    "not_requester_reply": N_("Only <@{requester_id}>, who asked, can reply to the question on *#{number}*."),
+    "already_waiting": N_(
+        "*#{number}* is already waiting for an answer from <@{requester_id}>. Once they reply, you can ask again."
+    ),
+    "not_waiting": N_("*#{number}* isn't waiting for an answer from you (any more), so nothing changed."),
+    "take_over_yours": N_("*#{number}* is yours already."),
+    "not_asked_to_help": N_(
+        "Only someone <@{requester_id}> asked for help can take over *#{number}*. You could offer your help "
+        "to them directly."
+    ),
+    "not_declined": N_("*#{number}* hasn't been declined, so it is still with the person asked."),
+    "redirect_same": N_("<@{assignee}> has declined it already. Please pick someone else."),
     "step_missing_requester": N_(
         "Please tell the step who asks: set *Requester*, e.g. to the person who used this workflow."
     ),
@@ -172,6 +228,7 @@ _TRUSTED = frozenset(
         "assignee_id",
         "requester_id",
         "user",
+        "team",
         "channel",
         "person",
         "number",

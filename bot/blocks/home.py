@@ -13,6 +13,7 @@ from typing import Any
 from bot.blocks.digest import decimal, percent, working_time
 from bot.blocks.feedback import DETAILS_ACTION, stars
 from bot.blocks.kit import Block, Reader, actions, button, context, section, state_label, urgent_marker
+from bot.blocks.teams import CLAIM_ACTION, team_ref
 from bot.domain.text import safe_user_text, shorten
 from bot.services.home import HomeData, is_overdue
 
@@ -53,6 +54,8 @@ def _item(request: Any, reader: Reader, *, other: str, now: datetime) -> Block:
         if other == "requester"
         else tr._("to <@{user}>", user=request.assignee_id)
     )
+    if other != "requester" and request.assignee_id is None:  # a team request nobody has taken yet
+        who = tr._("to {team} (not taken yet)", team=team_ref(request.group_id))
     line = tr._(
         "*#{number}* {who} — {text}",
         number=request.number,
@@ -123,6 +126,23 @@ def _more(reader: Reader, shown: int, total: int) -> list[Block]:
     ]
 
 
+def team_section(data: HomeData, reader: Reader, *, now: datetime) -> list[Block]:
+    """ "My teams' open requests": what nobody of the person's teams has taken yet, with *I'll take it*."""
+    tr = reader.tr
+    blocks: list[Block] = [section(tr._("*My teams' open requests* ({n})", n=data.team_open_total))]
+    for request in data.team_open:
+        item = _item(request, reader, other="requester", now=now)
+        item["text"]["text"] += "\n" + tr._("for {team}", team=team_ref(request.group_id))
+        item["accessory"] = button(tr._("I'll take it"), CLAIM_ACTION, str(request.id), style="primary")
+        blocks.append(item)
+    if data.team_open_total > len(data.team_open):
+        blocks.append(
+            context(tr.n_("…and {n} more.", "…and {n} more.", data.team_open_total - len(data.team_open)))
+        )
+    blocks.append(_divider())
+    return blocks
+
+
 def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) -> dict[str, Any]:
     """The ``home`` view for ``views.publish``."""
     tr = reader.tr
@@ -149,6 +169,8 @@ def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) ->
         blocks.append(context(tr._("Nothing asked of you right now. :sparkles:")))
     blocks.append(_divider())
 
+    if data.team_open:
+        blocks += team_section(data, reader, now=now)
     blocks.append(section(tr._("*Your asks* ({n})", n=data.my_asks_total)))
     if data.my_asks:
         blocks += [_item(r, reader, other="assignee", now=now) for r in data.my_asks]

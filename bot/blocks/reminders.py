@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.card import confirm_ask_channel, confirm_done
+from bot.blocks.conversation import take_over_button
 from bot.blocks.requests import (
     Block,
     Reader,
@@ -22,6 +23,7 @@ from bot.blocks.requests import (
     excerpt,
     input_block,
     modal,
+    plain,
     quote,
     section,
     times_fields,
@@ -39,7 +41,8 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_ITEMS = 20
 NOTE_LIMIT = 500
 
-ASSIGNEE_STEPS = ("overdue", "response", "heads_up")
+ASSIGNEE_STEPS = ("overdue", "response", "check_in", "heads_up")
+REQUESTER_STEPS = ("capped", "waiting", "escalate")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,19 @@ class ReminderItem:
 
 def _assignee_line(item: ReminderItem, reader: Reader) -> str:
     tr, request = reader.tr, item.request
+    if request.state == State.WAITING.value:
+        # Redrawn after the assignee asked the requester something: their clock is paused.
+        return tr._(
+            "You're waiting for an answer from <@{requester}> — no reminders about this until they reply.",
+            requester=request.requester_id,
+        )
+    if item.step == "check_in":
+        return tr._(
+            "You said *Got it* on {when} and it's been quiet since. Still on it? A word in the thread, "
+            "*Done* or *Need more time* lets <@{requester}> know where it stands.",
+            when=reader.when(request.acknowledged_at or request.created_at),
+            requester=request.requester_id,
+        )
     if item.step == "overdue" and request.due_at is not None:
         day, clock = reader.due_day_time(request)
         if clock is None:
@@ -74,6 +90,13 @@ def _assignee_line(item: ReminderItem, reader: Reader) -> str:
         if clock is None:
             return tr._("Just a heads-up: this is due {day}.", day=day)
         return tr._("Just a heads-up: this is due {day} at {time}.", day=day, time=clock)
+    if request.state != State.OPEN.value:
+        # Redrawn after *Got it*: the hint to press it would be stale.
+        return tr._(
+            "The first answer was planned for {when}. Thanks — <@{requester}> knows you're on it.",
+            when=reader.when(request.response_due_at),
+            requester=request.requester_id,
+        )
     return tr._(
         "The first answer was planned for {when}. A quick *Got it* lets <@{requester}> know it's in good "
         "hands.",
@@ -146,6 +169,101 @@ def _escalation_buttons(request: Request, reader: Reader) -> Block:
     return actions(*elements, block_id=f"escalate_{request.id}")
 
 
+def capped_round(item: ReminderItem) -> int:
+    """Which question after the cap this is (0 for the first, 1 after one *keep waiting* …)."""
+    _, _, number = item.key.partition("@")
+    return int(number) if number.isdigit() else 0
+
+
+def _kept_waiting(request: Request) -> int:
+    return sum(1 for event in request.events if event.kind == "kept_waiting")
+
+
+def _reminded(request: Request) -> int:
+    return sum(
+        1
+        for event in request.events
+        if event.kind == "reminded" and (event.detail or {}).get("step") in ("response", "overdue")
+    )
+
+
+def _confirm(title_text: str, text: str, yes: str, no: str) -> dict[str, Any]:
+    return {"title": plain(title_text), "text": plain(text), "confirm": plain(yes), "deny": plain(no)}
+
+
+def _capped_block(item: ReminderItem, reader: Reader) -> list[Block]:
+    """The cap was reached: the requester decides (once) — keep waiting, ask someone else, or close it."""
+    tr, request = reader.tr, item.request
+    question = capped_round(item)
+    if _kept_waiting(request) > question:
+        return [
+            section(
+                tr._(
+                    "You chose to keep waiting for {title}. I'll remind <@{assignee}> a few more times, "
+                    "spaced out, and ask you again if nothing happens.",
+                    title=title(request, reader),
+                    assignee=request.assignee_id,
+                )
+                + "\n"
+                + excerpt(request, 200)
+            )
+        ]
+    text = tr.n_(
+        "I've reminded <@{assignee}> once about your request {title} without an answer, so I'll stop "
+        "reminding them now. What would you like to do?",
+        "I've reminded <@{assignee}> {n} times about your request {title} without an answer, so I'll "
+        "stop reminding them now. What would you like to do?",
+        max(1, _reminded(request)),
+        assignee=request.assignee_id,
+        title=title(request, reader),
+    )
+    value = str(request.id)
+    close = button(tr._("Close it"), "request_cancel", value, style="danger")
+    close["confirm"] = _confirm(
+        tr._("Close request #{number}?", number=request.number),
+        tr._("The request is cancelled and the assignee is told. This can't be undone here."),
+        tr._("Close it"),
+        tr._("Keep it"),
+    )
+    return [
+        section(text + "\n" + excerpt(request, 200)),
+        actions(
+            button(tr._("Keep waiting"), "request_keep_waiting", value, style="primary"),
+            button(tr._("Ask someone else"), "request_escalate_person", value),
+            close,
+            block_id=f"capped_{request.id}_{question}",
+        ),
+    ]
+
+
+def _waiting_block(item: ReminderItem, reader: Reader) -> list[Block]:
+    """The request waits on the requester: a courteous nudge to them (the assignee's clock is paused)."""
+    tr, request = reader.tr, item.request
+    if request.state != State.WAITING.value:
+        return [
+            section(
+                tr._("Thanks — {title} is moving again.", title=title(request, reader))
+                + "\n"
+                + excerpt(request, 200)
+            )
+        ]
+    text = tr._(
+        "<@{assignee}> asked you something about your request {title} on {when} and is waiting for your "
+        "answer. Their clock is paused until you reply — a reply in the thread of your request's card "
+        "reaches them.",
+        assignee=request.assignee_id,
+        title=title(request, reader),
+        when=reader.when(request.waiting_since or request.updated_at),
+    )
+    return [
+        section(text + "\n" + excerpt(request, 200)),
+        actions(
+            button(tr._("Reply"), "request_reply", str(request.id), style="primary"),
+            block_id=f"waiting_{request.id}",
+        ),
+    ]
+
+
 def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, list[Block]]:
     """Everything due for one person in one sweep, as ONE message with per-item buttons.
 
@@ -153,11 +271,11 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
     requests. More than ``MAX_ITEMS`` end in "and N more — /request list".
     """
     tr = reader.tr
-    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, "escalate"))}
+    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, *REQUESTER_STEPS))}
     items = sorted(items, key=lambda i: (order.get(i.step, 9), i.request.number))
     shown, hidden = items[:MAX_ITEMS], items[MAX_ITEMS:]
-    mine = [i for i in shown if i.step != "escalate"]
-    theirs = [i for i in shown if i.step == "escalate"]
+    mine = [i for i in shown if i.step not in REQUESTER_STEPS]
+    theirs = [i for i in shown if i.step in REQUESTER_STEPS]
     blocks: list[Block] = []
     if mine:
         blocks.append(
@@ -165,7 +283,7 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 tr.n_(
                     ":wave: A friendly reminder about a request for you:",
                     ":wave: A friendly reminder about {n} requests for you:",
-                    len([i for i in items if i.step != "escalate"]),
+                    len([i for i in items if i.step not in REQUESTER_STEPS]),
                 )
             )
         )
@@ -188,6 +306,12 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 blocks.append(section(title(item.request, reader) + "\n" + excerpt(item.request, 200)))
                 blocks.append(context(closed_line(item.request, reader)))
                 continue
+            if item.step == "capped":
+                blocks += _capped_block(item, reader)
+                continue
+            if item.step == "waiting":
+                blocks += _waiting_block(item, reader)
+                continue
             blocks.append(section(_escalation_line(item, reader) + "\n" + excerpt(item.request, 200)))
             blocks.append(_escalation_buttons(item.request, reader))
     if hidden:
@@ -202,9 +326,15 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
         )
     notes = []
     if mine:
-        notes.append(tr._("At most one reminder a day per request, and only during your working hours."))
-    if theirs:
+        notes.append(
+            tr._("Reminders come only during your working hours, and less often the longer a request waits.")
+        )
+    if any(i.step == "escalate" for i in theirs):
         notes.append(tr._("Only you see this. Nothing is posted unless you choose to."))
+    elif any(i.step == "capped" for i in theirs):
+        notes.append(tr._("Only you see this. The request stays open until you decide."))
+    elif theirs:
+        notes.append(tr._("Only you see this."))
     blocks.append(context(" ".join(notes)))
     assert len(blocks) <= MAX_MESSAGE_BLOCKS
     first = items[0].request
@@ -429,11 +559,15 @@ def person_help_dm(request: Request, reader: Reader, note: str | None) -> tuple[
         section(body),
         context(
             tr._(
-                "No obligation — a quick reply to <@{requester}> helps either way.",
+                "No obligation — a quick reply to <@{requester}> helps either way. If you can do it, "
+                "*Take it over* makes it yours; <@{requester}> and <@{assignee}> are told.",
                 requester=request.requester_id,
+                assignee=request.assignee_id,
             )
         ),
     ]
+    if not request.is_closed:
+        blocks.append(take_over_button(request, reader))
     return plain_text(tr._("Can you help with request #{number}?", number=request.number)), blocks
 
 
@@ -472,8 +606,10 @@ __all__ = [
     "ESCALATE_VIEW",
     "MAX_ITEMS",
     "PROPOSE_VIEW",
+    "REQUESTER_STEPS",
     "ReminderItem",
     "assignee_escalation_notice",
+    "capped_round",
     "channel_help_post",
     "escalate_modal",
     "escalation_confirmation",

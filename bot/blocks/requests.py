@@ -10,6 +10,7 @@ import json
 from datetime import date, time
 from typing import Any
 
+from bot.blocks import conversation
 from bot.blocks.card import cancel_button, confirm_done
 from bot.blocks.kit import (
     KIND_LABELS,
@@ -30,6 +31,7 @@ from bot.blocks.kit import (
     title,
     urgent_marker,
 )
+from bot.domain.conversation import CardNotes
 from bot.domain.text import MAX_REASON_TEXT, MAX_REQUEST_TEXT, plain_text, safe_user_text, shorten
 from bot.i18n import N_
 from models import Request, State
@@ -49,39 +51,49 @@ SET_TIMES_ACTION = "request_set_times"
 # --- messages ----------------------------------------------------------------------------------
 
 
-def assignee_card(request: Request, reader: Reader, *, edited: bool = False) -> tuple[str, list[Block]]:
-    """The assignee's DM: what, who asked, the times, and one-click answers while it is active. An
-    ``edited`` text (the requester changed it after filing) is marked as such."""
+def assignee_card(
+    request: Request, reader: Reader, *, notes: CardNotes | None = None, edited: bool = False
+) -> tuple[str, list[Block]]:
+    """The assignee's DM: what, who asked, the times, and one-click answers while it is active.
+    ``notes``: how it came to them (a hand-over) and the question it waits on; an ``edited`` text (the
+    requester changed it after filing) is marked as such."""
     tr = reader.tr
     value = str(request.id)
     header = tr._(
         "{title} — <@{requester}> asks you:", title=title(request, reader), requester=request.requester_id
     )
+    blocks: list[Block] = conversation.card_note_blocks(request, reader, notes)
     body = header + "\n" + quote(request.text)
     if edited:
         body += "\n" + tr._("_(edited by <@{requester}>)_", requester=request.requester_id)
-    blocks: list[Block] = [section(body, fields=times_fields(request, reader))]
+    blocks.append(section(body, fields=times_fields(request, reader)))
     if request.state == State.OPEN.value:
+        main = [
+            button(tr._("Got it"), "request_ack", value, style="primary"),
+            button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)),
+            button(tr._("Need more time"), "request_propose", value),
+            button(tr._("Snooze"), "request_snooze", value),
+            button(tr._("Reassign"), "request_reassign", value),
+            button(tr._("Decline"), "request_decline", value, style="danger"),
+        ]
         blocks.append(
             actions(
-                button(tr._("Got it"), "request_ack", value, style="primary"),
-                button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)),
-                button(tr._("Need more time"), "request_propose", value),
-                button(tr._("Snooze"), "request_snooze", value),
-                button(tr._("Reassign"), "request_reassign", value),
-                button(tr._("Decline"), "request_decline", value, style="danger"),
-                block_id=f"request_{request.id}_actions",
+                *conversation.card_buttons(request, reader, main), block_id=f"request_{request.id}_actions"
             )
         )
+    elif request.state == State.WAITING.value:
+        blocks.extend(conversation.waiting_blocks(request, reader, notes))
     elif request.state == State.ACKNOWLEDGED.value:
+        main = [
+            button(tr._("Done"), "request_done", value, style="primary", confirm=confirm_done(reader)),
+            button(tr._("Need more time"), "request_propose", value),
+            button(tr._("Snooze"), "request_snooze", value),
+            button(tr._("Reassign"), "request_reassign", value),
+            button(tr._("Decline"), "request_decline", value, style="danger"),
+        ]
         blocks.append(
             actions(
-                button(tr._("Done"), "request_done", value, style="primary", confirm=confirm_done(reader)),
-                button(tr._("Need more time"), "request_propose", value),
-                button(tr._("Snooze"), "request_snooze", value),
-                button(tr._("Reassign"), "request_reassign", value),
-                button(tr._("Decline"), "request_decline", value, style="danger"),
-                block_id=f"request_{request.id}_actions",
+                *conversation.card_buttons(request, reader, main), block_id=f"request_{request.id}_actions"
             )
         )
         blocks.append(
@@ -194,6 +206,7 @@ REQUESTER_NEWS = {
     "done": N_(":white_check_mark: <@{assignee}> has finished your request *#{number}*."),
     "declined": N_("<@{assignee}> can't take on your request *#{number}*. Their reason:"),
     "reassigned": N_("<@{previous}> has handed your request *#{number}* to <@{assignee}>."),
+    "taken_over": N_("<@{assignee}> has taken over your request *#{number}* from <@{previous}>."),
     "snoozed": N_("<@{assignee}> has paused reminders for *#{number}* until {until}. The agreed times stay."),
 }
 
@@ -214,10 +227,14 @@ def requester_news(
     body = text
     if kind == "declined":
         body += "\n" + quote(request.decline_reason or "")
+    # A new assignee means new times: the requester sees them right away.
+    new_times = kind in ("reassigned", "taken_over") and not request.is_closed
     blocks = [
-        section(body),
+        section(body, fields=times_fields(request, reader) if new_times else None),
         context(tr._("Your request: {text}", text=safe_user_text(shorten(request.text, 200)))),
     ]
+    if kind == "declined" and request.state == State.DECLINED.value:
+        blocks.append(conversation.decline_offers(request, reader))
     return plain_text(shorten(text.replace("*", ""), 150)), blocks
 
 
@@ -259,6 +276,16 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
         ),
         section(
             tr._(
+                "*Ask a team* (a Slack user group)\n"
+                "• `{command} @it-support My laptop won't start` — every member sees it; the first to "
+                "take it is the assignee\n"
+                "• `{command} team @it-support` — the team's settings: claim or rotate, intake channel, "
+                "response time, working hours, holidays",
+                command=command,
+            )
+        ),
+        section(
+            tr._(
                 "*More*\n"
                 "• `{command}` alone opens a form\n"
                 "• `{command} list` shows your open requests, both directions\n"
@@ -274,7 +301,8 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
             tr._(
                 "Response times count the assignee's working hours, in their time zone and with their "
                 "holidays; a date without a time means the end of their working day. Reminders are "
-                "friendly, at most one a day, and only during working hours."
+                "friendly, only during working hours and further apart over time; after a few I ask the "
+                "requester how to go on."
             )
         ),
     ]
@@ -303,11 +331,25 @@ def list_blocks(
                 state=state_label(reader, request.state),
                 when=reader.when(request.response_due_at),
             )
+            if getattr(request, other) is None:  # a team request nobody has taken yet
+                line = _unclaimed_line(request, reader)
             lines.append(line + " · " + urgent_marker(reader) if request.urgent else line)
         if len(items) > limit:
             lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
         blocks.append(section("\n".join(lines)))
     return blocks
+
+
+def _unclaimed_line(request: Request, reader: Reader) -> str:
+    """A team request nobody has taken yet, in the list: the team instead of a person."""
+    return reader.tr._(
+        "• *#{number}* {team} — {text} · {state} · answer by {when}",
+        number=request.number,
+        team=f"<!subteam^{request.group_id}>",
+        text=safe_user_text(shorten(request.text, 80)),
+        state=state_label(reader, request.state),
+        when=reader.when(request.response_due_at),
+    )
 
 
 def read_origin(metadata: str) -> dict[str, str]:
@@ -334,9 +376,11 @@ def new_request_modal(
     due_date: date | None = None,
     due_time: time | None = None,
     urgent: bool = False,
+    team_options: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The new-request form, optionally prefilled (from a message, or from a `/request` text whose
-    times were asked back)."""
+    times were asked back). With ``team_options`` (the workspace's user groups) a person *or* a team
+    can be asked: both fields are optional then, and the form checks that exactly one is chosen."""
     tr = reader.tr
     user_select: dict[str, Any] = {"type": "users_select", "action_id": "assignee"}
     if assignee_id:
@@ -373,7 +417,7 @@ def new_request_modal(
         tr._("Send"),
         reader,
         [
-            input_block("assignee", tr._("Who is it for?"), user_select),
+            *_whom_blocks(reader, user_select, team_options),
             input_block("text", tr._("What do you need?"), what),
             input_block(
                 "kind",
@@ -404,6 +448,25 @@ def new_request_modal(
         ],
         metadata=json.dumps({"channel": channel_id, "thread_ts": thread_ts or ""}),
     )
+
+
+def _whom_blocks(
+    reader: Reader, user_select: dict[str, Any], team_options: list[dict[str, Any]] | None
+) -> list[Block]:
+    tr = reader.tr
+    if not team_options:
+        return [input_block("assignee", tr._("Who is it for?"), user_select)]
+    team_select = {"type": "static_select", "action_id": "team", "options": team_options}
+    return [
+        input_block("assignee", tr._("Who is it for?"), user_select, optional=True),
+        input_block(
+            "team",
+            tr._("…or a team"),
+            team_select,
+            optional=True,
+            hint=tr._("Ask a person or a team (a Slack user group), not both."),
+        ),
+    ]
 
 
 def decline_modal(request: Request, reader: Reader) -> dict[str, Any]:
@@ -444,6 +507,10 @@ def reassign_modal(request: Request, reader: Reader) -> dict[str, Any]:
             section(tr._("*#{number}*", number=request.number) + "\n" + excerpt(request, 500)),
             input_block(
                 "assignee", tr._("Who should take it?"), {"type": "users_select", "action_id": "assignee"}
+            ),
+            conversation.note_input(
+                tr._("Why them? A short note"),
+                tr._("They read it on the request, with who handed it over."),
             ),
         ],
         metadata=str(request.id),

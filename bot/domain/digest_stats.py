@@ -544,7 +544,8 @@ class DigestReport:
     first_answers: int = 0
     median_first_answer: timedelta | None = None
     first_answer_people: int = 0
-    #: Still open at the end of the window, and how many of those were past an agreed time then.
+    #: Still open at the end of the window, and how many of those were past an agreed time then — a
+    #: request waiting on its requester then is not (the assignee's clocks are paused while it waits).
     open_at_end: int = 0
     overdue_at_end: int = 0
     open_people: int = 0

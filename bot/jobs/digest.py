@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.blocks import digest as digest_blocks
+from bot.blocks import teams as team_blocks
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.digest_stats import DigestReport, Week
@@ -29,7 +30,7 @@ from bot.outbox import news
 from bot.services import digest as digest_service
 from bot.services.digest import DigestTarget, DueDigest
 from models import DigestSubscription
-from models.db import transaction
+from models.db import reading, transaction
 from models.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,21 @@ def render(
     text, blocks = digest_blocks.digest_message(
         report, channel_reader(subscription), channel_id=subscription.channel_id, scope=subscription.scope
     )
-    return report, text, blocks
+    return report, text, _with_teams(deps, subscription, week, blocks)
+
+
+def _with_teams(
+    deps: Deps, subscription: DigestSubscription, week: Week, blocks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The teams asked this week, as team figures, before the digest's closing note."""
+    with reading(deps.sessions) as session:
+        numbers = digest_service.team_numbers(
+            session, subscription=subscription, week=week, min_group=deps.settings.digest_min_group
+        )
+    block = team_blocks.digest_teams(numbers, channel_reader(subscription))
+    if block is None or len(blocks) >= digest_blocks.MAX_BLOCKS or not blocks:
+        return blocks
+    return [*blocks[:-1], block, blocks[-1]]
 
 
 def _result(item: DueDigest, status: str, text: str = "", error: str | None = None) -> DigestResult:

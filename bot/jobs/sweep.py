@@ -23,6 +23,7 @@ from bot.deps import Deps
 from bot.domain.person import PersonInfo
 from bot.people import MemoryLookup, lookup_person, person_info
 from bot.services import reminders as reminder_service
+from bot.services import team_reminders
 from bot.services.agreement import calendar_for
 from models import Person, Request
 from models.db import reading, transaction
@@ -111,6 +112,9 @@ def run_sweep(
         if not queued:
             break
         report.outbox_ids += queued
+    with transaction(deps.sessions) as session:
+        # Team requests nobody has taken yet: the team hears of them (at most once a business day each).
+        team_reminders.queue_team_reminders(session, settings=deps.settings, now=now, skip_teams=paused)
     report.messages = len(report.outbox_ids)
     if deliver and report.outbox_ids:
         _deliver(deps, report, timeout=timeout)

@@ -25,7 +25,7 @@ def _assignee_sequence(request: Request) -> str:
     return f"card:{request.id}"  # as ``bot.outbox.news`` orders the assignee's card
 
 
-def _sequence_for(request: Request, recipient: str) -> str:
+def _sequence_for(request: Request, recipient: str | None) -> str:
     return requester_sequence(request) if recipient == request.requester_id else _assignee_sequence(request)
 
 
@@ -33,13 +33,15 @@ def _say(
     session: Session,
     request: Request,
     kind: str,
-    recipient: str,
+    recipient: str | None,
     key: str,
     *,
     now: datetime,
     payload: dict[str, Any] | None = None,
     priority: int = PRIORITY_NORMAL,
 ) -> None:
+    if not recipient:
+        return  # a team request nobody has taken yet: nobody's card to talk to
     enqueue(
         session,
         team_id=request.team_id,
@@ -168,7 +170,7 @@ def requester_proposal_decided(session: Session, outcome: Outcome, *, now: datet
 def relay(session: Session, request: Request, event: RequestEvent, *, now: datetime) -> None:
     """A party's words go to the other card's thread (the key is the event's: exactly once)."""
     recipient = request.assignee_id if event.detail.get("side") == "requester" else request.requester_id
-    _say(
+    _say(  # (nobody yet for a team request not taken: the words stay in the history)
         session,
         request,
         "relay",

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks import conversation as conversation_blocks
 from bot.blocks import digest as digest_blocks
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import reminders as reminder_blocks
@@ -28,11 +29,14 @@ from bot.blocks.errors import error_text
 from bot.blocks.home import home_view
 from bot.blocks.kit import Reader
 from bot.blocks.reminders import ReminderItem, reminder_message
+from bot.domain.conversation import CardNotes
 from bot.outbox.store import Claimed
 from bot.services import calendars as calendar_service
 from bot.services import card as card_service
+from bot.services import conversation as conversation_service
 from bot.services import digest as digest_service
 from bot.services import feedback as feedback_service
+from bot.services import handover as handover_service
 from bot.services import home as home_service
 from bot.services import reminders as reminder_service
 from bot.services.agreement import calendar_for
@@ -156,6 +160,15 @@ def in_thread_of(request: Request, recipient: str, text: str, message: list[dict
 # --- the assignee's card -----------------------------------------------------------------------------
 
 
+def _card_notes(ctx: Context, request: Request) -> CardNotes:
+    """How the request came to its assignee, and the question it waits on (for their card)."""
+    question = conversation_service.waiting_question(ctx.session, request)
+    return CardNotes(
+        handover=handover_service.last_handover(ctx.session, request),
+        question=(question.detail or {}).get("text") if question is not None else None,
+    )
+
+
 def _card(ctx: Context) -> Delivery | Drop:
     request = ctx.request()
     if request is None:
@@ -163,7 +176,10 @@ def _card(ctx: Context) -> Delivery | Drop:
     if request.assignee_id != ctx.row.recipient:
         return Drop("reassigned")
     text, card = blocks.assignee_card(
-        request, ctx.reader(request.assignee_id), edited=card_service.was_edited(ctx.session, request.id)
+        request,
+        ctx.reader(request.assignee_id),
+        notes=_card_notes(ctx, request),
+        edited=card_service.was_edited(ctx.session, request.id),
     )
     return _dm(request.assignee_id, text, card)
 
@@ -195,7 +211,10 @@ def _card_redraw(ctx: Context) -> Delivery | Drop:
     if not (request.assignee_channel_id and request.assignee_message_ts):
         return Drop("no_card")
     text, card = blocks.assignee_card(
-        request, ctx.reader(request.assignee_id), edited=card_service.was_edited(ctx.session, request.id)
+        request,
+        ctx.reader(request.assignee_id),
+        notes=_card_notes(ctx, request),
+        edited=card_service.was_edited(ctx.session, request.id),
     )
     return Delivery(
         UPDATE, text=text, blocks=card, channel=request.assignee_channel_id, ts=request.assignee_message_ts
@@ -207,7 +226,11 @@ def _handed_over(ctx: Context) -> Delivery | Drop:
     channel, ts = ctx.payload.get("channel"), ctx.payload.get("ts")
     if request is None or not (channel and ts):
         return Drop("no_card")
-    text, card = blocks.previous_assignee_handed_over(request, ctx.reader(ctx.row.recipient))
+    reader = ctx.reader(ctx.row.recipient)
+    if ctx.payload.get("taken_over"):
+        text, card = conversation_blocks.taken_over_previous(request, reader, request.assignee_id)
+    else:
+        text, card = blocks.previous_assignee_handed_over(request, reader)
     return Delivery(UPDATE, text=text, blocks=card, channel=channel, ts=ts)
 
 
@@ -540,8 +563,10 @@ def _home(ctx: Context) -> Delivery | Drop:
         now=ctx.now,
         tz=reader.tz.key,
     )
-    listed = [*data.asked_of_me, *data.my_asks]
-    ctx.deps.people.prefetch({(ctx.row.team_id, p) for r in listed for p in (r.requester_id, r.assignee_id)})
+    listed = [*data.asked_of_me, *data.my_asks, *data.team_open]
+    ctx.deps.people.prefetch(
+        {(ctx.row.team_id, p) for r in listed for p in (r.requester_id, r.assignee_id) if p}
+    )
     reader = ctx.reader(user_id, listed)
     return Delivery(PUBLISH, user=user_id, view=home_view(data, reader, user_id=user_id, now=ctx.now))
 
@@ -724,6 +749,115 @@ def _settings_saved(ctx: Context) -> Delivery | Drop:
     return _dm(ctx.row.recipient, settings_blocks.settings_saved(reader, view), [])
 
 
+# --- the conversation: answers, questions back, replies, take-overs ------------------------------------
+
+
+def _to_requester(request: Request, text: str, message: list[dict[str, Any]]) -> Delivery:
+    """To the requester about their request: a reply in their card's thread if they have one, else a DM."""
+    if request.requester_channel_id and request.requester_message_ts:
+        return Delivery(
+            POST,
+            text=text,
+            blocks=message,
+            channel=request.requester_channel_id,
+            thread_ts=request.requester_message_ts,
+        )
+    return _dm(request.requester_id, text, message)
+
+
+def _has_card(request: Request) -> bool:
+    return bool(request.requester_channel_id and request.requester_message_ts)
+
+
+def _answer(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = conversation_blocks.answer_message(
+        request,
+        ctx.reader(request.requester_id),
+        str(ctx.payload.get("text") or ""),
+        finished=bool(ctx.payload.get("finished")),
+        in_thread=_has_card(request),
+    )
+    return _to_requester(request, text, message)
+
+
+def _question(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = conversation_blocks.question_message(
+        request,
+        ctx.reader(request.requester_id),
+        str(ctx.payload.get("text") or ""),
+        in_thread=_has_card(request),
+    )
+    return _to_requester(request, text, message)
+
+
+def _question_after(session: Session, ctx: Context, sent: Sent) -> None:
+    """Where the question landed: a reply in its thread answers it."""
+    event_id = ctx.payload.get("event_id")
+    if ctx.row.request_id is not None and isinstance(event_id, int) and sent.channel and sent.ts:
+        conversation_service.remember_question(
+            session,
+            request_id=ctx.row.request_id,
+            event_id=event_id,
+            channel_id=sent.channel,
+            message_ts=sent.ts,
+        )
+
+
+def _question_reply(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    if request.assignee_id != ctx.row.recipient:
+        return Drop("reassigned")
+    waited = timedelta(seconds=int(ctx.payload.get("waited_seconds") or 0))
+    text, message = conversation_blocks.reply_message(
+        request, ctx.reader(ctx.row.recipient), str(ctx.payload.get("text") or ""), waited
+    )
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _question_answered(ctx: Context) -> Delivery | Drop:
+    """The question message shows it was answered (no Reply button left)."""
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    question = conversation_service.latest_question(ctx.session, request)
+    detail = question.detail if question is not None else {}
+    channel, ts = detail.get("posted_channel"), detail.get("posted_ts")
+    if not (channel and ts):
+        return Drop("nowhere")
+    text, message = conversation_blocks.question_answered(
+        request, ctx.reader(request.requester_id), str(detail.get("text") or "")
+    )
+    return Delivery(UPDATE, text=text, blocks=message, channel=channel, ts=ts)
+
+
+def _taken_over(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text, message = conversation_blocks.taken_over_previous(
+        request, ctx.reader(ctx.row.recipient), str(ctx.payload.get("assignee_id") or request.assignee_id)
+    )
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _redirected(ctx: Context) -> Delivery | Drop:
+    request = ctx.request()
+    if request is None:
+        return Drop("request_gone")
+    text = conversation_blocks.redirected_confirmation(
+        ctx.reader(ctx.row.recipient), request.assignee_id, request.number
+    )
+    return _dm(ctx.row.recipient, text, blocks.notice(text))
+
+
 # --- the list ---------------------------------------------------------------------------------------------
 
 #: What ``Kind.failed`` runs for a drop as well (reminders must learn they were skipped).
@@ -754,9 +888,19 @@ KINDS: dict[str, Kind] = {
     "digest": Kind(POST, _digest, after=_digest_after, failed=_digest_failed_post),
     "digest_failed": Kind(POST, _digest_failed_notice),
     "settings_saved": Kind(POST, _settings_saved),
+    "answer": Kind(POST, _answer),
+    "question": Kind(POST, _question, after=_question_after),
+    "question_reply": Kind(POST, _question_reply),
+    "question_answered": Kind(UPDATE, _question_answered),
+    "taken_over": Kind(POST, _taken_over),
+    "redirected": Kind(POST, _redirected),
 }
 
 # The requester's card and the conversation (imported last: it builds on the parts above).
 from bot.outbox import card_messages  # noqa: E402
 
 KINDS.update(card_messages.CARD_KINDS)
+# The team kinds live with the team feature (imported last: they build on this module's parts).
+from bot.outbox.team_messages import TEAM_KINDS  # noqa: E402
+
+KINDS.update(TEAM_KINDS)

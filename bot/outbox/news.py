@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.outbox import conversation
 from bot.outbox.store import enqueue
 from bot.services import home as home_service
 from bot.services.requests import Outcome
@@ -22,7 +23,9 @@ from models.outbox import PRIORITY_BULK, PRIORITY_NORMAL, PRIORITY_NOW
 from models.reminder import Reminder
 
 #: Outcomes the requester hears about as news (``bot.blocks.requests.REQUESTER_NEWS``).
-NEWS = frozenset({"acknowledged", "declined", "reassigned", "snoozed"})
+NEWS = frozenset({"acknowledged", "declined", "reassigned", "snoozed", "taken_over"})
+#: Outcomes by which a request reaches a new assignee: a fresh card for them.
+HANDOVERS = frozenset({"reassigned", "taken_over", "redirected"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def refresh_card(session: Session, request: Request, *, now: datetime) -> None:
         collapse=True,
         sequence=_card_sequence(request),
         now=now,
-        recipient=request.assignee_id,
+        recipient=request.assignee_id or "",  # a team request nobody has taken yet has no card
         request_id=request.id,
     )
 
@@ -175,7 +178,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
     request = outcome.request
     kind = outcome.kind
     key = f"{kind}:{request.id}:{outcome.event_id}"
-    if kind == "reassigned":
+    if kind in HANDOVERS:
         channel, ts = outcome.detail.get("previous_message") or (None, None)
         previous = outcome.detail.get("from_assignee_id") or ""
         if channel and ts:
@@ -186,7 +189,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
                 previous,
                 f"{key}:handed_over",
                 now=now,
-                payload={"channel": channel, "ts": ts},
+                payload={"channel": channel, "ts": ts, "taken_over": kind == "taken_over"},
                 sequence=_card_sequence(request),
             )
         _say(
@@ -201,8 +204,12 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
     else:
         refresh_card(session, request, now=now)
     refresh_reminders(session, request, now=now)
+    conversation.tell(session, outcome, key=key, now=now, origin=origin)
     if kind == "cancelled":
-        _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
+        if (
+            outcome.previous_state != "declined" and request.assignee_id
+        ):  # who declined needs no word; an unclaimed team request has nobody to tell
+            _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
         if (
             origin is not None
             and origin.response_url
@@ -219,8 +226,16 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
                 priority=PRIORITY_NOW,
             )
     elif kind == "done":
-        # The news and "how did it go?" in one DM.
-        _say(session, request, "rating_prompt", request.requester_id, f"{key}:rating", now=now)
+        # The news and "how did it go?" in one DM (after the answer it carried, if any).
+        _say(
+            session,
+            request,
+            "rating_prompt",
+            request.requester_id,
+            f"{key}:rating",
+            now=now,
+            sequence=conversation.requester_sequence(request),
+        )
     elif kind in NEWS:
         payload = {"event": kind, "from_assignee_id": outcome.detail.get("from_assignee_id")}
         _say(session, request, "news", request.requester_id, f"{key}:news", now=now, payload=payload)
@@ -283,6 +298,10 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
     card_news.after_change(session, outcome, now=now, origin=origin)
     involved = [request.requester_id, request.assignee_id, outcome.detail.get("from_assignee_id")]
     refresh_homes(session, team_id=request.team_id, user_ids=involved, now=now)
+    if request.group_id is not None:
+        from bot.outbox import team_news  # the team cards (claimed, cancelled …)
+
+        team_news.announce(session, outcome, now=now)
 
 
 def _by_requester(outcome: Outcome) -> bool:

@@ -360,10 +360,3 @@ def record_message(
     event = record(session, request, kind="message", actor_id=actor_id, now=now, side=side, text=text)
     session.flush()
     return event
-
-
-def requester_replied(session: Session, request: Request, *, actor_id: str, now: datetime) -> Outcome | None:
-    """RESUME POINT for the ``waiting`` state (built on the ``answer`` branch): a requester's reply in
-    their card's thread while the request waits on them is the answer that resumes it. Nothing to do
-    here yet; the relay itself has already happened."""
-    return None

@@ -59,6 +59,7 @@ from bot.domain.digest_stats import (
 from bot.i18n import LANGUAGES
 from bot.services.agreement import CalendarChoice, calendar_for, zone_or_default
 from models import (
+    ACTIVE_STATES,
     DigestRun,
     DigestSubscription,
     Kudos,
@@ -400,6 +401,7 @@ MAX_UNION_TERMS = 400
 MAX_PARAMETERS = 10_000
 
 DONE, DECLINED, CANCELLED = State.DONE.value, State.DECLINED.value, State.CANCELLED.value
+WAITING = State.WAITING.value
 #: What a row of the first statement counts: filed, closed (done/declined), first answers due in a
 #: week of the trend; open and overdue at the window's end.
 OPENED, CLOSED, DUE, OPEN = 0, 1, 2, 3
@@ -428,12 +430,20 @@ def open_at(moment: datetime) -> ColumnElement[bool]:
     return and_(R.created_at < moment, or_(R.closed_at.is_(None), R.closed_at >= moment))
 
 
+def waiting_at(moment: datetime) -> ColumnElement[bool]:
+    """Waiting on the requester at ``moment``: the assignee's clocks are paused, so nothing is late."""
+    return and_(R.state == WAITING, R.waiting_since.is_not(None), R.waiting_since <= moment)
+
+
 def late_at(moment: datetime) -> ColumnElement[bool]:
-    """Past an agreed time at ``moment``: no first answer by the response time, or past the due date."""
+    """Past an agreed time at ``moment``: no first answer by the response time, or past the due date —
+    unless the request waits on its requester then (the resumed request's times move by the wait)."""
     unanswered_late = and_(
         R.response_due_at < moment, or_(R.acknowledged_at.is_(None), R.acknowledged_at >= moment)
     )
-    return or_(unanswered_late, and_(R.due_at.is_not(None), R.due_at < moment))
+    return and_(
+        or_(unanswered_late, and_(R.due_at.is_not(None), R.due_at < moment)), not_(waiting_at(moment))
+    )
 
 
 def overdue_at(moment: datetime) -> ColumnElement[bool]:
@@ -860,7 +870,7 @@ def compute_reports(
     for tally, (_label, _key, person, count) in each(
         _execute_union(session, [part for scope in scopes for part in _named_parts(scope)])
     ):
-        if tally.overdue_by_person is not None:
+        if tally.overdue_by_person is not None and person:  # a team request nobody took names nobody
             tally.overdue_by_person[person] = tally.overdue_by_person.get(person, 0) + int(count)
 
     durations = _first_answer_durations(settings, tallies)
@@ -952,3 +962,70 @@ def compute_report(
         session, settings=settings, targets=[DigestTarget(subscription, week, members)]
     )
     return report
+
+
+# --- teams (requests asked of a user group) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamNumbers:
+    """One team's week, as team-level figures only (nobody in it is named)."""
+
+    usergroup_id: str
+    handle: str
+    asked: int
+    taken: int
+    waiting: int
+
+
+def team_numbers(
+    session: Session, *, subscription: DigestSubscription, week: Any, min_group: int
+) -> list[TeamNumbers]:
+    """Per team asked this week (in the subscribed channel, or the subscribed user group): how many
+    requests it was asked, how many of those someone took, how many still wait for someone. Teams with
+    fewer than ``min_group`` members are left out, like every figure about fewer people."""
+    from models import Team, TeamMember
+
+    where = [
+        Request.team_id == subscription.team_id,
+        Request.group_id.is_not(None),
+        Request.created_at >= week.start,
+        Request.created_at < week.end,
+    ]
+    if subscription.scope == "usergroup" and subscription.usergroup_id:
+        where.append(Request.group_id == subscription.usergroup_id)
+    else:
+        where.append(Request.channel_id == subscription.channel_id)
+    rows = session.execute(
+        select(
+            Request.group_id,
+            func.count(Request.id),
+            _count_if(Request.assignee_id.is_not(None)),
+            _count_if(and_(Request.assignee_id.is_(None), Request.state.in_(ACTIVE_STATES))),
+        )
+        .where(*where)
+        .group_by(Request.group_id)
+        .order_by(Request.group_id)
+    ).all()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    sizes = dict(
+        session.execute(
+            select(TeamMember.usergroup_id, func.count(TeamMember.user_id))
+            .where(TeamMember.team_id == subscription.team_id, TeamMember.usergroup_id.in_(ids))
+            .group_by(TeamMember.usergroup_id)
+        ).all()
+    )
+    names = dict(
+        session.execute(
+            select(Team.usergroup_id, Team.handle).where(
+                Team.team_id == subscription.team_id, Team.usergroup_id.in_(ids)
+            )
+        ).all()
+    )
+    return [
+        TeamNumbers(group_id, names.get(group_id, ""), int(asked), int(taken or 0), int(waiting or 0))
+        for group_id, asked, taken, waiting in rows
+        if sizes.get(group_id, 0) >= min_group
+    ]

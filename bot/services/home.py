@@ -8,7 +8,7 @@ the totals say how many more there are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,9 @@ class HomeData:
     #: (request, the rating it got or None), newest first; both directions.
     recently_done: list[tuple[Request, Rating | None]]
     numbers: MonthNumbers
+    #: Team requests nobody has taken yet, of the teams this person is in (oldest first), and their total.
+    team_open: list[Request] = field(default_factory=list)
+    team_open_total: int = 0
 
 
 def next_deadline(request: Request) -> datetime | None:
@@ -45,6 +48,8 @@ def next_deadline(request: Request) -> datetime | None:
 
 def is_overdue(request: Request, now: datetime) -> bool:
     """Past an agreed time: no first answer by the response time, or not finished by the due date."""
+    if request.state == State.WAITING.value:
+        return False  # waiting on the requester: the assignee's clocks are paused
     late_answer = request.acknowledged_at is None and request.response_due_at < now
     return late_answer or (request.due_at is not None and request.due_at < now)
 
@@ -186,4 +191,12 @@ def home_data(
         my_asks_total=my_total,
         recently_done=[(row[0], row[1]) for row in recent],
         numbers=month_numbers(session, settings=settings, team_id=team_id, user_id=user_id, now=now, tz=tz),
+        **_team_open(session, team_id=team_id, user_id=user_id, limit=limit),
     )
+
+
+def _team_open(session: Session, *, team_id: str, user_id: str, limit: int) -> dict[str, Any]:
+    from bot.services import teams as team_service  # teams builds on the requests, not the other way
+
+    rows, total = team_service.open_team_requests(session, team_id=team_id, user_id=user_id, limit=limit)
+    return {"team_open": rows, "team_open_total": total}

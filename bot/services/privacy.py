@@ -229,7 +229,59 @@ REGISTRY: dict[str, TableRule] = {
             "thread_ts": KEEP,
             "requester_channel_id": KEEP,
             "requester_message_ts": KEEP,
+            "group_id": KEEP,
         },
+    ),
+    "teams": TableRule(
+        purpose=Words(
+            de="Die Einstellungen einer Slack-Benutzergruppe, die man fragen kann (`/request team`): wie "
+            "Anfragen übernommen werden, Eingangskanal, Antwortzeit, Arbeitszeiten, Feiertagsregion.",
+            en="The settings of a Slack user group people can ask (`/request team`): how requests are "
+            "taken, intake channel, response time, working hours, holiday region.",
+        ),
+        kept=Words(de="solange der Bot läuft", en="as long as the bot runs"),
+        visible_to=Words(
+            de="die Mitglieder des Teams und wer es fragt (in Nachrichten)",
+            en="the team's members and whoever asks it (in messages)",
+        ),
+        fields={
+            "team_id": KEEP,
+            "usergroup_id": KEEP,
+            "handle": KEEP,
+            "mode": KEEP,
+            "intake_channel_id": KEEP,
+            "holiday_country": KEEP,
+            "holiday_subdivision": KEEP,
+        },
+    ),
+    "team_members": TableRule(
+        purpose=Words(
+            de="Wer zu einer Benutzergruppe gehört, wie Slacks `usergroups.users.list` es zuletzt sagte "
+            "(für App Home und die Erinnerungen an das Team).",
+            en="Who belongs to a user group, as Slack's `usergroups.users.list` last said (for App Home and "
+            "the reminders to the team).",
+        ),
+        kept=Words(
+            de="bei jeder Team-Anfrage aus Slack aufgefrischt; bei `forget` gelöscht",
+            en="refreshed from Slack with every team request; deleted by `forget`",
+        ),
+        visible_to=Words(de="niemand direkt", en="nobody directly"),
+        fields={"team_id": KEEP, "usergroup_id": KEEP, "user_id": PERSON},
+        owner="user_id",
+        erase="delete",
+    ),
+    "team_cards": TableRule(
+        purpose=Words(
+            de="Wo die Karte „Übernehme ich“ einer Team-Anfrage liegt (DM eines Mitglieds oder der "
+            "Eingangskanal), damit sie nach der Übernahme angepasst wird.",
+            en="Where the *I'll take it* card of a team request was posted (a member's DM or the intake "
+            "channel), so it can be updated once someone takes it.",
+        ),
+        kept=Words(de="solange die Anfrage besteht", en="as long as the request exists"),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"recipient_id": PERSON, "channel_id": KEEP, "message_ts": KEEP},
+        team=None,
+        parent="request_id",
     ),
     "request_events": TableRule(
         purpose=Words(
@@ -279,6 +331,9 @@ REGISTRY: dict[str, TableRule] = {
                     "side",
                     "text_changed",
                     "rating_removed",
+                    "since",
+                    "posted_channel",
+                    "posted_ts",
                 },
             ),
         },

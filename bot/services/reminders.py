@@ -27,23 +27,35 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Insert, bindparam, delete, insert, select, true, tuple_, update
+from sqlalchemy import Insert, bindparam, delete, func, insert, select, true, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.domain.ladder import Audience, Clocks, LadderRules, Sent, Step, plan, still_wanted
+from bot.domain.ladder import (
+    Audience,
+    Clocks,
+    LadderRules,
+    Sent,
+    Step,
+    allowance,
+    capped_key,
+    plan,
+    still_wanted,
+)
 from bot.domain.person import PersonInfo
 from bot.outbox import store as outbox
 from bot.services import calendars as calendar_service
 from bot.services.agreement import NO_CHOICE, calendar_for, reminder_time_for
-from bot.services.requests import NotAllowed, NotFound, NotNow
+from bot.services.requests import NotAllowed, NotFound, NotNow, Outcome, load, record
 from models import ACTIVE_STATES, Proposal, Request, RequestEvent
 from models.outbox import PRIORITY_BULK
 from models.reminder import NudgeSchedule, Reminder
 
 PLAN_BATCH = 500
 QUEUE_BATCH = 500
+#: The requester chose *keep waiting* after the cap (the audit trail's kind; the ladder counts them).
+KEPT_WAITING = "kept_waiting"
 
 
 class PersonLookup(Protocol):
@@ -61,10 +73,50 @@ def rules_from(settings: Settings) -> LadderRules:
         reminder_time=settings.reminder_hour,
         heads_up_days=settings.heads_up_days,
         escalate_after_days=settings.escalate_after_days,
+        max_reminders=settings.max_reminders,
     )
 
 
-def clocks_of(request: Request, *, proposal_pending: bool) -> Clocks:
+@dataclass(frozen=True)
+class Activity:
+    """What the ladder learns from a request's history: the latest sign of life and *keep waiting*."""
+
+    last_at: datetime | None = None
+    kept_waiting: int = 0
+    kept_waiting_at: datetime | None = None
+
+
+NO_ACTIVITY = Activity()
+
+
+def activity(session: Session, request_ids: Iterable[int]) -> dict[int, Activity]:
+    """Per request: the latest event by a person (any answer, message, click or change counts as a sign
+    of life; the bot's own ``reminded`` entries do not) and the requester's *keep waiting* choices."""
+    ids = list(request_ids)
+    if not ids:
+        return {}
+    last = dict(
+        session.execute(
+            select(RequestEvent.request_id, func.max(RequestEvent.at))
+            .where(RequestEvent.request_id.in_(ids), RequestEvent.actor_id.is_not(None))
+            .group_by(RequestEvent.request_id)
+        ).all()
+    )
+    kept = {
+        request_id: (count, at)
+        for request_id, count, at in session.execute(
+            select(RequestEvent.request_id, func.count(), func.max(RequestEvent.at))
+            .where(RequestEvent.request_id.in_(ids), RequestEvent.kind == KEPT_WAITING)
+            .group_by(RequestEvent.request_id)
+        )
+    }
+    return {
+        request_id: Activity(last.get(request_id), *kept.get(request_id, (0, None)))
+        for request_id in set(last) | set(kept)
+    }
+
+
+def clocks_of(request: Request, *, proposal_pending: bool, seen: Activity = NO_ACTIVITY) -> Clocks:
     return Clocks(
         state=request.state,
         created_at=request.created_at,
@@ -72,6 +124,10 @@ def clocks_of(request: Request, *, proposal_pending: bool) -> Clocks:
         due_at=request.due_at,
         snoozed_until=request.snoozed_until,
         proposal_pending=proposal_pending,
+        waiting_since=request.waiting_since,
+        last_activity=max(filter(None, (seen.last_at, request.acknowledged_at)), default=None),
+        kept_waiting=seen.kept_waiting,
+        kept_waiting_at=seen.kept_waiting_at,
     )
 
 
@@ -138,7 +194,9 @@ def due_people(
     for team_id, assignee_id, requester_id in session.execute(
         select(Request.team_id, Request.assignee_id, Request.requester_id).where(Request.id.in_(select(due)))
     ):
-        pairs.update({(team_id, assignee_id), (team_id, requester_id)})
+        pairs.update(
+            {(team_id, assignee_id), (team_id, requester_id)} if assignee_id else {(team_id, requester_id)}
+        )
     return pairs
 
 
@@ -197,7 +255,8 @@ def plan_batch(
             Sent(Step(entry.step), entry.key, date.fromisoformat(entry.day_key))
         )
     proposals = _pending_proposals(session, ids)
-    pairs = {(r.team_id, r.assignee_id) for r in requests.values()} | {
+    seen = activity(session, ids)
+    pairs = {(r.team_id, r.assignee_id) for r in requests.values() if r.assignee_id} | {
         (r.team_id, r.requester_id) for r in requests.values()
     }
     people.prefetch(session, pairs)
@@ -215,6 +274,11 @@ def plan_batch(
             # Closed requests get no reminders: forget them (unless a change raced us).
             forget.append({"b_request_id": row.request_id, "b_version": row.version})
             continue
+        if request.assignee_id is None:
+            # A team request nobody has taken: the team hears of it (bot.services.team_reminders); the
+            # ladder starts once a member takes it (the claim moves this row's next_at).
+            moves.append({"b_request_id": request.id, "b_version": row.version, "b_next_at": None})
+            continue
         recipients = {
             Audience.ASSIGNEE: request.assignee_id,
             Audience.REQUESTER: request.requester_id,
@@ -228,7 +292,9 @@ def plan_batch(
                 else None
             )
         result = plan(
-            clocks_of(request, proposal_pending=request.id in proposals),
+            clocks_of(
+                request, proposal_pending=request.id in proposals, seen=seen.get(request.id, NO_ACTIVITY)
+            ),
             assignee=calendars[Audience.ASSIGNEE],
             requester=calendars[Audience.REQUESTER],
             history=history.get(request.id, ()),
@@ -403,6 +469,7 @@ def review(session: Session, rows: Sequence[Any], *, now: datetime) -> dict[int,
         requests[request.id] = request
         if has_proposal:
             proposals.add(request.id)
+    seen = activity(session, requests)
     verdicts: dict[int, Verdict] = {}
     for row in rows:
         request = requests.get(row.request_id)
@@ -413,7 +480,12 @@ def review(session: Session, rows: Sequence[Any], *, now: datetime) -> dict[int,
         if recipient != row.recipient_id:
             verdicts[row.id] = Verdict(False, request, "reassigned")
         elif not still_wanted(
-            Step(row.step), row.key, clocks_of(request, proposal_pending=request.id in proposals), now
+            Step(row.step),
+            row.key,
+            clocks_of(
+                request, proposal_pending=request.id in proposals, seen=seen.get(request.id, NO_ACTIVITY)
+            ),
+            now,
         ):
             verdicts[row.id] = Verdict(False, request, "no_longer_due")
         else:
@@ -561,3 +633,64 @@ def record_escalation(
     )
     session.flush()
     return request
+
+
+# --- after the cap: the requester's choice ---------------------------------------------------------
+
+
+def kept_waiting(session: Session, request_id: int) -> int:
+    """How often the requester chose *keep waiting* (the ladder's round)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(RequestEvent)
+        .where(RequestEvent.request_id == request_id, RequestEvent.kind == KEPT_WAITING)
+    )
+
+
+def keep_waiting(
+    session: Session,
+    *,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    now: datetime,
+    settings: Settings,
+    question: int | None = None,
+) -> Outcome:
+    """The requester chose to keep waiting after the cap: the assignee may be reminded again, spaced
+    from today and with a smaller allowance (``bot.domain.ladder.allowance``). Only the requester may;
+    a second click on the same question (``question``: which one after the cap) changes nothing."""
+    request = load(session, team_id=team_id, request_id=request_id)
+    if actor_id != request.requester_id:
+        raise NotAllowed(
+            "not_requester_keep_waiting", number=request.number, requester_id=request.requester_id
+        )
+    if request.state not in ACTIVE_STATES:
+        raise NotNow("already_closed", number=request.number, state=request.state)
+    current = kept_waiting(session, request.id)
+    if question is not None and question != current:
+        return Outcome(request=request, kind="noop", actor_id=actor_id, previous_state=request.state)
+    asked = session.scalar(
+        select(func.count())
+        .select_from(Reminder)
+        .where(
+            Reminder.request_id == request.id,
+            Reminder.step == Step.CAPPED.value,
+            Reminder.key == capped_key(current),
+        )
+    )
+    if not asked:
+        # Nothing was stopped yet: there is nothing to keep waiting for.
+        return Outcome(request=request, kind="noop", actor_id=actor_id, previous_state=request.state)
+    allowed = allowance(settings.max_reminders, current + 1)
+    request.updated_at = now  # puts the request back on the schedule (models.reminder)
+    event = record(session, request, kind=KEPT_WAITING, actor_id=actor_id, now=now, allowance=allowed)
+    session.flush()
+    return Outcome(
+        request=request,
+        kind=KEPT_WAITING,
+        actor_id=actor_id,
+        previous_state=request.state,
+        detail={"allowance": allowed},
+        event_id=event.id,
+    )

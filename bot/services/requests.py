@@ -178,6 +178,12 @@ def _transition(
     **detail: Any,
 ) -> Outcome:
     previous = request.state
+    if previous == State.WAITING.value and state not in (None, State.WAITING) and kind != "waiting_ended":
+        # Leaving the wait another way (done, declined, handed over …): the waiting period ends here too.
+        since, request.waiting_since = request.waiting_since, None
+        record(
+            session, request, kind="waiting_ended", actor_id=actor_id, now=now, since=_iso(since), via=kind
+        )
     if state is not None:
         request.state = state.value
         if state.is_closed:
@@ -244,9 +250,11 @@ def decline(
 
 
 def cancel(session: Session, *, team_id: str, request_id: int, actor_id: str, now: datetime) -> Outcome:
+    """The requester calls it off — also after a decline, instead of asking someone else."""
     request = load(session, team_id=team_id, request_id=request_id)
     _as_requester(request, actor_id)
-    _still_open(request)
+    if request.state != State.DECLINED.value:
+        _still_open(request)
     restore = _restorable(request)
     return _transition(
         session, request, kind="cancelled", actor_id=actor_id, now=now, state=State.CANCELLED, restore=restore
@@ -269,8 +277,10 @@ def reassign(
     now: datetime,
     new_assignee_id: str,
     response_due_at: datetime,
+    note: str | None = None,
 ) -> Outcome:
-    """Hand the request to someone else: it starts over as open for them, with a fresh response time."""
+    """Hand the request to someone else: it starts over as open for them, with a fresh response time.
+    ``note`` (optional) tells them why; their card shows who handed it over."""
     request = load(session, team_id=team_id, request_id=request_id)
     _as_assignee(request, actor_id)
     _still_open(request)
@@ -295,6 +305,7 @@ def reassign(
         from_assignee_id=previous_assignee,
         to_assignee_id=new_assignee_id,
         response_due_at=response_due_at.isoformat(),
+        note=(note or "").strip()[:500] or None,
     )
     outcome.detail["previous_message"] = previous_message
     return outcome

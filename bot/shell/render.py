@@ -26,6 +26,7 @@ EMOJI = {
     "star": "⭐",
     "star2": "🌟",
     "wave": "👋",
+    "raised_hand": "✋",
     "bell": "🔔",
     "alarm_clock": "⏰",
     "hourglass": "⌛",
@@ -105,7 +106,7 @@ class Renderer:
         if target.startswith("#"):
             return "#" + (label or self.names.channel(target[1:]))
         if target.startswith("!subteam^"):
-            return label or "@" + target[len("!subteam^") :]
+            return label or "@" + self.names.user(target[len("!subteam^") :])
         if target.startswith("!date^"):
             return label or target
         if target.startswith("!"):

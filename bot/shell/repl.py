@@ -53,6 +53,8 @@ You type as the current person (alice at the start). Commands:
   wait DURATION      let time pass (30m, 5h, 2d, 1d4h, or "until 2026-11-30 09:00" in your
                      time zone); reminders and digests go out as it passes
   home               open your App Home
+  group @it-support @bob @carol
+                     create (or change) a Slack user group; then /request @it-support … asks the team
   in #CHANNEL        type slash commands in another channel (#general, #team)
   users              who is here, and their local time
   team [T0002]       switch to the other workspace (the same bot, other people); team alone lists them
@@ -60,7 +62,9 @@ You type as the current person (alice at the start). Commands:
   quit               leave (the sandbox forgets everything unless started with --db)
 In a form, answer each field; Enter keeps the default or skips an optional field, /cancel closes it."""
 
-COMMAND_NAMES = ("as", "press", "reply", "wait", "home", "in", "users", "team", "help", "quit", "exit")
+COMMAND_NAMES = (
+    "as", "press", "reply", "wait", "home", "in", "users", "team", "group", "help", "quit", "exit",
+)  # fmt: skip
 _QUIET_METHODS = {
     "auth.test",
     "oauth.v2.access",
@@ -82,13 +86,16 @@ _DURATION = re.compile(r"(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z
 _REQUEST_NUMBER = re.compile(r"\s+#(\d+)$")
 
 
-def slack_escape(text: str, team_id: str = TEAM_ID) -> str:
+def slack_escape(text: str, team_id: str = TEAM_ID, groups: dict[str, str] | None = None) -> str:
     """What Slack sends for typed text with escaping on: ``& < >`` escaped, ``@bob`` as ``<@UBOB|bob>``,
+    ``@it-support`` (a user group, handle -> id in ``groups``) as ``<!subteam^S…|@it-support>``,
     ``#team`` as ``<#C0002|team>``. Unknown names (in workspace ``team_id``) stay plain text, as in Slack."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def user(match: re.Match[str]) -> str:
         person = person_named(match.group(1), team_id)
+        if person is None and groups and match.group(1).lower() in groups:
+            return f"<!subteam^{groups[match.group(1).lower()]}|@{match.group(1).lower()}>"
         return f"<@{person.user_id}|{person.name}>" if person else match.group(0)
 
     def channel(match: re.Match[str]) -> str:
@@ -211,6 +218,7 @@ class Shell:
             "in": self.cmd_in,
             "users": self.cmd_users,
             "team": self.cmd_team,
+            "group": self.cmd_group,
             "help": self.cmd_help,
         }
 
@@ -295,7 +303,7 @@ class Shell:
         name, _, text = line.partition(" ")
         reply = self.driver.command(
             self.me.user_id,
-            slack_escape(text.strip(), self.team),
+            slack_escape(text.strip(), self.team, self._groups()),
             command=name,
             channel_id=self.channel.channel_id,
             channel_name=self.channel.name,
@@ -366,6 +374,41 @@ class Shell:
             f"  You are in {teams[team_id]} ({team_id}) now, as {self.me.name} — the same bot, installed "
             f"here too; nothing of the other workspace is visible here. People: {self._names()}"
         )
+
+    def _groups(self) -> dict[str, str]:
+        """This workspace's user groups, handle -> id."""
+        workspace = self.slack.workspace(self.team)
+        groups = workspace._usergroups.values() if workspace is not None else ()
+        return {group.handle.lower(): group.id for group in groups if not group.disabled}
+
+    def cmd_group(self, arg: str) -> None:
+        """``group @it-support @bob @carol``: a Slack user group with these members (made or changed)."""
+        words = arg.split()
+        if not words or not words[0].startswith("@") or len(words[0]) < 2:
+            groups = ", ".join(f"@{handle}" for handle in self._groups()) or "none yet"
+            self.say(f"  Make a user group with: group @it-support @bob @carol   (groups: {groups})")
+            return
+        handle = words[0][1:].lower()
+        members = []
+        for word in words[1:]:
+            person = person_named(word.lstrip("@"), self.team)
+            if person is None:
+                self.say(f"  There is nobody called “{word.lstrip('@')}” here. People: {self._names()}")
+                return
+            members.append(person.user_id)
+        if not members:
+            self.say("  Who is in it? e.g. group @it-support @bob @carol")
+            return
+        existing = self._groups().get(handle)
+        workspace = self.slack.workspace(self.team)
+        assert workspace is not None
+        if existing:
+            workspace.update_usergroup(existing, users=members)
+        else:
+            group_id = "S" + re.sub(r"[^A-Z0-9]", "", handle.upper())[:20]
+            workspace.add_usergroup(group_id, handle, members, name=handle)
+        names = ", ".join(self._user_name(member) for member in members)
+        self.say(f"  @{handle} is a user group now: {names}. Ask it with /request @{handle} …")
 
     def cmd_help(self, arg: str) -> None:
         self.say("\n".join("  " + line for line in HELP.splitlines()))
@@ -913,6 +956,9 @@ class Shell:
         person = person_with_id(user_id)
         if person is not None:
             return person.name
+        group = self.space.usergroup(user_id) if user_id.startswith("S") else None
+        if group is not None:
+            return group.handle
         user = self.space.user(user_id)
         return user.name if user else user_id
 

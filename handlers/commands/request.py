@@ -14,8 +14,8 @@ from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.text import typed_apart
 from bot.services import requests as request_service
-from handlers import settings_forms, text_filing
-from handlers.commands import digest, language
+from handlers import settings_forms, team_filing, text_filing
+from handlers.commands import digest, language, team
 from handlers.common import NOW, Interaction, later
 from models.db import reading
 
@@ -67,7 +67,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 def open_form(command: Interaction) -> None:
-    command.open_view(blocks.new_request_modal(command.reader(), channel_id=command.channel_id or ""))
+    command.open_view(
+        blocks.new_request_modal(
+            command.reader(),
+            channel_id=command.channel_id or "",
+            team_options=team_filing.team_options(command),
+        )
+    )
 
 
 #: ``/request settings`` (``einstellungen``): the personal settings form, which needs the trigger at once.
@@ -90,6 +96,9 @@ def register(app: App, deps: Deps) -> None:
         word, _, rest = text.partition(" ")
         if word.lower() in SETTINGS_WORDS and not rest.strip():
             later(deps, command, open_settings, priority=NOW)
+            return
+        if word.lower() in team.TEAM_WORDS:
+            later(deps, command, lambda command: team.team_command(command, rest.strip()), priority=NOW)
             return
         handler = SUBCOMMANDS.get(word.lower())
         if handler is None:

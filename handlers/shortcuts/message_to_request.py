@@ -11,6 +11,7 @@ from bot import payloads
 from bot.blocks import requests as blocks
 from bot.deps import Deps
 from bot.domain.text import MAX_REQUEST_TEXT, from_slack
+from handlers import team_filing
 from handlers.common import NOW, Interaction, later
 
 
@@ -27,7 +28,11 @@ def register(app: App, deps: Deps) -> None:
         def open_form(shortcut: Interaction) -> None:
             shortcut.open_view(
                 blocks.new_request_modal(
-                    shortcut.reader(), channel_id=shortcut.channel_id or "", thread_ts=thread_ts, text=text
+                    shortcut.reader(),
+                    channel_id=shortcut.channel_id or "",
+                    thread_ts=thread_ts,
+                    text=text,
+                    team_options=team_filing.team_options(shortcut),
                 )
             )
 

@@ -16,6 +16,7 @@ from slack_bolt import Ack, App
 
 from bot import payloads
 from bot.blocks import requests as blocks
+from bot.blocks.conversation import NOTE_LIMIT
 from bot.blocks.errors import error_text
 from bot.deps import Deps
 from bot.domain.parsing import Deadline, ParseError, parse_duration
@@ -24,6 +25,7 @@ from bot.outbox import news
 from bot.services import requests as request_service
 from bot.services.agreement import end_of_day, response_due
 from bot.services.requests import ServiceError
+from handlers import team_filing
 from handlers.common import Interaction, later
 from handlers.filing import Filing, calendar_of, check_assignee, check_text, due_for_assignee, file
 from models.db import reading
@@ -67,6 +69,10 @@ def register(app: App, deps: Deps) -> None:
         due = _due_from_form(values, reader.tz, end_of_day(deps.settings))
         if due is not None and due.at <= form.now and not due.date_only:
             errors["due_date"] = error_text(reader, "past_date")
+        team_choice = payloads.selected_value(values, "team")
+        if team_choice is not None or (not assignee_id and "team" in values):
+            _on_team_form(deps, ack, form, view, values, errors, assignee_id, team_choice)
+            return
         if not errors:
             try:
                 person = check_assignee(
@@ -113,6 +119,39 @@ def register(app: App, deps: Deps) -> None:
 
         later(deps, form, file_it)
 
+    def _on_team_form(deps, ack, form, view, values, errors, assignee_id, team_choice) -> None:
+        """The form asked a team (``bot.blocks.requests`` offers the choice): exactly one of the two."""
+        reader = form.reader()
+        if bool(assignee_id) == bool(team_choice):
+            errors["assignee"] = error_text(reader, "team_needs_both")
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        origin = blocks.read_origin(view.get("private_metadata", ""))
+        channel_id = payloads.channel_id(origin.get("channel"))
+        thread_ts = payloads.message_ts(origin.get("thread_ts"))
+        within_text = payloads.typed(values, "within", limit=200).strip()
+        filing = team_filing.TeamFiling(
+            team_id=form.team_id,
+            requester_id=form.user_id,
+            usergroup_id=payloads.subteam_id(team_choice, "view.team"),
+            text=payloads.typed(values, "text", limit=MAX_REQUEST_TEXT * 2),
+            kind=payloads.selected_value(values, "kind") or "task",
+            channel_id=channel_id,
+            within=parse_duration(within_text, reader.tr.language) if within_text else None,
+            due=_due_from_form(values, reader.tz, end_of_day(deps.settings)),
+            urgent="urgent" in payloads.checked(values, "urgent"),
+            thread_channel_id=channel_id if thread_ts else None,
+            thread_ts=thread_ts,
+            delivery_key=f"view:{view.get('id')}" if isinstance(view.get("id"), str) else None,
+        )
+        later(
+            deps,
+            form,
+            lambda form: team_filing.file_from_form(form, filing, origin=news.Origin(channel_id=channel_id)),
+        )
+
     @app.view(blocks.DECLINE_VIEW)
     def on_decline(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = Interaction.from_view(deps, body, view, request=True)
@@ -130,8 +169,12 @@ def register(app: App, deps: Deps) -> None:
     @app.view(blocks.REASSIGN_VIEW)
     def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form = Interaction.from_view(deps, body, view, request=True)
-        new_assignee = payloads.selected_user(payloads.state_values(view), "assignee") or ""
+        values = payloads.state_values(view)
+        new_assignee = payloads.selected_user(values, "assignee") or ""
+        note = payloads.typed(values, "note", limit=10_000).strip()[:NOTE_LIMIT]
         try:
+            if new_assignee == form.user_id:
+                raise ServiceError("reassign_self")
             with reading(deps.sessions) as session:
                 request = request_service.load(
                     session, team_id=form.team_id, request_id=form.request_id or 0, lock=False
@@ -153,7 +196,7 @@ def register(app: App, deps: Deps) -> None:
             deps,
             form,
             lambda form: form.change(
-                request_service.reassign, new_assignee_id=new_assignee, response_due_at=due
+                request_service.reassign, new_assignee_id=new_assignee, response_due_at=due, note=note or None
             ),
         )
 

@@ -1,5 +1,6 @@
 """The nudge ladder as a pure function: when a reminder is due, for whom, and when to look again."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,15 @@ from hypothesis import strategies as st
 
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.ladder import (
+    Audience,
     Clocks,
     DueReminder,
     LadderRules,
     Sent,
     Step,
+    allowance,
+    chase_days,
+    chase_offset,
     heads_up_day,
     next_reminder_moment,
     plan,
@@ -138,7 +143,8 @@ def test_after_three_silent_business_days_the_requester_is_offered_to_escalate()
     once = plan(
         clocks, assignee=BERLIN_CAL, requester=BERLIN_CAL, history=history, rules=RULES, now=berlin(12, 2, 10)
     )
-    assert [d.step for d in once.due] == [Step.RESPONSE]  # the assignee's daily reminder, no second offer
+    # No second offer; the assignee's fifth reminder waits for business day 7 after Thursday (spacing).
+    assert once.due == () and once.next_check == berlin(12, 7, 10)
 
 
 def test_escalation_counts_on_the_assignees_calendar_and_arrives_in_the_requesters_hours():
@@ -171,10 +177,9 @@ def test_a_bot_or_departed_assignee_gets_nothing_but_the_requester_still_hears()
             Clocks("cancelled", berlin(11, 26, 10), berlin(11, 26, 14), due_at=berlin(11, 27, 17)),
             berlin(11, 30, 10),
         ),
-        (Clocks("acknowledged", berlin(11, 26, 10), berlin(11, 26, 14)), berlin(11, 30, 10)),
         (open_request(berlin(11, 26, 14), proposal_pending=True), berlin(11, 30, 10)),
     ],
-    ids=["done", "cancelled", "acknowledged-without-due-date", "proposal-pending"],
+    ids=["done", "cancelled", "proposal-pending"],
 )
 def test_nothing_is_due_and_nothing_will_be(clocks, now):
     result = plan(clocks, assignee=BERLIN_CAL, requester=BERLIN_CAL, rules=RULES, now=now)
@@ -267,14 +272,14 @@ def test_switched_off_steps():
     assert (
         plan(clocks, assignee=BERLIN_CAL, requester=BERLIN_CAL, rules=rules, now=berlin(12, 3, 10)).due == ()
     )
-    history = [sent(Step.OVERDUE, date(2026, 12, d)) for d in (7, 8, 9, 10)]
+    history = [sent(Step.OVERDUE, date(2026, 12, d)) for d in (7, 8, 9, 11)]
     late = plan(
         clocks,
         assignee=BERLIN_CAL,
         requester=BERLIN_CAL,
         history=history,
         rules=rules,
-        now=berlin(12, 11, 10),
+        now=berlin(12, 16, 10),  # business day 7 after Monday 7 December
     )
     assert [d.step for d in late.due] == [Step.OVERDUE]
 
@@ -321,6 +326,13 @@ def test_still_wanted_right_before_sending(step, key, clocks, now, wanted):
     assert still_wanted(step, key, clocks, now) is wanted
 
 
+def nth_working_day(calendar: BusinessCalendar, day: date, n: int) -> date:
+    while n:
+        day += timedelta(days=1)
+        n -= calendar.is_working_day(day)
+    return day
+
+
 # --- properties: simulate the schedule the way the sweep drives it ------------------------------------
 
 
@@ -360,7 +372,7 @@ def test_ladder_invariants(response_offset, due_offset, state, in_new_york):
     days_seen: dict[str, set[date]] = {"assignee": set(), "requester": set()}
     keys_seen = set()
     for moment, due_reminder in sends:
-        cal = BERLIN_CAL if due_reminder.step is Step.ESCALATE else calendar
+        cal = BERLIN_CAL if due_reminder.audience is Audience.REQUESTER else calendar
         local = moment.astimezone(cal.tz)
         assert cal.is_working_time(moment) and local.time() >= time(10)
         assert due_reminder.day == local.date() and due_reminder.day not in days_seen[due_reminder.audience]
@@ -373,14 +385,17 @@ def test_ladder_invariants(response_offset, due_offset, state, in_new_york):
             assert due is not None and moment < due
         if due_reminder.step is Step.OVERDUE:
             assert due is not None and moment >= due
-    if state == "open":
-        # Once the response time has passed, every working day until the end brings a reminder.
-        first = next_reminder_moment(calendar, response_due, not_before=time(10))
-        day, last = calendar.local_business_day(first), date(2026, 12, 22)
-        while day <= last:
-            if calendar.is_working_day(day):
-                assert day in days_seen["assignee"], day
-            day += timedelta(days=1)
+    clock = min(response_due, due or response_due) if state == "open" else due
+    chased = [d.day for _m, d in sends if d.step in (Step.RESPONSE, Step.OVERDUE)]
+    if clock is None:
+        assert chased == []
+    else:
+        # Once the agreed time has passed: business days 0, 1, 2, 4, 7 after it, then the cap.
+        first = next_reminder_moment(calendar, clock, not_before=time(10))
+        expected = [nth_working_day(calendar, calendar.local_business_day(first), n) for n in (0, 1, 2, 4, 7)]
+        assert chased == [day for day in expected if day <= date(2026, 12, 22)]
+        capped = [d for _m, d in sends if d.step is Step.CAPPED]
+        assert len(capped) <= 1 and (not capped or len(chased) == RULES.max_reminders)
 
 
 def test_jumping_to_next_check_sends_what_ticking_every_minute_sends():
@@ -398,3 +413,152 @@ def test_jumping_to_next_check_sends_what_ticking_every_minute_sends():
         now += timedelta(minutes=1)
     assert jumped == ticked
     assert [step for _m, step, _d in jumped][:3] == [Step.RESPONSE, Step.RESPONSE, Step.RESPONSE]
+
+
+# --- knowing when to stop: spacing, the cap, keep waiting, the check-in, waiting, the heads-up rule ----
+
+
+def test_reminders_are_spaced_out_over_business_days():
+    assert chase_days(7) == (0, 1, 2, 4, 7, 11, 16)
+    assert [chase_offset(n + 1) - chase_offset(n) for n in range(1, 6)] == [1, 2, 3, 4, 5]
+    with pytest.raises(ValueError):
+        chase_offset(-1)
+
+
+def test_keep_waiting_gives_a_smaller_allowance_each_time():
+    assert [allowance(5, kept) for kept in range(5)] == [5, 3, 2, 1, 1]
+    assert allowance(1, 0) == 1 and allowance(2, 1) == 1 and allowance(10, 1) == 5
+
+
+def run(
+    clocks: Clocks, start: datetime, end: datetime, rules: LadderRules = RULES
+) -> list[tuple[datetime, DueReminder]]:
+    """Jump from ``next_check`` to ``next_check`` as the sweep does (both people in Berlin)."""
+    history: list[Sent] = []
+    out = []
+    now = start.astimezone(UTC)
+    while now < end:
+        result = plan(
+            clocks, assignee=BERLIN_CAL, requester=BERLIN_CAL, history=history, rules=rules, now=now
+        )
+        for due in result.due:
+            out.append((now, due))
+            history.append(Sent(due.step, due.key, due.day))
+        if result.next_check is None:
+            break
+        now = result.next_check
+    return out
+
+
+def test_after_the_cap_the_assignee_hears_nothing_more_and_the_requester_is_asked_once():
+    rules = replace(RULES, escalate_after_days=0)
+    sends = run(open_request(berlin(11, 26, 14)), berlin(11, 26, 10), berlin(1, 29, y=2027), rules)
+    assert [(m, d.step) for m, d in sends] == [
+        (berlin(11, 26, 14), Step.RESPONSE),  # business day 0
+        (berlin(11, 27, 10), Step.RESPONSE),  # 1
+        (berlin(11, 30, 10), Step.RESPONSE),  # 2
+        (berlin(12, 2, 10), Step.RESPONSE),  # 4
+        (berlin(12, 7, 10), Step.RESPONSE),  # 7
+        (berlin(12, 11, 10), Step.CAPPED),  # when the sixth (business day 11) would have come
+    ]
+    assert sends[-1][1].audience is Audience.REQUESTER
+
+
+def test_keep_waiting_starts_the_spacing_again_with_a_smaller_allowance():
+    history = [sent(Step.RESPONSE, date(2026, 11, d)) for d in (26, 27, 30)] + [
+        sent(Step.RESPONSE, date(2026, 12, d)) for d in (2, 7)
+    ]
+    history.append(Sent(Step.CAPPED, "round@0", date(2026, 12, 11)))
+    rules = replace(RULES, escalate_after_days=0)
+    clocks = open_request(berlin(11, 26, 14), kept_waiting=1, kept_waiting_at=berlin(12, 11, 11))
+    sends = []
+    now = berlin(12, 11, 11).astimezone(UTC)
+    while now < berlin(2, 1, y=2027):
+        result = plan(
+            clocks, assignee=BERLIN_CAL, requester=BERLIN_CAL, history=history, rules=rules, now=now
+        )
+        for due in result.due:
+            sends.append((now, due.step, due.key))
+            history.append(Sent(due.step, due.key, due.day))
+        if result.next_check is None:
+            break
+        now = result.next_check
+    assert sends == [
+        (berlin(12, 14, 10), Step.RESPONSE, "2026-12-14"),  # business day 1 after the click
+        (berlin(12, 15, 10), Step.RESPONSE, "2026-12-15"),  # 2
+        (berlin(12, 17, 10), Step.RESPONSE, "2026-12-17"),  # 4: the third of three
+        (berlin(12, 22, 10), Step.CAPPED, "round@1"),  # asked again, once
+    ]
+
+
+def test_an_acknowledged_request_without_due_date_gets_one_check_in_after_five_silent_days():
+    clocks = Clocks("acknowledged", berlin(11, 26, 10), berlin(11, 26, 14), last_activity=berlin(11, 26, 11))
+    sends = run(clocks, berlin(11, 26, 11), berlin(2, 1, y=2027))
+    assert [(m, d.step, d.key) for m, d in sends] == [(berlin(12, 3, 11), Step.CHECK_IN, "once")]
+    # Any sign of life restarts the silence.
+    later = replace(clocks, last_activity=berlin(12, 1, 15))
+    assert [m for m, _d in run(later, berlin(11, 26, 11), berlin(2, 1, y=2027))] == [berlin(12, 8, 15)]
+    assert still_wanted(Step.CHECK_IN, "once", clocks, berlin(12, 3, 11))
+    assert not still_wanted(
+        Step.CHECK_IN, "once", replace(clocks, due_at=berlin(12, 9, 17)), berlin(12, 3, 11)
+    )
+
+
+def test_no_heads_up_for_a_due_date_less_than_a_business_day_after_filing():
+    # Filed Thu 08:56 (before work), due Fri 12:00: not one business day of notice -> no heads-up at 10:00.
+    soon = acknowledged(berlin(11, 27, 12), created=berlin(11, 26, 8, 56))
+    assert [d.step for _m, d in run(soon, berlin(11, 26, 8, 56), berlin(11, 27, 11))] == []
+    # Filed Wed 08:56, due Fri 12:00: the heads-up on Thursday.
+    ahead = acknowledged(berlin(11, 27, 12), created=berlin(11, 25, 8, 56))
+    sends = run(ahead, berlin(11, 25, 8, 56), berlin(11, 27, 11))
+    assert [(m, d.step) for m, d in sends] == [(berlin(11, 26, 10), Step.HEADS_UP)]
+
+
+def test_a_heads_up_never_takes_the_slot_of_a_chasing_reminder():
+    # Open, first answer due Thu 14:00, due Fri 17:00: Thursday's one slot is the response reminder's.
+    clocks = Clocks("open", berlin(11, 24, 10), berlin(11, 26, 14), due_at=berlin(11, 27, 17))
+    sends = run(clocks, berlin(11, 26, 9), berlin(11, 28), replace(RULES, escalate_after_days=0))
+    assert [(m, d.step) for m, d in sends] == [
+        (berlin(11, 26, 14), Step.RESPONSE),
+        (berlin(11, 27, 10), Step.RESPONSE),
+    ]
+
+
+def test_while_waiting_only_the_requester_hears_spaced_and_capped():
+    clocks = Clocks(
+        "waiting",
+        berlin(11, 23, 10),
+        berlin(11, 23, 14),
+        due_at=berlin(11, 25, 17),
+        waiting_since=berlin(11, 26, 15),
+    )
+    sends = run(clocks, berlin(11, 26, 15), berlin(2, 1, y=2027))
+    assert all(d.audience is Audience.REQUESTER and d.step is Step.WAITING for _m, d in sends)
+    assert [m for m, _d in sends] == [
+        berlin(11, 27, 10),  # business day 1 after the question
+        berlin(11, 30, 10),  # 2
+        berlin(12, 2, 10),  # 4
+        berlin(12, 7, 10),  # 7
+        berlin(12, 11, 10),  # 11: the fifth, then no more
+    ]
+    for step in (Step.RESPONSE, Step.OVERDUE, Step.HEADS_UP, Step.CHECK_IN, Step.CAPPED):
+        assert not still_wanted(step, "2026-11-27", clocks, berlin(11, 27, 10))
+    assert still_wanted(Step.WAITING, "2026-11-27", clocks, berlin(11, 27, 10))
+    assert not still_wanted(
+        Step.WAITING, "2026-11-27", replace(clocks, state="acknowledged"), berlin(11, 27, 10)
+    )
+
+
+def test_a_ladder_that_starts_late_still_spaces_its_reminders():
+    # The first answer was due a month ago and nothing was sent yet (say the bot was just installed).
+    clocks = open_request(berlin(10, 26, 14))
+    rules = replace(RULES, escalate_after_days=0)
+    sends = run(clocks, berlin(11, 26, 10), berlin(1, 29, y=2027), rules)
+    assert [(m, d.step) for m, d in sends] == [
+        (berlin(11, 26, 10), Step.RESPONSE),
+        (berlin(11, 27, 10), Step.RESPONSE),  # gap 1
+        (berlin(11, 30, 10), Step.RESPONSE),  # gap 1
+        (berlin(12, 2, 10), Step.RESPONSE),  # gap 2
+        (berlin(12, 7, 10), Step.RESPONSE),  # gap 3
+        (berlin(12, 11, 10), Step.CAPPED),  # gap 4
+    ]

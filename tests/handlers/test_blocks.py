@@ -42,6 +42,8 @@ def test_open_card_has_every_answer_button_carrying_the_request_id():
     assert [e["action_id"] for e in actions["elements"]] == [
         "request_ack",
         "request_done",
+        "request_answer",
+        "request_ask_back",
         "request_propose",
         "request_snooze",
         "request_reassign",

@@ -47,6 +47,8 @@ def test_filed_request_reaches_assignee_with_buttons_and_requester_gets_confirma
     assert action_ids(card["blocks"]) == [
         "request_ack",
         "request_done",
+        "request_answer",
+        "request_ask_back",
         "request_propose",
         "request_snooze",
         "request_reassign",

@@ -126,9 +126,9 @@ def reminder_rows(sessions) -> list[Reminder]:
 
 
 def test_the_ladder_end_to_end_over_a_week(slack, fake_slack, bot, clock, sessions):
-    """Filed Thursday 10:00 "within 4h": reminders Thu 14:00, Fri, Mon, Tue at 10:00 (not at the
-    weekend); Tuesday 14:00, three silent business days on, Alice is offered to escalate; Bob's
-    "Got it" on a reminder ends the ladder."""
+    """Filed Thursday 10:00 "within 4h": reminders Thu 14:00, Fri, Mon and — spaced out — Wed at 10:00
+    (not at the weekend); Tuesday 14:00, three silent business days on, Alice is offered to escalate;
+    Bob's "Got it" on a reminder ends the ladder, and the redrawn reminder no longer asks for it."""
     slack.command("UALICE", "<@UBOB|bob> Review the contract within 4h")
     wait_response(fake_slack)
     wait_dms(fake_slack, "UBOB")
@@ -150,10 +150,11 @@ def test_the_ladder_end_to_end_over_a_week(slack, fake_slack, bot, clock, sessio
         (berlin(11, 28, 10, 0), (2, 0)),  # Saturday
         (berlin(11, 29, 12, 0), (2, 0)),  # Sunday
         (berlin(11, 30, 10, 0), (3, 0)),
-        (berlin(12, 1, 10, 0), (4, 0)),
-        (berlin(12, 1, 13, 59), (4, 0)),
-        (berlin(12, 1, 14, 0), (4, 1)),  # three silent business days after Thursday 14:00
-        (berlin(12, 1, 16, 0), (4, 1)),
+        (berlin(12, 1, 10, 0), (3, 0)),  # spaced out: business days 0, 1, 2, then 4
+        (berlin(12, 1, 13, 59), (3, 0)),
+        (berlin(12, 1, 14, 0), (3, 1)),  # three silent business days after Thursday 14:00
+        (berlin(12, 1, 16, 0), (3, 1)),
+        (berlin(12, 2, 10, 0), (4, 1)),
     ]
     for moment, expected in timeline:
         assert at(moment) == expected, moment
@@ -173,13 +174,23 @@ def test_the_ladder_end_to_end_over_a_week(slack, fake_slack, bot, clock, sessio
     assert "<!channel>" not in text_of(offer) and "<!here>" not in text_of(offer)
 
     latest = reminders_to(fake_slack, "UBOB")[-1]
+    assert "A quick *Got it* lets <@UALICE> know" in text_of(latest)
     press(slack, fake_slack, "UBOB", "request_ack", message=latest)
     fake_slack.wait_for(lambda _c: told(fake_slack, "UALICE", "has seen your request"))
-    for moment in (berlin(12, 2, 10), berlin(12, 3, 10), berlin(12, 7, 10)):
+    # The redrawn reminder says thanks instead of asking for the Got it that was just given.
+    fake_slack.wait_for(lambda _c: "knows you're on it" in text_of(reminders_to(fake_slack, "UBOB")[-1]))
+    redrawn = reminders_to(fake_slack, "UBOB")[-1]
+    assert "A quick *Got it*" not in text_of(redrawn) and "request_ack" not in action_ids(redrawn["blocks"])
+    for moment in (berlin(12, 3, 10), berlin(12, 7, 10), berlin(12, 8, 16)):
         assert at(moment) == (4, 1)
     with sessions() as session:
         kinds = list(session.scalars(select(RequestEvent.kind).order_by(RequestEvent.id)))
     assert kinds.count("reminded") == 5 and kinds[-1] == "acknowledged"
+    # Acknowledged Wednesday 10:00 without a due date, then silence: one check-in five business days on.
+    assert at(berlin(12, 9, 10)) == (5, 1)
+    assert "Still on it?" in text_of(reminders_to(fake_slack, "UBOB")[-1])
+    for moment in (berlin(12, 10, 10), berlin(12, 16, 10), berlin(12, 30, 10)):
+        assert at(moment) == (5, 1)
 
 
 def test_answering_on_the_card_redraws_the_reminders_that_listed_it(slack, fake_slack, bot, clock, sessions):
@@ -287,7 +298,7 @@ def test_heads_up_once_then_overdue_reminders_and_the_offer(deps, sessions):
         (berlin(12, 7, 10), [("UBOB", 1, "overdue")]),
         (berlin(12, 8, 10), [("UBOB", 1, "overdue")]),
         (berlin(12, 9, 10), [("UBOB", 1, "overdue")]),
-        (berlin(12, 10, 10), [("UALICE", 1, "escalate"), ("UBOB", 1, "overdue")]),
+        (berlin(12, 10, 10), [("UALICE", 1, "escalate")]),  # overdue reminders: days 0, 1, 2, 4
         (berlin(12, 11, 10), [("UBOB", 1, "overdue")]),
     ]
     for moment, expected in timeline:
