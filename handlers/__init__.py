@@ -10,6 +10,7 @@ from handlers.actions import feedback as feedback_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
 from handlers.actions import settings as settings_actions
+from handlers.actions import views as view_actions
 from handlers.commands import request
 from handlers.events import app_home, installation, thread_replies
 from handlers.functions import create_request
@@ -36,6 +37,7 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    view_actions,
 )
 
 
