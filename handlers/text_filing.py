@@ -31,6 +31,7 @@ from bot.blocks import requests as blocks
 from bot.blocks.errors import error_text
 from bot.blocks.kit import Reader
 from bot.domain.calendar import BusinessCalendar
+from bot.domain.list_filters import starts_with_mention, user_mentions
 from bot.domain.parsing import (
     Duration,
     ParseError,
@@ -165,6 +166,11 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
     if draft.assignee.kind != "user":
         interaction.tell(error_text(reader, "usergroup_unsupported"))
         return
+    others = [user for user in user_mentions(draft.description) if user != draft.assignee.id]
+    if others and starts_with_mention(draft.description):
+        # "/request @bob @carol …": a request goes to one person — which one is theirs to say.
+        interaction.tell(error_text(reader, "two_people", assignee=draft.assignee.id, user=others[0]))
+        return
     delivery = (
         f"question:{question}"
         if answer
@@ -198,6 +204,8 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
         return
     if filed is None and answer is not None:
         interaction.tell(error_text(reader, "question_answered"))
+    elif filed is not None and others:
+        interaction.tell(error_text(reader, "mentioned_only", assignee=draft.assignee.id, user=others[0]))
 
 
 # --- asking back ---------------------------------------------------------------------------------

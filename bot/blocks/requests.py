@@ -275,36 +275,6 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
     ]
 
 
-def list_blocks(
-    asked_of_me: list[Request], my_asks: list[Request], reader: Reader, *, limit: int = 15
-) -> list[Block]:
-    tr = reader.tr
-    if not asked_of_me and not my_asks:
-        return [section(tr._("Nothing open — neither asked of you nor by you. :sparkles:"))]
-    blocks: list[Block] = []
-    for heading, items, other in (
-        (tr._("*Asked of you*"), asked_of_me, "requester_id"),
-        (tr._("*Your asks*"), my_asks, "assignee_id"),
-    ):
-        if not items:
-            continue
-        lines = [heading]
-        for request in items[:limit]:
-            line = tr._(
-                "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
-                number=request.number,
-                who=getattr(request, other),
-                text=safe_user_text(shorten(request.text, 80)),
-                state=state_label(reader, request.state),
-                when=reader.when(request.response_due_at),
-            )
-            lines.append(line + " · " + urgent_marker(reader) if request.urgent else line)
-        if len(items) > limit:
-            lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
-        blocks.append(section("\n".join(lines)))
-    return blocks
-
-
 def read_origin(metadata: str) -> dict[str, str]:
     """Where a new-request form came from: ``{"channel": …, "thread_ts": …}`` (both optional)."""
     try:

@@ -283,10 +283,12 @@ def list_blocks(page: Page, filters: ListFilter, reader: Reader, *, now: datetim
                 style="primary",
             )
         )
-    if page.before:
-        elements.append(button(tr._("Back to the start"), LIST_MORE_ACTION, list_value(filters, 0)))
     if elements:
         blocks.append(actions(*elements, block_id="list_paging"))
+    if page.before:
+        # Its own block: an action id may appear only once in a block.
+        start = button(tr._("Back to the start"), LIST_MORE_ACTION, list_value(filters, 0))
+        blocks.append(actions(start, block_id="list_start"))
     if filters.is_default and page.overdue:
         blocks.append(context(tr._("`/request list overdue` shows only those past the agreed time.")))
     return plain_text(tr._("Your requests")), blocks

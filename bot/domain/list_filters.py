@@ -82,6 +82,15 @@ def parse_list_filter(text: str) -> ListFilter:
     return ListFilter(state=state, from_id=people["from"], to_id=people["to"])
 
 
+def user_mentions(text: str) -> list[str]:
+    """The ids of the people mentioned in ``text`` (as Slack escapes them), in order, each once."""
+    return list(dict.fromkeys(match.group("id") for match in _MENTION.finditer(text)))
+
+
+def starts_with_mention(text: str) -> bool:
+    return _MENTION.match(text.lstrip()) is not None
+
+
 def request_number(text: str) -> int | None:
     """``12`` or ``#12`` (and nothing else) as a request number."""
     match = _NUMBER.fullmatch(text.strip())
