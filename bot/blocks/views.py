@@ -61,7 +61,7 @@ HISTORY = {
     "thanked": N_("<@{actor}> said thank you"),
     "escalated_channel": N_("<@{actor}> asked for help in <#{target}>"),
     "escalated_person": N_("<@{actor}> asked <@{target}> for help"),
-    "reminder_sent": N_("A friendly reminder went to <@{to}>"),
+    "reminded": N_("A friendly reminder went to <@{to}>"),
     "other": N_("<@{actor}>: {what}"),
     "other_bot": N_("{what}"),
 }
@@ -92,8 +92,8 @@ def _history_line(entry: HistoryEntry, view: RequestView, reader: Reader) -> str
     elif key == "escalated":
         key = "escalated_channel" if detail.get("to") == "channel" else "escalated_person"
         params["target"] = detail.get("target_id") or ""
-    elif key == "reminder_sent":
-        params["to"] = detail.get("to") or ""
+    elif key == "reminded":
+        params["to"] = detail.get("recipient_id") or ""
     if key not in HISTORY:
         # A change this view has no words for yet: still shown, never dropped.
         params["what"] = safe_user_text(key.replace("_", " "))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.list_filters import ListFilter
 from bot.services.requests import NotAllowed, NotFound, pending_proposal
-from models import ACTIVE_STATES, Proposal, Reminder, Request, RequestEvent, State
+from models import ACTIVE_STATES, Proposal, Request, RequestEvent, State
 
 R = Request
 #: The default list: every active request, both directions.
@@ -32,7 +32,7 @@ PAGE_SIZE = 10
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One line of a request's history: an audit-trail event, or a reminder that went out."""
+    """One line of a request's history (an audit-trail event, reminders that went out included)."""
 
     at: datetime
     kind: str
@@ -82,13 +82,6 @@ def request_view(session: Session, *, team_id: str, number: int, reader_id: str)
     if reader_id not in involved:
         raise NotAllowed("not_yours", number=number)
     history = [HistoryEntry(e.at, e.kind, e.actor_id, dict(e.detail or {})) for e in events]
-    sent = session.execute(
-        select(Reminder.sent_at, Reminder.recipient_id, Reminder.step).where(
-            Reminder.request_id == request.id, Reminder.sent_at.is_not(None)
-        )
-    ).all()
-    history += [HistoryEntry(at, "reminder_sent", None, {"to": to, "step": step}) for at, to, step in sent]
-    history.sort(key=lambda entry: entry.at)  # stable: events keep their order at the same moment
     return RequestView(
         request=request,
         history=history,

@@ -47,7 +47,7 @@ def every_builder(reader: Reader) -> list[object]:
         history = [
             HistoryEntry(NOW, "created", "UALICE", {"assignee_id": "UBOB"}),
             HistoryEntry(NOW, "escalated", "UALICE", {"to": "person", "target_id": "UCAROL"}),
-            HistoryEntry(NOW, "reminder_sent", None, {"to": "UBOB"}),
+            HistoryEntry(NOW, "reminded", None, {"recipient_id": "UBOB"}),
         ]
         view = RequestView(request, history, frozenset({"UALICE", "UBOB", "UCAROL"}))
         for who in ("UALICE", "UBOB", "UCAROL"):
