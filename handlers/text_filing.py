@@ -166,10 +166,15 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
     if draft.assignee.kind != "user":
         interaction.tell(error_text(reader, "usergroup_unsupported"))
         return
-    others = [user for user in user_mentions(draft.description) if user != draft.assignee.id]
+    # Someone else named in the text is never pinged by us, so they are named as text ("@carol").
+    others = [
+        "@" + (label or user)
+        for user, label in user_mentions(draft.description).items()
+        if user != draft.assignee.id
+    ]
     if others and starts_with_mention(draft.description):
         # "/request @bob @carol …": a request goes to one person — which one is theirs to say.
-        interaction.tell(error_text(reader, "two_people", assignee=draft.assignee.id, user=others[0]))
+        interaction.tell(error_text(reader, "two_people", assignee=draft.assignee.id, name=others[0]))
         return
     delivery = (
         f"question:{question}"
@@ -205,7 +210,7 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
     if filed is None and answer is not None:
         interaction.tell(error_text(reader, "question_answered"))
     elif filed is not None and others:
-        interaction.tell(error_text(reader, "mentioned_only", assignee=draft.assignee.id, user=others[0]))
+        interaction.tell(error_text(reader, "mentioned_only", assignee=draft.assignee.id, name=others[0]))
 
 
 # --- asking back ---------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_the_message_shortcut_files_a_request_from_a_message():
 def test_show_list_and_app_home_buttons_in_the_shell():
     script = (
         "".join(f"/request @bob Item {n}\n" for n in range(1, 13))
-        + "as bob\n/request list\npress Show 2 more\npress Open #12\nhome\npress Show all\npress Show 2 more\n"
+        + "as bob\n/request list\npress Show 2 more\npress Show #12\nhome\npress Show all\npress Show 2 more\n"
         + "home\npress New request\n/cancel\n"
     )
     transcript = session(script)
@@ -76,7 +76,7 @@ def test_show_list_and_app_home_buttons_in_the_shell():
     assert "12 requests" in first and "Showing 1–10 of 12" in first
     more = messages(after(transcript, "press Show 2 more"))
     assert any("Showing 11–12 of 12" in body for _t, body in more)
-    opened = messages(after(transcript, "press Open #12"))[0][1]
+    opened = messages(after(transcript, "press Show #12"))[0][1]
     assert "#12 · Task — @alice asks @bob" in opened and "History" in opened and "[Got it]" in opened
     assert "form for bob: All your requests" in transcript
     assert "(updated) All your requests" in transcript

@@ -53,12 +53,12 @@ ERRORS: dict[str, str] = {
         "Request *#{number}* is between other people, so I can't show it to you. `/request list` shows yours."
     ),
     "two_people": N_(
-        "You named <@{assignee}> and <@{user}>. A request goes to one person, so nothing is filed yet — "
+        "You named <@{assignee}> and *{name}*. A request goes to one person, so nothing is filed yet — "
         "please start with just the one who should answer, e.g. `/request @name …`, and file a second "
         "request if the other should help too."
     ),
     "mentioned_only": N_(
-        "<@{assignee}> is asked — the first person named. <@{user}> is only mentioned in the text and "
+        "<@{assignee}> is asked — the first person named. *{name}* is only mentioned in the text and "
         "isn't told; to ask them too, file a second request."
     ),
     "number_needed": N_("Which request? Add its number, e.g. `/request {word} 12`."),

@@ -82,7 +82,7 @@ def item_buttons(request: Any, reader: Reader, *, other: str) -> Block:
         elements.append(button(tr._("Done"), "request_done", value))
     else:
         elements.append(button(tr._("Cancel request"), "request_cancel", value))
-    elements.append(button(tr._("Open"), SHOW_ACTION, value))
+    elements.append(button(tr._("Show"), SHOW_ACTION, value))
     return actions(*elements, block_id=f"home_{request.id}_actions")
 
 

@@ -256,12 +256,22 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
             tr._(
                 "*More*\n"
                 "• `{command}` alone opens a form\n"
-                "• `{command} list` shows your open requests, both directions\n"
                 "• `{command} digest` posts a weekly summary in this channel\n"
                 "• `{command} language de|en|auto` picks the language I write to you in\n"
                 "• `{command} settings` sets your working hours and days, holidays, language and the "
                 "earliest time for reminders\n"
                 "• `{command} help` shows this help",
+                command=command,
+            )
+        ),
+        section(
+            tr._(
+                "*See and steer*\n"
+                "• `{command} 12` (or `#12`, `show 12`) shows request #12: both people, the agreed times, "
+                "its state and whole history, with your buttons\n"
+                "• `{command} cancel 12` cancels your request #12\n"
+                "• `{command} list` shows your open requests, both directions, page by page; narrow it "
+                "with `overdue`, `waiting`, `done`, `from @person` or `to @person`",
                 command=command,
             )
         ),

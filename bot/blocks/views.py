@@ -240,7 +240,7 @@ def _list_item(request: Any, reader: Reader, *, now: datetime) -> Block:
     if is_overdue(request, now):
         parts.insert(0, ":hourglass_flowing_sand: *" + tr._("past the agreed time") + "*")
     block = section(line + "\n" + " · ".join(parts))
-    block["accessory"] = button(tr._("Open"), SHOW_ACTION, str(request.id))
+    block["accessory"] = button(tr._("Show"), SHOW_ACTION, str(request.id))
     return block
 
 

@@ -30,7 +30,7 @@ STATE_WORDS = {
 FROM_WORDS = frozenset({"from", "von"})
 TO_WORDS = frozenset({"to", "an", "für", "fuer"})
 
-_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<label>[^>]*))?>")
 _NUMBER = re.compile(r"#?(?P<number>\d{1,9})")
 
 
@@ -82,9 +82,13 @@ def parse_list_filter(text: str) -> ListFilter:
     return ListFilter(state=state, from_id=people["from"], to_id=people["to"])
 
 
-def user_mentions(text: str) -> list[str]:
-    """The ids of the people mentioned in ``text`` (as Slack escapes them), in order, each once."""
-    return list(dict.fromkeys(match.group("id") for match in _MENTION.finditer(text)))
+def user_mentions(text: str) -> dict[str, str]:
+    """The people mentioned in ``text`` (as Slack escapes them), in order: id -> the name Slack sent
+    along (without "@"; empty when it sent none)."""
+    found: dict[str, str] = {}
+    for match in _MENTION.finditer(text):
+        found.setdefault(match.group("id"), (match.group("label") or "").strip().removeprefix("@"))
+    return found
 
 
 def starts_with_mention(text: str) -> bool:

@@ -900,7 +900,7 @@ class Shell:
         if not inputs:
             if button_elements(blocks) and view.get("id"):
                 self._mark(user_id, Ref("view", view["id"], ""))
-                self.say("  (Nothing to fill in; press its buttons, e.g. press Open #2.)")
+                self.say("  (Nothing to fill in; press its buttons, e.g. press Show #2.)")
             else:
                 self.say("  (This form has nothing to fill in.)")
             return
