@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.blocks import views as view_blocks
 from bot.blocks.errors import error_text
@@ -53,8 +54,8 @@ def reader_knowing_both(interaction: Interaction, requester_id: str, assignee_id
         person = people.get(interaction.team_id, user)
         if person is not None and person.tz:
             try:
-                zones[user] = Reader.of("en", person.tz).tz
-            except (KeyError, ValueError):
+                zones[user] = ZoneInfo(person.tz)
+            except (ZoneInfoNotFoundError, ValueError):
                 continue
     return interaction.reader().knowing(interaction.user_id, zones)
 
@@ -67,6 +68,7 @@ def show(interaction: Interaction, number: int) -> None:
 def render_request(
     interaction: Interaction, *, number: int | None = None, request_id: int | None = None
 ) -> tuple[str, list[dict]]:
+    """``/request 12`` (by number) or *Show* (by id) for the person who asked to see it."""
     with reading(interaction.deps.sessions) as session:
         if number is None:
             number = request_service.load(
@@ -75,14 +77,9 @@ def render_request(
         view = view_service.request_view(
             session, team_id=interaction.team_id, number=number, reader_id=interaction.user_id
         )
-        parties = (view.request.requester_id, view.request.assignee_id)
-    reader = reader_knowing_both(interaction, *parties)
-    with reading(interaction.deps.sessions) as session:
-        # Read again with the reader ready (the people look-ups may have taken a moment).
-        view = view_service.request_view(
-            session, team_id=interaction.team_id, number=number, reader_id=interaction.user_id
-        )
-        return view_blocks.request_view_blocks(view, reader, now=interaction.now)
+    # The people look-ups may ask Slack: after the read, never inside it.
+    reader = reader_knowing_both(interaction, view.request.requester_id, view.request.assignee_id)
+    return view_blocks.request_view_blocks(view, reader, now=interaction.now)
 
 
 def cancel(interaction: Interaction, number: int) -> None:

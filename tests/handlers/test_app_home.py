@@ -245,3 +245,24 @@ def test_new_request_and_show_all_from_home(slack, fake_slack, sessions):
         modal = fake_slack.calls_to("views.update")[-1].response["view"]
     assert sorted(numbers) == list(range(1, 26)) and len(numbers) == 25
     assert "*Asked of you* (25)" in text_of(home) and "…and 15 more" in text_of(home)
+
+
+def test_the_overdue_count_covers_every_item_and_agrees_with_the_list(slack, fake_slack, sessions):
+    with transaction(sessions) as session:
+        for number in range(1, 16):  # 15 asked of Alice; only 10 are shown in App Home
+            late = number > 3  # 12 are late: more than App Home shows
+            add(
+                session,
+                number,
+                "UBOB",
+                "UALICE",
+                created=START - timedelta(days=1),
+                response_due_at=START - timedelta(hours=number) if late else START + timedelta(hours=number),
+            )
+    home = text_of(open_home(slack, fake_slack, "UALICE"))
+    assert "*Asked of you* (15)" in home and "…and 5 more" in home
+    assert "12 are past the agreed time" in home  # all of them, not just the 10 shown
+    before = len(responses(fake_slack))
+    slack.command("UALICE", "list overdue")
+    listed = text_of(wait_response(fake_slack, before + 1))
+    assert "12 requests" in listed and "12 are past the agreed time" in listed
