@@ -155,10 +155,15 @@ def request_view_blocks(view: RequestView, reader: Reader, *, now: datetime) -> 
     notes = []
     if is_overdue(request, now):
         notes.append(":hourglass_flowing_sand: " + tr._("past the agreed time"))
-    if view.proposal is not None:
+    proposal = view.proposal if not request.is_closed else None
+    if proposal is not None:
         notes.append(
             tr._("New times are proposed and wait for <@{requester}>.", requester=request.requester_id)
         )
+        if proposal.response_due_at is not None:
+            notes.append(tr._("Proposed first answer by {when}", when=reader.when(proposal.response_due_at)))
+        if proposal.due_at is not None:
+            notes.append(tr._("Proposed due date {when}", when=reader.when(proposal.due_at)))
     if request.state == State.DECLINED.value and request.decline_reason:
         notes.append(tr._("Reason: {reason}", reason=safe_user_text(shorten(request.decline_reason, 300))))
     if notes:
@@ -171,6 +176,15 @@ def request_view_blocks(view: RequestView, reader: Reader, *, now: datetime) -> 
     for start in range(0, len(lines), 20):
         blocks.append(section(history + "\n" + "\n".join(lines[start : start + 20])))
         history = ""
+    if proposal is not None and reader.user_id == request.requester_id:
+        # The same buttons as the proposal message; the block id names the proposal (stale clicks caught).
+        blocks.append(
+            actions(
+                button(tr._("Accept"), "request_accept_proposal", str(request.id), style="primary"),
+                button(tr._("Keep the original times"), "request_reject_proposal", str(request.id)),
+                block_id=f"proposal_{proposal.id}",
+            )
+        )
     elements = role_buttons(view, reader)
     if elements:
         blocks.append(actions(*elements, block_id=f"view_{request.id}_actions"))

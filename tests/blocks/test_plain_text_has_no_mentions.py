@@ -21,6 +21,7 @@ from bot.domain.list_filters import ListFilter
 from bot.services.agreement import CalendarChoice
 from bot.services.calendars import CalendarView
 from bot.services.views import HistoryEntry, Page, RequestView
+from models import Proposal
 from tests.blocks.test_user_text_is_text import NOW, rendered, request_with
 
 STATES = ("open", "acknowledged", "waiting", "done", "declined", "cancelled")
@@ -49,7 +50,16 @@ def every_builder(reader: Reader) -> list[object]:
             HistoryEntry(NOW, "escalated", "UALICE", {"to": "person", "target_id": "UCAROL"}),
             HistoryEntry(NOW, "reminded", None, {"recipient_id": "UBOB"}),
         ]
-        view = RequestView(request, history, frozenset({"UALICE", "UBOB", "UCAROL"}))
+        proposal = Proposal(
+            id=3,
+            request_id=7,
+            proposed_by="UBOB",
+            response_due_at=NOW,
+            due_at=NOW,
+            state="pending",
+            created_at=NOW,
+        )
+        view = RequestView(request, history, frozenset({"UALICE", "UBOB", "UCAROL"}), proposal)
         for who in ("UALICE", "UBOB", "UCAROL"):
             one = Reader(reader.tr, reader.tz, user_id=who)
             out.append(view_blocks.request_view_blocks(view, one, now=NOW))

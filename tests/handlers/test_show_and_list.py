@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import Request, RequestEvent
 from models.db import transaction
 from tests.conftest import START, TEAM
-from tests.slackutil import action_ids, responses, text_of, wait_dms, wait_response
+from tests.slackutil import action_ids, dms_to, responses, text_of, wait_dms, wait_response
 
 
 def ask(slack, fake, text: str, user: str = "UALICE") -> dict:
@@ -262,3 +262,34 @@ def test_a_forged_list_value_only_ever_shows_the_clickers_own(slack, fake_slack,
     assert "between bob and carol" not in text_of(page) and "No request matches" in text_of(page)
     slack.block_action("UALICE", "request_list_more", "nonsense", channel_id="C0001", message_ts="1.1")
     assert "couldn't read that" in text_of(wait_response(fake_slack, count + 2))
+
+
+def test_the_requester_decides_a_pending_proposal_from_the_view(slack, fake_slack, sessions):
+    from models import Proposal
+
+    with transaction(sessions) as session:
+        request = add(session, 1, "UALICE", "UBOB")
+        session.add(
+            Proposal(
+                request_id=request.id,
+                proposed_by="UBOB",
+                due_at=START + timedelta(days=3),
+                state="pending",
+                created_at=START,
+            )
+        )
+    assert "request_accept_proposal" not in action_ids(ask(slack, fake_slack, "1", user="UBOB")["blocks"])
+    view = ask(slack, fake_slack, "1")
+    assert "New times are proposed" in text_of(view) and "Proposed due date Sun, Nov 29" in text_of(view)
+    [block] = [b for b in view["blocks"] if b.get("block_id", "").startswith("proposal_")]
+    slack.block_action(
+        "UALICE",
+        "request_accept_proposal",
+        str(request.id),
+        channel_id="C0001",
+        message_ts="1.1",
+        block_id=block["block_id"],
+    )
+    fake_slack.wait_for(lambda _c: "accepted your proposed times" in text_of(dms_to(fake_slack, "UBOB")))
+    with sessions() as session:
+        assert session.get(Request, request.id).due_at == START + timedelta(days=3)
