@@ -157,9 +157,14 @@ def request_view_blocks(view: RequestView, reader: Reader, *, now: datetime) -> 
         notes.append(":hourglass_flowing_sand: " + tr._("past the agreed time"))
     proposal = view.proposal if not request.is_closed else None
     if proposal is not None:
-        notes.append(
-            tr._("New times are proposed and wait for <@{requester}>.", requester=request.requester_id)
-        )
+        if reader.user_id == request.requester_id:
+            notes.append(
+                tr._("<@{assignee}> proposes new times — yours to decide:", assignee=request.assignee_id)
+            )
+        else:
+            notes.append(
+                tr._("New times are proposed and wait for <@{requester}>.", requester=request.requester_id)
+            )
         if proposal.response_due_at is not None:
             notes.append(tr._("Proposed first answer by {when}", when=reader.when(proposal.response_due_at)))
         if proposal.due_at is not None:

@@ -278,9 +278,12 @@ def test_the_requester_decides_a_pending_proposal_from_the_view(slack, fake_slac
                 created_at=START,
             )
         )
-    assert "request_accept_proposal" not in action_ids(ask(slack, fake_slack, "1", user="UBOB")["blocks"])
+    theirs = ask(slack, fake_slack, "1", user="UBOB")
+    assert "request_accept_proposal" not in action_ids(theirs["blocks"])
+    assert "New times are proposed and wait for <@UALICE>" in text_of(theirs)
     view = ask(slack, fake_slack, "1")
-    assert "New times are proposed" in text_of(view) and "Proposed due date Sun, Nov 29" in text_of(view)
+    assert "<@UBOB> proposes new times — yours to decide" in text_of(view)
+    assert "Proposed due date Sun, Nov 29" in text_of(view)
     [block] = [b for b in view["blocks"] if b.get("block_id", "").startswith("proposal_")]
     slack.block_action(
         "UALICE",
