@@ -296,3 +296,16 @@ def test_the_requester_decides_a_pending_proposal_from_the_view(slack, fake_slac
     fake_slack.wait_for(lambda _c: "accepted your proposed times" in text_of(dms_to(fake_slack, "UBOB")))
     with sessions() as session:
         assert session.get(Request, request.id).due_at == START + timedelta(days=3)
+
+
+def test_show_button_opens_the_request_only_for_those_involved(slack, fake_slack, sessions):
+    with transaction(sessions) as session:
+        request = add(session, 1, "UALICE", "UBOB", text="between alice and bob")
+    count = len(responses(fake_slack))
+    slack.block_action("UBOB", "request_show", str(request.id), channel_id="C0001", message_ts="1.1")
+    shown = wait_response(fake_slack, count + 1)
+    assert "between alice and bob" in text_of(shown) and shown["replace_original"] is False
+    assert "request_ack" in action_ids(shown["blocks"])
+    slack.block_action("UCAROL", "request_show", str(request.id), channel_id="C0001", message_ts="1.1")
+    refused = text_of(wait_response(fake_slack, count + 2))
+    assert "between other people" in refused and "between alice and bob" not in refused
