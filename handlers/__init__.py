@@ -13,6 +13,7 @@ from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons, team_buttons
 from handlers.actions import requester_card as requester_card_actions
 from handlers.actions import settings as settings_actions
+from handlers.actions import views as view_actions
 from handlers.commands import request
 from handlers.events import app_home, installation, thread_replies
 from handlers.functions import create_request
@@ -48,6 +49,7 @@ SURFACE = (
     ladder_actions,
     team_buttons,
     team_forms,
+    view_actions,
 )
 
 

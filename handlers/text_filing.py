@@ -31,6 +31,7 @@ from bot.blocks import requests as blocks
 from bot.blocks.errors import error_text
 from bot.blocks.kit import Reader
 from bot.domain.calendar import BusinessCalendar
+from bot.domain.list_filters import starts_with_mention, user_mentions
 from bot.domain.parsing import (
     Duration,
     ParseError,
@@ -163,6 +164,20 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
         else:
             tell_parse_error(interaction, error)
         return
+    # Someone else named in the text is never pinged by us, so they are named as text ("@carol").
+    others = (
+        [
+            "@" + (label or user)
+            for user, label in user_mentions(draft.description).items()
+            if user != draft.assignee.id
+        ]
+        if draft.assignee.kind == "user"
+        else []
+    )
+    if others and starts_with_mention(draft.description):
+        # "/request @bob @carol …": a request goes to one person — which one is theirs to say.
+        interaction.tell(error_text(reader, "two_people", assignee=draft.assignee.id, name=others[0]))
+        return
     delivery = (
         f"question:{question}"
         if answer
@@ -199,6 +214,8 @@ def file_from_text(interaction: Interaction, text: str, *, answer: Answer | None
         return
     if filed is None and answer is not None:
         interaction.tell(error_text(reader, "question_answered"))
+    elif filed is not None and others:
+        interaction.tell(error_text(reader, "mentioned_only", assignee=draft.assignee.id, name=others[0]))
 
 
 # --- asking back ---------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_extraction_finds_attribute_calls_plurals_and_constants(template):
     ids = {message.id for message in template}
     assert "Got it" in ids  # tr._("…") in handlers/blocks.py
     assert "How to use /request" in ids  # reader.tr._("…") in handlers/commands/request.py
-    assert ("…and {n} more", "…and {n} more") in ids  # tr.n_(singular, plural, n)
+    assert ("{n} request", "{n} requests") in ids  # tr.n_(singular, plural, n)
     assert "I can't find that request any more." in ids  # N_("…") in handlers/common.ERRORS
     assert len(ids) > 80
 
@@ -158,14 +158,14 @@ def test_pybabel_compile_succeeds_and_the_mo_file_agrees_with_the_bot(tmp_path, 
 @pytest.mark.parametrize(
     ("language", "n", "expected"),
     [
-        ("en", 1, "…and 1 more"),
-        ("en", 2, "…and 2 more"),
-        ("de", 1, "…und eine weitere"),
-        ("de", 2, "…und 2 weitere"),
+        ("en", 1, "1 request"),
+        ("en", 2, "2 requests"),
+        ("de", 1, "eine Anfrage"),
+        ("de", 2, "2 Anfragen"),
     ],
 )
 def test_plural_forms_in_both_languages(language, n, expected):
-    assert translator(language).n_("…and {n} more", "…and {n} more", n) == expected
+    assert translator(language).n_("{n} request", "{n} requests", n) == expected
 
 
 def test_every_german_plural_uses_its_singular_for_one_and_plural_for_two(german):

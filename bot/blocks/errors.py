@@ -51,6 +51,28 @@ ERRORS: dict[str, str] = {
     "invalid_date": N_("*{text}* isn't a date that exists."),
     "weekday_mismatch": N_("*{text}*: {date} is a different weekday. Which day do you mean?"),
     "question_answered": N_("You've answered that already — the request is filed."),
+    "unknown_number": N_("There's no request *#{number}* in this workspace. `/request list` shows yours."),
+    "not_yours": N_(
+        "Request *#{number}* is between other people, so I can't show it to you. `/request list` shows yours."
+    ),
+    "two_people": N_(
+        "You named <@{assignee}> and *{name}*. A request goes to one person, so nothing is filed yet — "
+        "please start with just the one who should answer, e.g. `/request @name …`, and file a second "
+        "request if the other should help too."
+    ),
+    "mentioned_only": N_(
+        "<@{assignee}> is asked — the first person named. *{name}* is only mentioned in the text and "
+        "isn't told; to ask them too, file a second request."
+    ),
+    "number_needed": N_("Which request? Add its number, e.g. `/request {word} 12`."),
+    "list_bad_filter": N_(
+        "I didn't understand *{text}*. Try `/request list overdue`, `waiting`, `done`, `from @person` or "
+        "`to @person`."
+    ),
+    "list_needs_person": N_(
+        "Whom do you mean after *{text}*? Pick the person from Slack's suggestions, e.g. "
+        "`/request list from @bob`."
+    ),
     "times_agreed": N_(
         "<@{assignee}> has answered *#{number}* already, so its times are agreed. To change them, "
         "<@{assignee}> can propose new ones."

@@ -1,8 +1,9 @@
 """Pure builder for App Home: a person's own dashboard, private to them.
 
 Asked of them (most urgent first, overdue ones marked), their asks with the promised times, recently
-done (with a way to rate), and their numbers this month. Never more than Slack's 100 blocks: long
-lists end with "and N more".
+done (with a way to rate), and their numbers this month. Each item carries the main buttons of the
+reader's role; *New request* opens the form and *Show all* the whole list, page by page. Never more
+than Slack's 100 blocks: long lists end with "and N more" (and *Show all*).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from bot.blocks.digest import decimal, percent, working_time
 from bot.blocks.feedback import DETAILS_ACTION, stars
 from bot.blocks.kit import Block, Reader, actions, button, context, section, state_label, urgent_marker
 from bot.blocks.teams import CLAIM_ACTION, team_ref
+from bot.blocks.views import LIST_MORE_ACTION, NEW_ACTION, SHOW_ACTION, list_value
+from bot.domain.list_filters import ListFilter
 from bot.domain.text import safe_user_text, shorten
 from bot.services.home import HomeData, is_overdue
+from models import State
 
 MAX_BLOCKS = 100
 HOME_CALLBACK = "kundenfokus_home"
@@ -70,6 +74,21 @@ def _item(request: Any, reader: Reader, *, other: str, now: datetime) -> Block:
     return section(line + "\n" + status)
 
 
+def item_buttons(request: Any, reader: Reader, *, other: str) -> Block:
+    """The main buttons of the reader's role (the same action ids as the cards) and *Open*."""
+    tr = reader.tr
+    value = str(request.id)
+    elements = []
+    if other == "requester":  # asked of the reader: they are the assignee
+        if request.state == State.OPEN.value:
+            elements.append(button(tr._("Got it"), "request_ack", value, style="primary"))
+        elements.append(button(tr._("Done"), "request_done", value))
+    else:
+        elements.append(button(tr._("Cancel request"), "request_cancel", value))
+    elements.append(button(tr._("Show"), SHOW_ACTION, value))
+    return actions(*elements, block_id=f"home_{request.id}_actions")
+
+
 def _numbers(data: HomeData, reader: Reader) -> Block:
     tr = reader.tr
     numbers = data.numbers
@@ -86,7 +105,7 @@ def _numbers(data: HomeData, reader: Reader) -> Block:
     return section(
         tr._("*Your numbers this month* (only you see these)"),
         fields=[
-            tr._("*Asked of you*\n{n}", n=numbers.asked_of_me),
+            tr._("*Asked of you this month*\n{n}", n=numbers.asked_of_me),
             tr._("*Done by you*\n{n}", n=numbers.done_by_me),
             tr._(
                 "*Answered within the agreed time*\n{share}",
@@ -107,7 +126,7 @@ def _numbers(data: HomeData, reader: Reader) -> Block:
             ),
             tr._("*Rating of your work*\n{text}", text=rating),
             tr._("*Thank-yous received*\n{n}", n=numbers.kudos_received),
-            tr._("*Your asks*\n{n}", n=numbers.my_asks),
+            tr._("*Your asks this month*\n{n}", n=numbers.my_asks),
         ],
     )
 
@@ -118,8 +137,8 @@ def _more(reader: Reader, shown: int, total: int) -> list[Block]:
     return [
         context(
             reader.tr.n_(
-                "…and {n} more. `/request list` shows all your open requests.",
-                "…and {n} more. `/request list` shows all your open requests.",
+                "…and {n} more. *Show all* lists every one, page by page.",
+                "…and {n} more. *Show all* lists every one, page by page.",
                 total - shown,
             )
         )
@@ -148,12 +167,17 @@ def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) ->
     tr = reader.tr
     blocks: list[Block] = [
         _header(tr._("Your requests")),
-        actions(button(tr._("My settings"), SETTINGS_ACTION, "settings"), block_id="home_settings"),
+        actions(
+            button(tr._("New request"), NEW_ACTION, "new", style="primary"),
+            button(tr._("Show all"), LIST_MORE_ACTION, list_value(ListFilter(), 0)),
+            button(tr._("My settings"), SETTINGS_ACTION, "settings"),
+            block_id="home_settings",
+        ),
         _numbers(data, reader),
         _divider(),
     ]
 
-    overdue = sum(1 for request in data.asked_of_me if is_overdue(request, now))
+    overdue = data.asked_of_me_overdue
     heading = tr._("*Asked of you* ({n}) — most urgent first", n=data.asked_of_me_total)
     if overdue:
         heading += "\n" + tr.n_(
@@ -163,7 +187,9 @@ def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) ->
         )
     blocks.append(section(heading))
     if data.asked_of_me:
-        blocks += [_item(r, reader, other="requester", now=now) for r in data.asked_of_me]
+        for request in data.asked_of_me:
+            blocks += [_item(request, reader, other="requester", now=now)]
+            blocks += [item_buttons(request, reader, other="requester")]
         blocks += _more(reader, len(data.asked_of_me), data.asked_of_me_total)
     else:
         blocks.append(context(tr._("Nothing asked of you right now. :sparkles:")))
@@ -173,7 +199,9 @@ def home_view(data: HomeData, reader: Reader, *, user_id: str, now: datetime) ->
         blocks += team_section(data, reader, now=now)
     blocks.append(section(tr._("*Your asks* ({n})", n=data.my_asks_total)))
     if data.my_asks:
-        blocks += [_item(r, reader, other="assignee", now=now) for r in data.my_asks]
+        for request in data.my_asks:
+            blocks += [_item(request, reader, other="assignee", now=now)]
+            blocks += [item_buttons(request, reader, other="assignee")]
         blocks += _more(reader, len(data.my_asks), data.my_asks_total)
     else:
         blocks.append(context(tr._("You are not waiting for anyone. File a request with `/request`.")))

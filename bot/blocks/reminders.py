@@ -389,13 +389,18 @@ def propose_modal(request: Request, reader: Reader) -> dict[str, Any]:
     blocks.append(
         input_block(
             "note",
-            tr._("A short note (optional)"),
+            tr._("A short note"),
             {"type": "plain_text_input", "action_id": "note", "multiline": True, "max_length": NOTE_LIMIT},
             optional=True,
-            hint=tr._(
+        )
+    )
+    # A hint is plain text, where a mention shows as raw markup: the name goes into mrkdwn below.
+    blocks.append(
+        context(
+            tr._(
                 "<@{requester}> sees your proposal and accepts or keeps the old times with one click.",
                 requester=request.requester_id,
-            ),
+            )
         )
     )
     return modal(PROPOSE_VIEW, tr._("Need more time"), tr._("Propose"), reader, blocks, str(request.id))
@@ -507,7 +512,7 @@ def escalate_modal(request: Request, reader: Reader) -> dict[str, Any]:
             ),
             input_block(
                 "note",
-                tr._("A short note (optional)"),
+                tr._("A short note"),
                 {
                     "type": "plain_text_input",
                     "action_id": "note",
@@ -515,9 +520,9 @@ def escalate_modal(request: Request, reader: Reader) -> dict[str, Any]:
                     "max_length": NOTE_LIMIT,
                 },
                 optional=True,
-                hint=tr._(
-                    "I'll let <@{assignee}> know too, so nobody is surprised.", assignee=request.assignee_id
-                ),
+            ),
+            context(
+                tr._("I'll let <@{assignee}> know too, so nobody is surprised.", assignee=request.assignee_id)
             ),
         ],
         str(request.id),

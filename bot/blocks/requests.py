@@ -288,12 +288,22 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
             tr._(
                 "*More*\n"
                 "• `{command}` alone opens a form\n"
-                "• `{command} list` shows your open requests, both directions\n"
                 "• `{command} digest` posts a weekly summary in this channel\n"
                 "• `{command} language de|en|auto` picks the language I write to you in\n"
                 "• `{command} settings` sets your working hours and days, holidays, language and the "
                 "earliest time for reminders\n"
                 "• `{command} help` shows this help",
+                command=command,
+            )
+        ),
+        section(
+            tr._(
+                "*See and steer*\n"
+                "• `{command} 12` (or `#12`, `show 12`) shows request #12: both people, the agreed times, "
+                "its state and whole history, with your buttons\n"
+                "• `{command} cancel 12` cancels your request #12\n"
+                "• `{command} list` shows your open requests, both directions, page by page; narrow it "
+                "with `overdue`, `waiting`, `done`, `from @person` or `to @person`",
                 command=command,
             )
         ),
@@ -306,50 +316,6 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
             )
         ),
     ]
-
-
-def list_blocks(
-    asked_of_me: list[Request], my_asks: list[Request], reader: Reader, *, limit: int = 15
-) -> list[Block]:
-    tr = reader.tr
-    if not asked_of_me and not my_asks:
-        return [section(tr._("Nothing open — neither asked of you nor by you. :sparkles:"))]
-    blocks: list[Block] = []
-    for heading, items, other in (
-        (tr._("*Asked of you*"), asked_of_me, "requester_id"),
-        (tr._("*Your asks*"), my_asks, "assignee_id"),
-    ):
-        if not items:
-            continue
-        lines = [heading]
-        for request in items[:limit]:
-            line = tr._(
-                "• *#{number}* <@{who}> — {text} · {state} · answer by {when}",
-                number=request.number,
-                who=getattr(request, other),
-                text=safe_user_text(shorten(request.text, 80)),
-                state=state_label(reader, request.state),
-                when=reader.when(request.response_due_at),
-            )
-            if getattr(request, other) is None:  # a team request nobody has taken yet
-                line = _unclaimed_line(request, reader)
-            lines.append(line + " · " + urgent_marker(reader) if request.urgent else line)
-        if len(items) > limit:
-            lines.append(tr.n_("…and {n} more", "…and {n} more", len(items) - limit))
-        blocks.append(section("\n".join(lines)))
-    return blocks
-
-
-def _unclaimed_line(request: Request, reader: Reader) -> str:
-    """A team request nobody has taken yet, in the list: the team instead of a person."""
-    return reader.tr._(
-        "• *#{number}* {team} — {text} · {state} · answer by {when}",
-        number=request.number,
-        team=f"<!subteam^{request.group_id}>",
-        text=safe_user_text(shorten(request.text, 80)),
-        state=state_label(reader, request.state),
-        when=reader.when(request.response_due_at),
-    )
 
 
 def read_origin(metadata: str) -> dict[str, str]:

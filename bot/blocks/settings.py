@@ -107,7 +107,7 @@ def settings_modal(reader: Reader, view: CalendarView, *, language: str) -> dict
         ),
         input_block(
             "holiday_subdivision",
-            tr._("Region (optional)"),
+            tr._("Region"),
             {
                 "type": "plain_text_input",
                 "action_id": "holiday_subdivision",

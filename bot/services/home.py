@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.domain.digest_stats import MonthNumbers, median_duration, month_start
 from bot.services import calendars as calendar_service
+from bot.services import views
 from models import ACTIVE_STATES, Kudos, Rating, Request, State
 from models.digest import HomeVisit
 
@@ -39,6 +40,8 @@ class HomeData:
     #: Team requests nobody has taken yet, of the teams this person is in (oldest first), and their total.
     team_open: list[Request] = field(default_factory=list)
     team_open_total: int = 0
+    #: Of all asked of them (not only those shown), how many are past an agreed time.
+    asked_of_me_overdue: int = 0
 
 
 def next_deadline(request: Request) -> datetime | None:
@@ -47,11 +50,9 @@ def next_deadline(request: Request) -> datetime | None:
 
 
 def is_overdue(request: Request, now: datetime) -> bool:
-    """Past an agreed time: no first answer by the response time, or not finished by the due date."""
-    if request.state == State.WAITING.value:
-        return False  # waiting on the requester: the assignee's clocks are paused
-    late_answer = request.acknowledged_at is None and request.response_due_at < now
-    return late_answer or (request.due_at is not None and request.due_at < now)
+    """Past an agreed time: no first answer by the response time, or not finished by the due date
+    (the rule of ``/request list overdue``, so App Home and the list agree)."""
+    return views.is_overdue(request, now)
 
 
 def _urgency() -> tuple[ColumnElement[Any], ...]:
@@ -167,7 +168,7 @@ def home_data(
     user_id: str,
     now: datetime,
     tz: str,
-    limit: int = 20,
+    limit: int = 10,
     recent_limit: int = 8,
 ) -> HomeData:
     asked_of_me, asked_total = _active(session, and_(R.team_id == team_id, R.assignee_id == user_id), limit)
@@ -184,7 +185,14 @@ def home_data(
         .order_by(R.closed_at.desc(), R.id.desc())
         .limit(recent_limit)
     ).all()
+    mine = and_(R.team_id == team_id, R.assignee_id == user_id)
+    overdue = (
+        sum(1 for request in asked_of_me if is_overdue(request, now))
+        if asked_total <= len(asked_of_me)
+        else session.scalar(select(func.count(R.id)).where(mine, views.overdue_condition(now)))
+    )
     return HomeData(
+        asked_of_me_overdue=int(overdue or 0),
         asked_of_me=asked_of_me,
         asked_of_me_total=asked_total,
         my_asks=my_asks,

@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from bot.blocks.requests import MESSAGE_SHORTCUT as SHORTCUT_CALLBACK
 from bot.sandbox.driver import Reply
 from bot.sandbox.fake_slack import Call
 from bot.sandbox.workspace import (
@@ -34,6 +37,7 @@ from bot.sandbox.workspace import (
 )
 from bot.shell.render import Names, Renderer, button_elements, button_matches
 from bot.shell.sandbox import Sandbox
+from models import Request
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +51,16 @@ You type as the current person (alice at the start). Commands:
   /request @bob Send the Q3 numbers within 4h
                      any slash command, as typed in Slack (@name and #channel work)
   as NAME            switch person (users lists everyone)
+  as NAME COMMAND    one command as NAME: "as carol press Done #2" is carol clicking Done on
+                     your message (a stranger's click); "as bob reply #2 Thanks" replies as bob
   press LABEL [#N]   press a button on your latest message that has it, by its label
-                     ("press Got it") or action id; #N picks the message about request #N
-  reply [#N] TEXT    answer in the thread of your latest direct message from the bot
+                     ("press Got it") or action id; #N picks request #N's button, also in a
+                     message that lists several requests
+  reply [#N] TEXT    answer in the thread of your card for request #N (or of your latest
+                     direct message from the bot)
+  say TEXT           post TEXT in the current channel as you
+  shortcut [@NAME]   "Make this a request" on the latest message of NAME (default: you) in the
+                     current channel
   wait DURATION      let time pass (30m, 5h, 2d, 1d4h, or "until 2026-11-30 09:00" in your
                      time zone); reminders and digests go out as it passes
   home               open your App Home
@@ -63,7 +74,8 @@ You type as the current person (alice at the start). Commands:
 In a form, answer each field; Enter keeps the default or skips an optional field, /cancel closes it."""
 
 COMMAND_NAMES = (
-    "as", "press", "reply", "wait", "home", "in", "users", "team", "group", "help", "quit", "exit",
+    "as", "press", "reply", "say", "shortcut", "wait", "home", "in", "users", "team", "group", "help",
+    "quit", "exit",
 )  # fmt: skip
 _QUIET_METHODS = {
     "auth.test",
@@ -140,8 +152,8 @@ def local_time(moment: datetime, tz: str) -> str:
 class Ref(NamedTuple):
     """Something a person can see and press buttons on."""
 
-    kind: str  # "message" | "ephemeral" | "home"
-    channel: str  # the conversation; for "home" the person's id
+    kind: str  # "message" | "ephemeral" | "home" | "view" (a modal with buttons)
+    channel: str  # the conversation; for "home" the person's id; for "view" the view's id
     ts: str  # the message; "" for home
 
 
@@ -194,6 +206,8 @@ class Shell:
         #: While a call of another workspace is shown: that workspace (``space`` reads from it).
         self._viewing: str | None = None
         self.me: Person = PEOPLE[0]
+        #: Who clicks in ``as NAME press …``: someone else pressing a button on ``me``'s message.
+        self._clicker: Person | None = None
         self.channel: Channel = CHANNELS[0]
         self.render = Renderer(Names(user=self._user_name, channel=self._channel_name), emoji=emoji)
         self._calls_seen = 0
@@ -213,6 +227,8 @@ class Shell:
             "as": self.cmd_as,
             "press": self.cmd_press,
             "reply": self.cmd_reply,
+            "say": self.cmd_say,
+            "shortcut": self.cmd_shortcut,
             "wait": self.cmd_wait,
             "home": self.cmd_home,
             "in": self.cmd_in,
@@ -321,9 +337,13 @@ class Shell:
         if not arg:
             self.say(f"  You are {self.me.name}. Switch with: as NAME ({self._names()})")
             return
+        arg, _, command = arg.partition(" ")
         person = person_named(arg, self.team)
         if person is None:
             self.say(f"  There is nobody called “{arg}” here. People: {self._names()}")
+            return
+        if command.strip():
+            self._as_once(person, command.strip())
             return
         self.me = person
         now = self.sandbox.clock()
@@ -331,6 +351,71 @@ class Shell:
             f"  You are {person.name} now ({person.real_name}, {person.tz}, {person.locale}); "
             f"it's {local_time(now, person.tz)} there."
         )
+
+    def _as_once(self, person: Person, command: str) -> None:
+        """One command as ``person``. ``press`` finds the button on the current person's messages, so
+        it plays someone else clicking there (a stranger, or the other party on a shared message)."""
+        if command.split()[0].lower() == "press":
+            self.say(f"  ({person.name} clicks on {self.me.name}'s message)")
+            self._clicker = person
+            try:
+                self.execute(command)
+            finally:
+                self._clicker = None
+            return
+        previous, self.me = self.me, person
+        try:
+            self.execute(command)
+        finally:
+            self.me = previous
+
+    def cmd_say(self, arg: str) -> None:
+        if not arg.strip():
+            self.say("  Say what? e.g. say Could someone send me the Q3 numbers?")
+            return
+        escaped = slack_escape(arg.strip(), self.team)
+        message = self.space.add_message(self.channel.channel_id, self.me.user_id, escaped)
+        self.say(f"  ({self.me.name} wrote in #{self.channel.name})")
+        self.driver.event(
+            {
+                "type": "message",
+                "user": self.me.user_id,
+                "channel": self.channel.channel_id,
+                "text": escaped,
+                "ts": message["ts"],
+                "channel_type": "channel",
+            }
+        )
+        self.after_action()
+
+    def cmd_shortcut(self, arg: str) -> None:
+        """The message shortcut "Make this a request" on the latest message of @NAME here."""
+        author = person_named(arg, self.team) if arg.strip() else self.me
+        if author is None:
+            self.say(f"  There is nobody called “{arg}” here. People: {self._names()}")
+            return
+        message = next(
+            (
+                m
+                for m in reversed(self.space.messages_in(self.channel.channel_id))
+                if m.get("user") == author.user_id and not m.get("bot_id")
+            ),
+            None,
+        )
+        if message is None:
+            self.say(
+                f"  {author.name} has written nothing in #{self.channel.name} yet (say TEXT writes as you)."
+            )
+            return
+        self.say(f"  ({self.me.name} chose “Make this a request” on {author.name}'s message)")
+        self.driver.message_shortcut(
+            self.me.user_id,
+            SHORTCUT_CALLBACK,
+            channel_id=self.channel.channel_id,
+            message=message,
+            trigger_id=self._trigger(),
+        )
+        self.after_action()
 
     def cmd_in(self, arg: str) -> None:
         channel = channel_named(arg, self.team) if arg else None
@@ -475,8 +560,8 @@ class Shell:
             return
         dm = self.space.dm_channel_for(self.me.user_id)
         messages = self.space.messages
-        parent = None
-        for ref in self._latest_first(self.me.user_id):
+        parent = self._card_of(int(number)) if number else None
+        for ref in [] if parent else self._latest_first(self.me.user_id):
             blocks = self._blocks_of(ref, messages) if ref.kind == "message" and ref.channel == dm else None
             if blocks is None:
                 continue
@@ -508,6 +593,22 @@ class Shell:
         )
         self.after_action()
 
+    def _card_of(self, number: int) -> dict[str, Any] | None:
+        """The current person's card for request #N (the assignee's or the requester's DM), if any."""
+        with self.sandbox.deps.sessions() as session:
+            request = session.scalars(
+                select(Request).where(Request.team_id == self.team, Request.number == number)
+            ).one_or_none()
+        if request is None:
+            return None
+        places = []
+        if request.assignee_id == self.me.user_id:
+            places.append((request.assignee_channel_id, request.assignee_message_ts))
+        if request.requester_id == self.me.user_id:
+            places.append((request.requester_channel_id, request.requester_message_ts))
+        messages = self.space.messages
+        return next((messages[place] for place in places if place in messages), None)
+
     def cmd_press(self, arg: str) -> None:
         if not arg:
             self.say("  Press what? e.g. press Got it")
@@ -529,20 +630,23 @@ class Shell:
             return
         action_id, value = element.get("action_id", ""), element.get("value", "")
         block_id = block.get("block_id") or "b"
-        if ref.kind == "home":
-            view = self.space.home_view(ref.channel) or {}
+        clicker = (self._clicker or self.me).user_id
+        if ref.kind in ("home", "view"):
+            view = (
+                self.space.home_view(ref.channel) if ref.kind == "home" else self.space.views.get(ref.channel)
+            ) or {}
             reply = self.driver.block_action(
-                self.me.user_id, action_id, value, view=view, block_id=block_id, trigger_id=self._trigger()
+                clicker, action_id, value, view=view, block_id=block_id, trigger_id=self._trigger(clicker)
             )
         else:
             reply = self.driver.block_action(
-                self.me.user_id,
+                clicker,
                 action_id,
                 value,
                 channel_id=ref.channel,
                 message_ts=ref.ts,
                 block_id=block_id,
-                trigger_id=self._trigger(),
+                trigger_id=self._trigger(clicker),
             )
         if reply.status == 404:
             self.say(f"  Nothing happens: the bot does not handle the button {action_id} (yet).")
@@ -563,6 +667,9 @@ class Shell:
         if ref.kind == "ephemeral":
             entry = self._ephemerals.get(ref.ts)
             return None if entry is None else entry["content"].get("blocks") or []
+        if ref.kind == "view":
+            modal = self.space.views.get(ref.channel)
+            return None if modal is None else modal.get("blocks") or []
         view = self.space.home_view(ref.channel)
         return None if view is None else view.get("blocks") or []
 
@@ -576,11 +683,50 @@ class Shell:
                 continue
             if number and not re.search(rf"#{number}\b", "\n".join(self.render.blocks(blocks))):
                 continue
-            scored = [(button_matches(e, label), b, e) for b, e in button_elements(blocks)]
+            candidates = self._buttons_about(blocks, number) if number else button_elements(blocks)
+            scored = [(button_matches(e, label), b, e) for b, e in candidates]
             best = max(scored, key=lambda item: item[0], default=(0, None, None))
             if best[0] > 0:
                 return ref, best[1], best[2]  # type: ignore[return-value]
         return None
+
+    def _buttons_about(
+        self, blocks: list[dict[str, Any]], number: str
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """The buttons of request #N in a message that may list several: those whose value carries its
+        id (the stable interface: a request button's value is its id), else the rows of buttons right
+        under the text that names #N."""
+        buttons = button_elements(blocks)
+        request_id = self._request_id(int(number))
+        if request_id is not None:
+            by_value = [(b, e) for b, e in buttons if str(e.get("value", "")) == str(request_id)]
+            if by_value:
+                return by_value
+        about: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        above: list[str] = []
+        mentions = re.compile(rf"#{number}\b")
+        for block in blocks:
+            own = "\n".join(self.render.blocks([block]))
+            if block.get("type") == "actions":
+                if mentions.search("\n".join(above)):
+                    about += [(block, e) for e in block.get("elements") or [] if e.get("type") == "button"]
+                above = []
+                continue
+            above.append(own)
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button" and mentions.search(own):
+                about.append((block, accessory))
+        if about:
+            return about
+        shown = "\n".join(self.render.blocks(blocks))
+        others = {found for found in re.findall(r"#(\d+)\b", shown) if found != number}
+        return [] if others else buttons  # a message about #N alone: any of its buttons
+
+    def _request_id(self, number: int) -> int | None:
+        with self.sandbox.deps.sessions() as session:
+            return session.scalar(
+                select(Request.id).where(Request.team_id == self.team, Request.number == number)
+            )
 
     def _no_such_button(self, label: str, number: str | None) -> None:
         about = f" on a message about #{number}" if number else ""
@@ -675,6 +821,13 @@ class Shell:
             return None
         if method == "views.update":
             view = args.get("view") or {}
+            if view.get("type") != "home" and not any(
+                b.get("type") == "input" for b in view.get("blocks") or []
+            ):
+                # A modal to look at (the list's pages): shown, and its buttons can be pressed.
+                self._mark((self._clicker or self.me).user_id, Ref("view", response["view"]["id"], ""))
+                title = self.render.text_object(view.get("title")) or "Form"
+                return f"(updated) {title}", self.render.blocks(view.get("blocks") or [])
             return ("(App Home updated)" if view.get("type") == "home" else "(form updated)"), []
         if method == "views.publish":
             user_id = str(args.get("user_id"))
@@ -775,7 +928,11 @@ class Shell:
         inputs = [b for b in blocks if b.get("type") == "input" and b.get("element")]
         self.print_message(f"form for {name}: {title}", lines)
         if not inputs:
-            self.say("  (This form has nothing to fill in.)")
+            if button_elements(blocks) and view.get("id"):
+                self._mark(user_id, Ref("view", view["id"], ""))
+                self.say("  (Nothing to fill in; press its buttons, e.g. press Show #2.)")
+            else:
+                self.say("  (This form has nothing to fill in.)")
             return
         values: dict[str, dict[str, Any]] = {}
         pending, errors = inputs, {}
@@ -945,11 +1102,12 @@ class Shell:
 
     # --- names -------------------------------------------------------------------------------------
 
-    def _trigger(self) -> str:
+    def _trigger(self, user_id: str | None = None) -> str:
+        """A fresh trigger id; a form it opens is ``user_id``'s (default: the current person's)."""
         number = next(self._trigger_numbers)
         # Unique like Slack's (a kept --db remembers which triggers it has seen).
         trigger_id = f"{int(self.sandbox.clock().timestamp())}.{number}.shell{secrets.token_hex(6)}"
-        self._triggers[trigger_id] = self.me.user_id
+        self._triggers[trigger_id] = user_id or self.me.user_id
         return trigger_id
 
     def _user_name(self, user_id: str) -> str:

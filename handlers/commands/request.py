@@ -13,11 +13,10 @@ from bot.blocks import requests as blocks
 from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.text import typed_apart
-from bot.services import requests as request_service
 from handlers import settings_forms, team_filing, text_filing
 from handlers.commands import digest, language, team
+from handlers.commands import views as view_commands
 from handlers.common import NOW, Interaction, later
-from models.db import reading
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +34,6 @@ def show_help(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader
     )
 
 
-def show_list(deps: Deps, body: dict[str, Any], respond: Respond, reader: Reader, args: str) -> None:
-    with reading(deps.sessions) as session:
-        asked_of_me, my_asks = request_service.open_requests_for(
-            session, team_id=body["team_id"], user_id=body["user_id"]
-        )
-        view = blocks.list_blocks(asked_of_me, my_asks, reader)
-    respond(response_type="ephemeral", text=reader.tr._("Your open requests"), blocks=view)
-
-
 def file_from_text(command: Interaction, text: str) -> None:
     """A new request from the command's text: read, asked back where ambiguous, filed once."""
     # The mention up front is Slack's own reference; whatever the person typed as "<…>" arrived escaped
@@ -56,8 +46,6 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "help": show_help,
     "hilfe": show_help,
     "?": show_help,
-    "list": show_list,
-    "liste": show_list,
     "digest": digest.digest_command,
     "zusammenfassung": digest.digest_command,
     "language": language.change_language,
@@ -99,6 +87,10 @@ def register(app: App, deps: Deps) -> None:
             return
         if word.lower() in team.TEAM_WORDS:
             later(deps, command, lambda command: team.team_command(command, rest.strip()), priority=NOW)
+            return
+        shown = view_commands.dispatch(text)  # /request 12, show 12, cancel 12, list …
+        if shown is not None:
+            later(deps, command, shown)
             return
         handler = SUBCOMMANDS.get(word.lower())
         if handler is None:

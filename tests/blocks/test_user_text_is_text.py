@@ -17,13 +17,16 @@ from bot.blocks import card as card_blocks
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import reminders as reminder_blocks
 from bot.blocks import requests as blocks
+from bot.blocks import views as view_blocks
 from bot.blocks.errors import ERRORS, error_text
 from bot.blocks.home import home_view
 from bot.blocks.kit import Reader
 from bot.blocks.reminders import ReminderItem
 from bot.domain.digest_stats import MonthNumbers
+from bot.domain.list_filters import ListFilter
 from bot.domain.text import from_slack
 from bot.services.home import HomeData
+from bot.services.views import HistoryEntry, Page, RequestView
 from models import Proposal, Rating, Request, RequestEvent
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -106,7 +109,21 @@ def rendered(request: Request, words: str, reader: Reader) -> list[object]:
         blocks.requester_confirmation(request, reader),
         blocks.assignee_cancelled(request, reader),
         blocks.previous_assignee_handed_over(request, reader),
-        blocks.list_blocks([request], [request], reader),
+        view_blocks.list_blocks(
+            Page(items=[request], total=1, overdue=0, before=0, next_after=None),
+            ListFilter(),
+            reader,
+            now=NOW,
+        ),
+        view_blocks.request_view_blocks(
+            RequestView(
+                request,
+                [HistoryEntry(NOW, "declined", "UBOB", {"reason": words}), HistoryEntry(NOW, words, "UBOB")],
+                frozenset({"UALICE", "UBOB"}),
+            ),
+            reader,
+            now=NOW,
+        ),
         blocks.decline_modal(request, reader),
         blocks.reassign_modal(request, reader),
         blocks.new_request_modal(reader, text=request.text),
@@ -166,6 +183,7 @@ def rendered(request: Request, words: str, reader: Reader) -> list[object]:
                 options=words,
                 actor="UBOB",
                 minutes=10,
+                word=words,
             )
         )
     return out

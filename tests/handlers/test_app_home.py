@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from models import Kudos, Rating, Request
 from models.db import transaction
 from tests.conftest import START, TEAM
-from tests.slackutil import press, responses, text_of, wait_dms, wait_response
+from tests.slackutil import dms_to, press, responses, text_of, wait_dms, wait_response
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -138,7 +140,12 @@ def test_a_long_list_stays_within_slacks_limit(slack, fake_slack, sessions):
             add(session, number, "UALICE", "UCAROL", created=START - timedelta(minutes=number))
     home = open_home(slack, fake_slack, "UALICE")
     assert len(home["blocks"]) <= 100
-    assert "*Asked of you* (60)" in text_of(home) and text_of(home).count("…and 40 more") == 2
+    assert "*Asked of you* (60)" in text_of(home) and text_of(home).count("…and 50 more") == 2
+    # What is shown plus what is left is the count in the heading.
+    shown = [
+        b for b in home["blocks"] if b.get("block_id", "").startswith("home_") and "_actions" in b["block_id"]
+    ]
+    assert len(shown) == 20
 
 
 def test_home_refreshes_after_an_action_for_people_who_use_it(slack, fake_slack, sessions):
@@ -153,3 +160,109 @@ def test_home_refreshes_after_an_action_for_people_who_use_it(slack, fake_slack,
     # … and so does the answer.
     fake_slack.wait_for(lambda _calls: "Acknowledged" in text_of(fake_slack.home_view("UBOB")))
     assert fake_slack.home_view("UALICE") is None  # Alice never opened App Home: no publish for her
+
+
+def home_buttons(home: dict, request_id: int) -> list[str]:
+    [block] = [b for b in home["blocks"] if b.get("block_id") == f"home_{request_id}_actions"]
+    return [element["action_id"] for element in block["elements"]]
+
+
+def click_home(slack, home: dict, user: str, action_id: str, value: str, trigger: str = "trig-h"):
+    return slack.block_action(user, action_id, value, view=home, trigger_id=trigger)
+
+
+def test_home_items_carry_the_buttons_of_the_readers_role_and_they_work(slack, fake_slack, sessions):
+    with transaction(sessions) as session:
+        asked = add(session, 1, "UBOB", "UALICE", created=START - timedelta(hours=1), text="Asked of Alice")
+        seen = add(
+            session,
+            2,
+            "UCAROL",
+            "UALICE",
+            created=START - timedelta(hours=1),
+            state="acknowledged",
+            acknowledged_at=START,
+            text="Seen by Alice",
+        )
+        mine = add(session, 3, "UALICE", "UBOB", created=START - timedelta(hours=1), text="Alice asks Bob")
+    home = open_home(slack, fake_slack, "UALICE")
+    assert home_buttons(home, asked.id) == ["request_ack", "request_done", "request_show"]
+    assert home_buttons(home, seen.id) == ["request_done", "request_show"]
+    assert home_buttons(home, mine.id) == ["request_cancel", "request_show"]
+
+    click_home(slack, home, "UALICE", "request_ack", str(asked.id))
+    fake_slack.wait_for(lambda _c: "has seen your request" in text_of(wait_dms(fake_slack, "UBOB")))
+    click_home(slack, home, "UALICE", "request_cancel", str(mine.id))
+    fake_slack.wait_for(lambda _c: "has cancelled request" in text_of(dms_to(fake_slack, "UBOB")))
+    home = open_home(slack, fake_slack, "UALICE", count=3)
+    fake_slack.wait_for(lambda _c: "Alice asks Bob" not in text_of(fake_slack.home_view("UALICE")))
+    home = fake_slack.home_view("UALICE")
+    assert home_buttons(home, asked.id) == ["request_done", "request_show"]
+    with sessions() as session:
+        states = dict(session.execute(select(Request.number, Request.state)).all())
+    assert states == {1: "acknowledged", 2: "acknowledged", 3: "cancelled"}
+
+    # A stranger's click on a Home button changes nothing.
+    click_home(slack, home, "UCAROL", "request_done", str(asked.id))
+    fake_slack.wait_for(lambda _c: "Only <@UALICE>" in text_of(dms_to(fake_slack, "UCAROL")))
+    with sessions() as session:
+        assert session.get(Request, asked.id).state == "acknowledged"
+
+
+def test_new_request_and_show_all_from_home(slack, fake_slack, sessions):
+    with transaction(sessions) as session:
+        for number in range(1, 26):
+            add(session, number, "UBOB", "UALICE", created=START - timedelta(minutes=number))
+    home = open_home(slack, fake_slack, "UALICE")
+    [top] = [b for b in home["blocks"] if b.get("block_id") == "home_settings"]
+    buttons = {e["action_id"]: e["value"] for e in top["elements"]}
+    assert list(buttons) == ["request_new", "request_list_more", "request_settings"]
+
+    click_home(slack, home, "UALICE", "request_new", buttons["request_new"])
+    [opened] = fake_slack.wait_for_method("views.open")
+    assert opened.args["view"]["callback_id"] == "request_new"
+
+    click_home(slack, home, "UALICE", "request_list_more", buttons["request_list_more"], trigger="trig-all")
+    opened = fake_slack.wait_for_method("views.open", count=2)[-1]
+    modal = opened.response["view"]
+    numbers = []
+    for _page in range(5):
+        numbers += [
+            int(t.split("*#")[1].split("*")[0]) for t in text_of(modal["blocks"]).split("\\n") if "*#" in t
+        ]
+        more = [
+            e
+            for b in modal["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "request_list_more" and e.get("style") == "primary"
+        ]
+        if not more:
+            break
+        count = len(fake_slack.calls_to("views.update"))
+        slack.block_action("UALICE", "request_list_more", more[0]["value"], view=modal)
+        fake_slack.wait_for(lambda _c, count=count: len(fake_slack.calls_to("views.update")) > count)
+        modal = fake_slack.calls_to("views.update")[-1].response["view"]
+    assert sorted(numbers) == list(range(1, 26)) and len(numbers) == 25
+    assert "*Asked of you* (25)" in text_of(home) and "…and 15 more" in text_of(home)
+
+
+def test_the_overdue_count_covers_every_item_and_agrees_with_the_list(slack, fake_slack, sessions):
+    with transaction(sessions) as session:
+        for number in range(1, 16):  # 15 asked of Alice; only 10 are shown in App Home
+            late = number > 3  # 12 are late: more than App Home shows
+            add(
+                session,
+                number,
+                "UBOB",
+                "UALICE",
+                created=START - timedelta(days=1),
+                response_due_at=START - timedelta(hours=number) if late else START + timedelta(hours=number),
+            )
+    home = text_of(open_home(slack, fake_slack, "UALICE"))
+    assert "*Asked of you* (15)" in home and "…and 5 more" in home
+    assert "12 are past the agreed time" in home  # all of them, not just the 10 shown
+    before = len(responses(fake_slack))
+    slack.command("UALICE", "list overdue")
+    listed = text_of(wait_response(fake_slack, before + 1))
+    assert "12 requests" in listed and "12 are past the agreed time" in listed

@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 
 from bot.blocks import requests as blocks
 from bot.blocks.kit import Reader
+from bot.blocks.views import list_blocks
+from bot.domain.list_filters import ListFilter
+from bot.services.views import Page
 from models import Request
 from tests.slackutil import text_of
 
@@ -68,11 +71,13 @@ def test_times_are_shown_in_the_readers_zone():
     assert "Thu, Nov 26, 8:00\u202fAM" in text_of(card) and "Fri, Dec 4, 11:00\u202fAM" in text_of(card)
 
 
-def test_list_stays_short_and_says_how_many_more():
-    many = [make_request(id=i, number=i) for i in range(1, 40)]
-    view = blocks.list_blocks(many, [], Reader.of("en", "UTC"), limit=15)
-    assert "…and 24 more" in view[0]["text"]["text"]
-    assert len(view[0]["text"]["text"]) <= 3000
+def test_a_list_page_stays_within_slacks_limits_and_offers_the_next():
+    many = [make_request(id=i, number=i, text="x" * 4000) for i in range(1, 11)]
+    page = Page(items=many, total=39, overdue=3, before=0, next_after=10)
+    _, view = list_blocks(page, ListFilter(), Reader.of("en", "UTC"), now=many[0].created_at)
+    assert len(view) <= 50 and all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view)
+    assert "Showing 1–10 of 39" in text_of(view) and "3 are past the agreed time" in text_of(view)
+    assert "…and" not in text_of(view) and "request_list_more" in text_of(view)
 
 
 def test_new_request_modal_respects_slack_limits():

@@ -305,8 +305,8 @@ def test_help_and_list(slack, fake_slack):
     file_request(slack, fake_slack, "<@UBOB|bob> Review the contract")
     file_request(slack, fake_slack, "<@UALICE|alice> Lunch?", user="UCAROL")
     listing = text_of(file_request(slack, fake_slack, "list"))
-    assert "Asked of you" in listing and "Lunch?" in listing
-    assert "Your asks" in listing and "Review the contract" in listing
+    assert "from <@UCAROL>" in listing and "Lunch?" in listing
+    assert "to <@UBOB>" in listing and "Review the contract" in listing
 
 
 def test_request_alone_opens_the_form_and_the_form_files_a_request(slack, fake_slack, sessions):
