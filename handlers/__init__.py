@@ -5,13 +5,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
+from handlers.actions import absences as absence_actions
 from handlers.actions import agreement as agreement_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons
 from handlers.actions import settings as settings_actions
 from handlers.commands import request
-from handlers.events import app_home, installation, thread_replies
+from handlers.events import app_home, installation, thread_replies, user_status
 from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
@@ -36,6 +37,8 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    absence_actions,
+    user_status,
 )
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
+from models.absence import Absence, PausedClock, StatusCheck
 from models.base import Base, UTCDateTime
 from models.digest import DigestRun, DigestSubscription
 from models.feedback import Kudos, Rating
@@ -12,6 +13,7 @@ from models.workspace import Person, PersonCalendar, Workspace
 __all__ = [
     "ACTIVE_STATES",
     "CLOSED_STATES",
+    "Absence",
     "Base",
     "DigestRun",
     "DigestSubscription",
@@ -19,6 +21,7 @@ __all__ = [
     "Kudos",
     "OutboxMessage",
     "OutboxWorker",
+    "PausedClock",
     "Person",
     "PersonCalendar",
     "Proposal",
@@ -28,6 +31,7 @@ __all__ = [
     "RequestEvent",
     "SeenDelivery",
     "State",
+    "StatusCheck",
     "UTCDateTime",
     "Workspace",
     "slack_bots",

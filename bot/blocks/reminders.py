@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks import absences as absence_blocks
 from bot.blocks.requests import (
     Block,
     Reader,
@@ -39,6 +40,8 @@ MAX_ITEMS = 20
 NOTE_LIMIT = 500
 
 ASSIGNEE_STEPS = ("overdue", "response", "heads_up")
+#: A reminder to the deputy of an absent assignee about their overdue request.
+DEPUTY_STEP = "deputy"
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,28 @@ def _escalation_buttons(request: Request, reader: Reader) -> Block:
     return actions(*elements, block_id=f"escalate_{request.id}")
 
 
+def _deputy_items(items: list[ReminderItem], reader: Reader) -> list[Block]:
+    blocks: list[Block] = []
+    for item in items:
+        request = item.request
+        header = reader.tr._(
+            "{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id
+        )
+        if request.is_closed:
+            blocks.append(section(header + "\n" + excerpt(request)))
+            blocks.append(context(closed_line(request, reader)))
+            continue
+        if reader.user_id is not None and request.assignee_id == reader.user_id:
+            blocks.append(section(header + "\n" + excerpt(request)))
+            blocks.append(context(reader.tr._("You took this over — it's on your card now.")))
+            continue
+        blocks.append(
+            section(header + "\n" + excerpt(request) + "\n" + absence_blocks.deputy_line(request, reader))
+        )
+        blocks.append(absence_blocks.deputy_buttons(request, reader))
+    return blocks
+
+
 def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, list[Block]]:
     """Everything due for one person in one sweep, as ONE message with per-item buttons.
 
@@ -145,10 +170,11 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
     requests. More than ``MAX_ITEMS`` end in "and N more — /request list".
     """
     tr = reader.tr
-    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, "escalate"))}
+    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, DEPUTY_STEP, "escalate"))}
     items = sorted(items, key=lambda i: (order.get(i.step, 9), i.request.number))
     shown, hidden = items[:MAX_ITEMS], items[MAX_ITEMS:]
-    mine = [i for i in shown if i.step != "escalate"]
+    mine = [i for i in shown if i.step not in ("escalate", DEPUTY_STEP)]
+    standing_in = [i for i in shown if i.step == DEPUTY_STEP]
     theirs = [i for i in shown if i.step == "escalate"]
     blocks: list[Block] = []
     if mine:
@@ -157,7 +183,7 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 tr.n_(
                     ":wave: A friendly reminder about a request for you:",
                     ":wave: A friendly reminder about {n} requests for you:",
-                    len([i for i in items if i.step != "escalate"]),
+                    len([i for i in items if i.step not in ("escalate", DEPUTY_STEP)]),
                 )
             )
         )
@@ -172,8 +198,12 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 continue
             blocks.append(section(header + "\n" + excerpt(request) + "\n" + _assignee_line(item, reader)))
             blocks.append(_assignee_buttons(request, reader))
-    if theirs:
+    if standing_in:
         if mine:
+            blocks.append({"type": "divider"})
+        blocks += _deputy_items(standing_in, reader)
+    if theirs:
+        if mine or standing_in:
             blocks.append({"type": "divider"})
         for item in theirs:
             if item.request.is_closed:
@@ -193,7 +223,7 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
             )
         )
     notes = []
-    if mine:
+    if mine or standing_in:
         notes.append(tr._("At most one reminder a day per request, and only during your working hours."))
     if theirs:
         notes.append(tr._("Only you see this. Nothing is posted unless you choose to."))

@@ -15,7 +15,7 @@ from bot.deps import Deps
 from bot.domain.text import typed_apart
 from bot.services import requests as request_service
 from handlers import settings_forms, text_filing
-from handlers.commands import digest, language
+from handlers.commands import absence, digest, language
 from handlers.common import NOW, Interaction, later
 from models.db import reading
 
@@ -63,6 +63,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "language": language.change_language,
     "sprache": language.change_language,
     "lang": language.change_language,
+    **absence.SUBCOMMANDS,
 }
 
 
