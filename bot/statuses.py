@@ -10,7 +10,9 @@ so call it *before* a writing transaction.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
     from bot.deps import Deps
 
 logger = logging.getLogger(__name__)
+
+#: After Slack said the scope is missing, the workspace is asked again this much later.
+NO_SCOPE_PAUSE = timedelta(hours=1)
 
 
 def status_of(profile: dict[str, Any]) -> tuple[str, str, int]:
@@ -40,6 +45,15 @@ class Statuses:
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
+        #: Workspaces whose install lacks ``users.profile:read`` (installed before absences came): not
+        #: asked again for a while, and said once in the log, not once per person.
+        self._no_scope: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def _scope_missing(self, team_id: str, now: datetime) -> bool:
+        with self._lock:
+            since = self._no_scope.get(team_id)
+        return since is not None and now - since < NO_SCOPE_PAUSE
 
     def store(self, team_id: str, user_id: str, profile: dict[str, Any]) -> absence_service.Change:
         """What a profile (from ``users.profile.get`` or ``user_status_changed``) says, stored; the
@@ -81,12 +95,23 @@ class Statuses:
                 logger.warning("could not read when statuses were checked", exc_info=True)
                 return
         for team_id, user_id in sorted(wanted):
+            if self._scope_missing(team_id, deps.now()):
+                continue
             person = deps.people.get(team_id, user_id)
             if person is None or not person.usable:
                 continue
             try:
                 profile = deps.client_for(team_id).users_profile_get(user=user_id)["profile"] or {}
             except SlackApiError as error:
+                if error.response.get("error") in {"missing_scope", "not_allowed_token_type"}:
+                    with self._lock:
+                        self._no_scope[team_id] = deps.now()
+                    logger.warning(
+                        "workspace %s: no users.profile:read scope yet — statuses are not read until the "
+                        "app is reinstalled with the current manifest (see the README)",
+                        team_id,
+                    )
+                    continue
                 logger.warning(
                     "users.profile.get failed for %s (%s); keeping what is known",
                     user_id,

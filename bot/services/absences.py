@@ -217,9 +217,12 @@ def _moved(
     left = calendar.business_time_between(since, moment)
     if away.business_time_between(since, moment) == left:
         return moment  # no absent working time before it
-    snapped = calendar.add_business_time(since, left)
-    # A time outside working hours (a named 18:00) keeps its distance from the working time before it.
-    return away.add_business_time(since, left) + (moment - snapped)
+    moved = away.add_business_time(since, left)
+    # A time after working hours (a named 18:00) stays after hours where that adds no working time.
+    after_hours = moment - calendar.add_business_time(since, left)
+    if after_hours and calendar.business_time_between(moved, moved + after_hours) == timedelta(0):
+        return moved + after_hours
+    return moved
 
 
 def move_clocks(
