@@ -90,13 +90,16 @@ def test_no_absence_is_the_same_calendar_and_overlaps_merge():
 )
 def test_status_says_away(text, emoji, away):
     settings = Settings()
-    assert status_says_away(
-        text, emoji, words=settings.away_word_list, emoji_codes=settings.away_emoji_set
-    ) is away
+    assert (
+        status_says_away(text, emoji, words=settings.away_word_list, emoji_codes=settings.away_emoji_set)
+        is away
+    )
 
 
 def test_away_words_and_emoji_are_configurable_and_checked():
-    settings = Settings.from_env({"KUNDENFOKUS_AWAY_WORDS": "Sabbatical, Kur", "KUNDENFOKUS_AWAY_EMOJI": "ski"})
+    settings = Settings.from_env(
+        {"KUNDENFOKUS_AWAY_WORDS": "Sabbatical, Kur", "KUNDENFOKUS_AWAY_EMOJI": "ski"}
+    )
     assert settings.away_word_list == ("sabbatical", "kur") and settings.away_emoji_set == {":ski:"}
     assert status_says_away("Kur in Bad Ems", "", words=settings.away_word_list, emoji_codes=())
     assert not status_says_away("Urlaub", "", words=settings.away_word_list, emoji_codes=())
