@@ -130,13 +130,23 @@ def deputy_buttons(request: Request, reader: Reader) -> Block:
     )
 
 
-def taken_over_card(request: Request, reader: Reader) -> tuple[str, list[Block]]:
-    """The absent person's card once the deputy has the request."""
-    text = reader.tr._(
-        ":arrow_right: While you were away, <@{assignee}> took over *#{number}* as your deputy.",
-        number=request.number,
-        assignee=request.assignee_id,
-    )
+def taken_over_card(request: Request, reader: Reader, *, asked: bool = False) -> tuple[str, list[Block]]:
+    """The absent person's card once the deputy has the request (``asked``: the requester asked the
+    deputy instead; else the deputy took it over)."""
+    if asked:
+        text = reader.tr._(
+            ":arrow_right: As you're away, <@{requester}> asked your deputy <@{assignee}> instead: *#{number}* "
+            "is theirs now.",
+            number=request.number,
+            assignee=request.assignee_id,
+            requester=request.requester_id,
+        )
+    else:
+        text = reader.tr._(
+            ":arrow_right: While you were away, <@{assignee}> took over *#{number}* as your deputy.",
+            number=request.number,
+            assignee=request.assignee_id,
+        )
     return plain_text(text.replace("*", "")), [section(text + "\n" + excerpt(request))]
 
 

@@ -74,7 +74,7 @@ def handed_to_deputy(
             now=now,
             recipient=previous,
             request_id=request.id,
-            payload={"channel": channel, "ts": ts, "via": "deputy"},
+            payload={"channel": channel, "ts": ts, "via": "deputy", "event": outcome.kind},
             sequence=f"card:{request.id}",
         )
     enqueue(

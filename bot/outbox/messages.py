@@ -193,7 +193,9 @@ def _handed_over(ctx: Context) -> Delivery | Drop:
     if request is None or not (channel and ts):
         return Drop("no_card")
     if ctx.payload.get("via") == "deputy":
-        text, card = absence_blocks.taken_over_card(request, ctx.reader(ctx.row.recipient))
+        text, card = absence_blocks.taken_over_card(
+            request, ctx.reader(ctx.row.recipient), asked=ctx.payload.get("event") == "asked_deputy"
+        )
     else:
         text, card = blocks.previous_assignee_handed_over(request, ctx.reader(ctx.row.recipient))
     return Delivery(UPDATE, text=text, blocks=card, channel=channel, ts=ts)
