@@ -42,7 +42,9 @@ def clocks_moved(session: Session, change: Change, *, team_id: str, now: datetim
             session,
             team_id=team_id,
             kind="absence_slip",
-            key=f"absence_slip:{request.id}:{_iso(request.response_due_at)}:{_iso(request.due_at)}",
+            # Once per absence as announced: an absence until further notice moves the clocks on every
+            # day it lasts, but the requester hears of it once (and again only if its end changes).
+            key=f"absence_slip:{request.id}:{_iso(absence.until) or 'open'}:{absence.deputy_id or ''}",
             now=now,
             recipient=request.requester_id,
             request_id=request.id,

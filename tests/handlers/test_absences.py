@@ -118,16 +118,22 @@ def test_status_event_begins_and_ends_an_absence_and_the_requester_hears_of_the_
     assert "<@UBOB> is away until further notice" in text_of(slip)
     assert action_ids(slip["blocks"]) == ["request_escalate_person", "request_keep"]  # no deputy
 
-    clock.set(berlin(11, 26, 15))
+    # Still ill on Friday: the sweep reads the status again and the clocks move on — Alice heard it once.
+    at(bot, clock, berlin(11, 27, 10))
+    assert requests_of(sessions)[0].response_due_at > berlin(11, 27, 17)
+    assert len([m for m in dms_to(fake_slack, "UALICE") if "is away" in text_of(m)]) == 1
+    assert reminders_to(fake_slack, "UBOB") == []
+
+    clock.set(berlin(11, 27, 15))
     fake_slack.set_status("UBOB", "", "", 0)
     slack.user_status_changed("UBOB")
     bot.settle()
     [request] = requests_of(sessions)
-    # Away 11:00-15:00: the 3 working hours left at 11:00 count from 15:00 on.
-    assert request.response_due_at == berlin(11, 27, 10)
+    # Away Thursday 11:00 to Friday 15:00: the 3 working hours left at 11:00 count from Friday 15:00 on.
+    assert request.response_due_at == berlin(11, 30, 10)
     with sessions() as session:
         [absence] = session.scalars(select(Absence)).all()
-        assert absence.ends_at == berlin(11, 26, 15)
+        assert absence.ends_at == berlin(11, 27, 15)
 
 
 def test_a_status_that_means_nothing_changes_nothing(slack, fake_slack, bot, sessions):
