@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, exc, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -380,8 +380,12 @@ def record_status(
         away = False  # an expired status reads as cleared
     check = session.get(StatusCheck, (team_id, user_id), with_for_update=True)
     if check is None:
-        session.add(StatusCheck(team_id=team_id, user_id=user_id, checked_at=now, away=away))
-    else:
+        try:
+            with session.begin_nested():
+                session.add(StatusCheck(team_id=team_id, user_id=user_id, checked_at=now, away=away))
+        except exc.IntegrityError:  # read at the same moment elsewhere (the event and a sweep)
+            check = session.get(StatusCheck, (team_id, user_id), with_for_update=True, populate_existing=True)
+    if check is not None:
         check.checked_at, check.away = now, away
     rows = [row for row in current(session, team_id=team_id, user_id=user_id, now=now) if row.source == SLACK]
     changed = False
