@@ -312,6 +312,16 @@ def move_clocks(
     return moved
 
 
+def _absence_changed(
+    session: Session, settings: Settings, *, team_id: str, user_id: str, tz: str | None, now: datetime
+) -> list[Moved]:
+    """An absence began, changed or ended: the clocks move, and the person's requests (both sides, and
+    so their deputy's reminders) are planned afresh on the calendar as it is now."""
+    moved = move_clocks(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now)
+    calendar_service.replan(session, team_id=team_id, user_id=user_id, now=now)
+    return moved
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -417,7 +427,9 @@ def record_status(
             changed = True
     session.flush()
     moved = (
-        move_clocks(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now) if changed else []
+        _absence_changed(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now)
+        if changed
+        else []
     )
     return Change(user_id, changed, absence_of(session, team_id=team_id, user_id=user_id, now=now), moved)
 
@@ -477,7 +489,7 @@ def plan_absence(
         )
     )
     session.flush()
-    moved = move_clocks(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now)
+    moved = _absence_changed(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now)
     return Change(user_id, True, absence_of(session, team_id=team_id, user_id=user_id, now=now), moved)
 
 
@@ -492,7 +504,7 @@ def come_back(
     for row in rows:
         row.ends_at, row.updated_at, row.ended_early = now, now, True
     session.flush()
-    moved = move_clocks(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now)
+    moved = _absence_changed(session, settings, team_id=team_id, user_id=user_id, tz=tz, now=now)
     return Change(user_id, True, None, moved)
 
 

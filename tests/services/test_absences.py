@@ -224,3 +224,52 @@ def test_present_calendar_closes_the_away_time(sessions):
         assert absence_service.absences_of(session, [(TEAM, "UBOB"), (TEAM, "UDIETER")], now=NOW).keys() == {
             (TEAM, "UBOB")
         }
+
+
+class _People:
+    """Everyone in Berlin, reachable (a ``PersonLookup`` for planning without Slack)."""
+
+    def __call__(self, session, team_id: str, user_id: str):
+        from bot.domain.person import PersonInfo
+
+        return PersonInfo(user_id, user_id, "Europe/Berlin", "en-US", None, is_bot=False, deleted=False)
+
+    def prefetch(self, session, pairs) -> None:
+        pass
+
+
+def test_a_reminder_planned_before_the_status_changed_is_not_sent_to_someone_away(sessions):
+    from bot.services import reminders as reminder_service
+    from models.reminder import Reminder
+
+    rid = file(sessions, response=berlin(11, 26, 10))
+    moment = berlin(11, 26, 11)
+    with transaction(sessions) as session:
+        reminder_service.plan_batch(session, settings=SETTINGS, now=moment, people=_People())
+    with sessions() as session:
+        [row] = session.query(Reminder).all()
+        assert (row.request_id, row.recipient_id, row.step) == (rid, "UBOB", "response")
+    with transaction(sessions) as session:  # his status says vacation a moment later
+        absence_service.record_status(
+            session, SETTINGS, team_id=TEAM, user_id="UBOB", text="Vacation", emoji="", expiration=0,
+            tz="Europe/Berlin", now=moment,
+        )  # fmt: skip
+    with sessions() as session:
+        [row] = session.query(Reminder).all()
+        [verdict] = reminder_service.review(session, [row], now=moment).values()
+        assert (verdict.send, verdict.reason) == (False, "away")
+    # Friday 10:00 would be his next reminder; away (until further notice), he gets none.
+    with transaction(sessions) as session:
+        batch = reminder_service.plan_batch(
+            session, settings=SETTINGS, now=berlin(11, 27, 10), people=_People()
+        )
+        assert (batch.looked_at, batch.planned) == (1, 0)
+    with transaction(sessions) as session:  # back: the next plan reminds him again
+        absence_service.come_back(
+            session, SETTINGS, team_id=TEAM, user_id="UBOB", tz="Europe/Berlin", now=berlin(11, 27, 10)
+        )
+    with transaction(sessions) as session:
+        batch = reminder_service.plan_batch(
+            session, settings=SETTINGS, now=berlin(11, 27, 10), people=_People()
+        )
+        assert batch.planned == 1
