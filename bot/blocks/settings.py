@@ -67,7 +67,7 @@ def settings_modal(reader: Reader, view: CalendarView, *, language: str) -> dict
         hours=hours_text(view.default_hours.start, view.default_hours.end),
         days=days_text(reader, view.default_hours.weekdays),
         region=region_text(reader, view.default_country, view.default_subdivision),
-        reminder=f"{view.default_reminder_time:%H:%M}",
+        reminder=view.default_reminder_time.strftime("%H:%M"),
     )
     blocks: list[Block] = [
         section(
@@ -154,5 +154,5 @@ def settings_saved(reader: Reader, view: CalendarView) -> str:
         hours=hours_text(view.hours.start, view.hours.end),
         days=days_text(reader, view.hours.weekdays),
         region=region_text(reader, view.country, view.subdivision),
-        reminder=f"{view.reminder_time:%H:%M}",
+        reminder=view.reminder_time.strftime("%H:%M"),
     )
