@@ -204,6 +204,51 @@ REGISTRY: dict[str, TableRule] = {
         },
         owner="user_id",
     ),
+    "absences": TableRule(
+        purpose=Words(
+            de="Abwesenheiten: aus dem Slack-Status (nur ob er Abwesenheit bedeutet und bis wann, nicht "
+            "der Statustext) oder mit `/request away` angekündigt, mit optionaler Vertretung. Solange "
+            "jemand abwesend ist, ruhen die Uhren seiner Anfragen und Erinnerungen gehen an die Vertretung.",
+            en="Absences: from the Slack status (only whether it means absence and until when, not the "
+            "status text) or announced with `/request away`, with an optional deputy. While someone is "
+            "away, the clocks of their requests pause and reminders go to the deputy.",
+        ),
+        kept=Words(
+            de="ohne Frist (die verschobenen Uhren hängen daran); `forget` pseudonymisiert die Person",
+            en="no limit (the moved clocks depend on them); `forget` pseudonymises the person",
+        ),
+        visible_to=Words(
+            de="die Person (App Home) und wer ihr eine Anfrage stellt (nur „abwesend bis …“ und die "
+            "Vertretung)",
+            en='the person (App Home) and whoever asks them something (only "away until …" and the deputy)',
+        ),
+        fields={"team_id": KEEP, "user_id": PERSON, "source": KEEP, "deputy_id": PERSON},
+        owner="user_id",
+    ),
+    "status_checks": TableRule(
+        purpose=Words(
+            de="Wann der Slack-Status einer Person zuletzt gelesen wurde und ob er Abwesenheit bedeutete.",
+            en="When a person's Slack status was last read and whether it meant absence.",
+        ),
+        kept=Words(
+            de="bis zum nächsten Lesen; `forget` pseudonymisiert die Person",
+            en="until the next read; `forget` pseudonymises the person",
+        ),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"team_id": KEEP, "user_id": PERSON},
+        owner="user_id",
+    ),
+    "paused_clocks": TableRule(
+        purpose=Words(
+            de="Die vereinbarten und die wegen einer Abwesenheit verschobenen Uhren einer Anfrage.",
+            en="The agreed clocks of a request and those an absence of its assignee moved.",
+        ),
+        kept=Words(de="solange die Anfrage besteht", en="as long as the request exists"),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"assignee_id": PERSON},
+        team=None,
+        parent="request_id",
+    ),
     "requests": TableRule(
         purpose=Words(
             de="Die Anfragen: wer wen worum bittet, vereinbarte Zeiten, Zustand, Ablehnungsgrund.",
