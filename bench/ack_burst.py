@@ -24,7 +24,6 @@ import json
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -106,6 +105,15 @@ class Served:
                     values[key] = int(rest.split()[0])
         return values
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -125,25 +133,32 @@ def start_bot(fake: FakeSlack, database_url: str) -> Served:
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "INFO",
     }
-    command = [sys.executable, "-m", "bot", "run", "--http", "--port", str(port)]
+    launcher = os.environ.get("BENCH_BOT_LAUNCHER")  # e.g. a profiling wrapper around ``python -m bot``
+    start = [sys.executable, launcher] if launcher else [sys.executable, "-m", "bot"]
+    command = [*start, "run", "--http", "--port", str(port)]
     return Served("the bot", command, port, env, ready="is running")
 
 
 def start_bare(fake: FakeSlack) -> Served:
     port = free_port()
     command = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(port)]
-    return Served("the bare Bolt app", command, port, {"BARE_API_URL": fake.base_url, "BARE_TOKEN": fake.bot_token}, ready="listening")
+    return Served(
+        "the bare Bolt app",
+        command,
+        port,
+        {"BARE_API_URL": fake.base_url, "BARE_TOKEN": fake.bot_token},
+        ready="listening",
+    )
 
 
 def serve_bare(port: int) -> None:
     """A Bolt app with Bolt's defaults whose only listener acks ``/request``; waitress as the bot has it."""
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
 
     from bot.cli.run import LISTENER_THREADS
     from bot.server import serve_wsgi
-
-    from slack_sdk import WebClient
 
     # Bolt asks auth.test once (then caches it): the fake answers, as Slack would.
     client = WebClient(token=os.environ["BARE_TOKEN"], base_url=os.environ["BARE_API_URL"])
@@ -237,16 +252,22 @@ def sampling(served: Served, burst: Burst) -> Iterator[None]:
         sampler.join()
 
 
+_scanned: dict[int, tuple[int, dict[str, float]]] = {}
+
+
 def cards_by_tag(fake: FakeSlack) -> dict[str, float]:
-    """tag -> when the assignee's card with it was posted (first ok chat.postMessage naming the tag)."""
-    found: dict[str, float] = {}
-    for call in fake.calls_to("chat.postMessage"):
-        if not call.ok:
+    """tag -> when the assignee's card with it was posted (first ok chat.postMessage naming the tag).
+    Reads only the calls since the last look, so watching costs the fake (same process) little."""
+    done, found = _scanned.get(id(fake), (0, {}))
+    calls = fake.calls
+    for call in calls[done:]:
+        if call.method != "chat.postMessage" or not call.ok:
             continue
         match = TAG.search(json.dumps(call.args, ensure_ascii=False))
         if match and match.group(1) not in found:
             found[match.group(1)] = call.at
-    return found
+    _scanned[id(fake)] = (len(calls), found)
+    return dict(found)
 
 
 def wait_delivered(fake: FakeSlack, burst: Burst, timeout: float) -> None:
@@ -277,7 +298,7 @@ def run_burst(
 
 
 def parse_bursts(value: str) -> list[tuple[str, int, int]]:
-    """"300,2x300,200" -> [(label, clients, 1)]: 2x300 is two bursts of 300 at the same instant."""
+    """ "300,2x300,200" -> [(label, clients, 1)]: 2x300 is two bursts of 300 at the same instant."""
     bursts = []
     for part in value.split(","):
         copies, _, size = part.strip().rpartition("x")

@@ -112,9 +112,7 @@ def measure(backend: str, url: str, args: argparse.Namespace) -> dict[str, objec
                 database_url=url,
                 post_rate=args.bot_post_rate,
             )
-            deps = Deps(
-                settings, sessions, ManualClock(BUSY), make_web_client(fake.bot_token, fake.base_url)
-            )
+            deps = Deps(settings, sessions, ManualClock(BUSY), make_web_client(fake.bot_token, fake.base_url))
             started = time.perf_counter()
             report = run_sweep(deps, BUSY)  # queues; nothing is sent yet (no workers)
             queued = time.perf_counter() - started
@@ -141,7 +139,11 @@ def measure(backend: str, url: str, args: argparse.Namespace) -> dict[str, objec
             reached = Counter(dm_of.get(channel, channel) for channel in per_person.elements())
             with sessions() as session:
                 states = Counter(
-                    dict(session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
+                    dict(
+                        session.execute(
+                            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+                        ).all()
+                    )
                 )
         limit = bound(
             len(posts),
