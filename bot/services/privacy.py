@@ -137,8 +137,10 @@ _ADMINS = Words(
     en="administrators with database access and `kundenfokus export`",
 )
 _UNTIL_FORGET = Words(
-    de="ohne Frist (die Kennzahlen); `forget` pseudonymisiert die Person und entfernt ihre Texte",
-    en="no limit (the figures); `forget` pseudonymises the person and removes their words",
+    de="ohne Frist (die Kennzahlen); `forget --user` pseudonymisiert die Person und entfernt ihre Texte, "
+    "`forget --team` löscht alles des Arbeitsbereichs",
+    en="no limit (the figures); `forget --user` pseudonymises the person and removes their words, "
+    "`forget --team` deletes everything of the workspace",
 )
 
 #: Every table the bot has, and how each of its text columns is treated. See the module docstring.
@@ -148,7 +150,11 @@ REGISTRY: dict[str, TableRule] = {
             de="Je Slack-Arbeitsbereich: Zähler der Anfragenummern, Zeitzone und Sprache.",
             en="Per Slack workspace: the request number counter, time zone and language.",
         ),
-        kept=Words(de="solange der Bot läuft", en="as long as the bot runs"),
+        kept=Words(
+            de="bis `kundenfokus forget --team` den Arbeitsbereich löscht (nach einer Deinstallation "
+            "pausiert)",
+            en="until `kundenfokus forget --team` erases the workspace (paused after an uninstall)",
+        ),
         visible_to=_ADMINS,
         fields={"team_id": KEEP, "timezone": KEEP, "language": KEEP, "enterprise_id": KEEP},
     ),
@@ -464,8 +470,9 @@ REGISTRY: dict[str, TableRule] = {
             "installed the app, the scopes and the tokens (encrypted with `KUNDENFOKUS_TOKEN_KEY`).",
         ),
         kept=Words(
-            de="bis die App deinstalliert wird oder ihre Token widerrufen werden",
-            en="until the app is uninstalled or its tokens are revoked",
+            de="bis die App deinstalliert wird oder ihre Token widerrufen werden, oder bis "
+            "`kundenfokus forget --team`",
+            en="until the app is uninstalled or its tokens are revoked, or `kundenfokus forget --team`",
         ),
         visible_to=Words(
             de="niemand (technisch); Token nur mit dem Schlüssel lesbar",
