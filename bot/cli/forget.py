@@ -180,22 +180,35 @@ def team_table(report: TeamForgetReport) -> list[str]:
     return lines
 
 
+class _StillInstalled(Exception):
+    def __init__(self, report: TeamForgetReport) -> None:
+        super().__init__(report.team_id)
+        self.report = report
+
+
 def erase_team(
     sessions: sessionmaker[Session], *, team_id: str, commit: bool, force: bool = False
 ) -> TeamForgetReport:
     """One transaction; rolled back unless ``commit`` (so the plan shows exactly what would happen),
-    and rolled back while the workspace is installed unless ``force``."""
+    and rolled back while the workspace is installed unless ``force``. Erasing takes SQLite's write
+    lock up front (``transaction()``), so a bot writing at the same time makes it wait, not fail."""
     from bot.services.privacy import forget_team
+    from models.db import transaction
 
-    with sessions() as session:
-        session.begin()
-        try:
-            report = forget_team(session, team_id=team_id)
-            if commit and (force or not report.installed):
-                session.commit()
-        finally:
-            if session.in_transaction():
+    if not commit:
+        with sessions() as session:
+            session.begin()
+            try:
+                return forget_team(session, team_id=team_id)
+            finally:
                 session.rollback()
+    try:
+        with transaction(sessions) as session:
+            report = forget_team(session, team_id=team_id)
+            if report.installed and not force:
+                raise _StillInstalled(report)  # rolls the transaction back
+    except _StillInstalled as refused:
+        return refused.report
     return report
 
 

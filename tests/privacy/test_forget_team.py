@@ -215,3 +215,19 @@ def test_installed_means_tokens_stored_or_never_marked_uninstalled(sessions):
         assert privacy.is_installed(session, TEAM)  # uninstalled, then installed by OAuth again
     report = forget_team(sessions)
     assert report.installed and report.tables["slack_installations"] == 1
+
+
+def test_erasing_an_installed_workspace_without_force_rolls_everything_back(sessions):
+    from bot.cli.forget import erase_team
+
+    scenario.seed(sessions)
+    with sessions() as session:
+        before = snapshot(session, TEAM)
+    refused = erase_team(sessions, team_id=TEAM, commit=True)
+    assert refused.installed and refused.deleted > 0  # what it would have deleted …
+    with sessions() as session:
+        assert snapshot(session, TEAM) == before  # … and nothing went
+    forced = erase_team(sessions, team_id=TEAM, commit=True, force=True)
+    assert forced.deleted == refused.deleted
+    with sessions() as session:
+        assert not any(snapshot(session, TEAM).values())
