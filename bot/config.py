@@ -77,7 +77,22 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
         "5",
         "A digest figure is hidden when fewer people than this are behind it (kudos stay).",
     ),
+    # --- absences: a Slack status that says "away" pauses the person's clocks and reminders ---
+    "KUNDENFOKUS_AWAY_WORDS": (
+        "urlaub,vacation,holiday,ooo,out of office,abwesend,krank,sick,elternzeit,parental leave,"
+        "mutterschutz,maternity leave,paternity leave",
+        "Words in a Slack status text that mean the person is away (comma-separated; any case, a word's "
+        "beginning matches: vacation also finds Vacationing).",
+    ),
+    "KUNDENFOKUS_AWAY_EMOJI": (
+        ":palm_tree:,:airplane:,:face_with_thermometer:,:baby:,:beach_with_umbrella:,:desert_island:,"
+        ":sneezing_face:,:face_with_head_bandage:",
+        "Slack status emoji that mean the person is away (comma-separated).",
+    ),
 }
+
+DEFAULT_AWAY_WORDS = DOCUMENTED_KEYS["KUNDENFOKUS_AWAY_WORDS"][0]
+DEFAULT_AWAY_EMOJI = DOCUMENTED_KEYS["KUNDENFOKUS_AWAY_EMOJI"][0]
 
 
 class ConfigError(ValueError):
@@ -118,6 +133,9 @@ class Settings:
     #: None keeps texts forever; else the retention job removes them this many days after closing.
     retention_days: int | None = None
     digest_min_group: int = 5
+    #: Status words and emoji that mean "away" (``away_word_list`` / ``away_emoji_set`` read them).
+    away_words: str = DEFAULT_AWAY_WORDS
+    away_emoji: str = DEFAULT_AWAY_EMOJI
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -165,6 +183,8 @@ class Settings:
             digest_min_group=_int(
                 get("KUNDENFOKUS_DIGEST_MIN_GROUP"), "KUNDENFOKUS_DIGEST_MIN_GROUP", minimum=1
             ),
+            away_words=get("KUNDENFOKUS_AWAY_WORDS"),
+            away_emoji=get("KUNDENFOKUS_AWAY_EMOJI"),
         )
         settings.validate_defaults()
         return settings
@@ -196,6 +216,16 @@ class Settings:
         """``KUNDENFOKUS_CLOSED_DAYS`` as (month, day) pairs; raises ConfigError for a malformed entry."""
         return parse_closed_days(self.closed_days)
 
+    @property
+    def away_word_list(self) -> tuple[str, ...]:
+        """``KUNDENFOKUS_AWAY_WORDS``, lower-cased; raises ConfigError for an entry that is no word."""
+        return parse_away_words(self.away_words)
+
+    @property
+    def away_emoji_set(self) -> frozenset[str]:
+        """``KUNDENFOKUS_AWAY_EMOJI`` as ``:name:`` codes; raises ConfigError for one that is no emoji."""
+        return parse_away_emoji(self.away_emoji)
+
     def validate_defaults(self) -> None:
         """Check the product defaults (not the Slack credentials, see ``validate_slack``)."""
         if self.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -213,6 +243,8 @@ class Settings:
                 f"KUNDENFOKUS_TIMEZONE {self.timezone!r} is not a time zone name; use one like Europe/Berlin."
             ) from None
         self.closed_day_set  # noqa: B018 - raises ConfigError with the entry not understood
+        self.away_word_list  # noqa: B018 - likewise
+        self.away_emoji_set  # noqa: B018 - likewise
         if self.retention_days is not None and self.retention_days < 1:
             raise ConfigError(
                 f"KUNDENFOKUS_RETENTION_DAYS must be at least 1 day, not {self.retention_days}."
@@ -342,6 +374,41 @@ def parse_closed_days(raw: str) -> frozenset[tuple[int, int]]:
             ) from None
         days.add((month, day))
     return frozenset(days)
+
+
+_AWAY_WORD = re.compile(r"^\w[\w' .\-]*$")
+_EMOJI_CODE = re.compile(r"^:?(?P<name>[a-z0-9_+\-']+)(?:::skin-tone-\d)?:?$")
+
+
+def parse_away_words(raw: str) -> tuple[str, ...]:
+    """ "Urlaub, out of office" -> ("urlaub", "out of office")."""
+    words: list[str] = []
+    for entry in (part.strip() for part in (raw or "").split(",")):
+        if not entry:
+            continue
+        if len(entry) < 2 or len(entry) > 60 or not _AWAY_WORD.match(entry):
+            raise ConfigError(
+                "KUNDENFOKUS_AWAY_WORDS must list words or short phrases separated by commas, like "
+                f"urlaub,vacation,out of office; {entry!r} is not one."
+            )
+        words.append(" ".join(entry.casefold().split()))
+    return tuple(dict.fromkeys(words))
+
+
+def parse_away_emoji(raw: str) -> frozenset[str]:
+    """ ":palm_tree:, airplane" -> {":palm_tree:", ":airplane:"}."""
+    codes: set[str] = set()
+    for entry in (part.strip().lower() for part in (raw or "").split(",")):
+        if not entry:
+            continue
+        match = _EMOJI_CODE.match(entry)
+        if match is None:
+            raise ConfigError(
+                "KUNDENFOKUS_AWAY_EMOJI must list Slack emoji codes separated by commas, like "
+                f":palm_tree:,:airplane:; {entry!r} is not one."
+            )
+        codes.add(f":{match['name']}:")
+    return frozenset(codes)
 
 
 def _clock(raw: str, key: str) -> time:

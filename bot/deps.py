@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.outbox.worker import Outbox
 from bot.people import People
 from bot.slack import delivery_client
+from bot.statuses import Statuses
 from bot.work import WorkQueue
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class Deps:
     #: OAuth mode: each workspace's token from the installation store (None: the one bot token).
     installations: Installations | None = None
     people: People = field(init=False)
+    #: Slack statuses (absences), read before a reminder and at filing.
+    statuses: Statuses = field(init=False)
     outbox: Outbox = field(init=False)
     work: WorkQueue = field(init=False)
 
@@ -52,6 +55,7 @@ class Deps:
         bind = self.sessions.kw.get("bind")
         dialect = getattr(getattr(bind, "dialect", None), "name", "sqlite")
         self.work = WorkQueue(WORK_THREADS.get(dialect, 4))
+        self.statuses = Statuses(self)
         self.outbox = Outbox(self)
         self._clients: dict[tuple[str, bool], WebClient] = {}
         self._clients_lock = threading.Lock()

@@ -26,6 +26,7 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "users:read",
+    "users.profile:read",
     "usergroups:read",
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
+from handlers.actions import absences as absence_actions
 from handlers.actions import agreement as agreement_actions
 from handlers.actions import conversation as conversation_actions
 from handlers.actions import feedback as feedback_actions
@@ -15,7 +16,7 @@ from handlers.actions import requester_card as requester_card_actions
 from handlers.actions import settings as settings_actions
 from handlers.actions import views as view_actions
 from handlers.commands import request
-from handlers.events import app_home, installation, thread_replies
+from handlers.events import app_home, installation, thread_replies, user_status
 from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
@@ -50,6 +51,8 @@ SURFACE = (
     team_buttons,
     team_forms,
     view_actions,
+    absence_actions,
+    user_status,
 )
 
 

@@ -26,6 +26,7 @@ from bot.domain.person import PersonInfo
 from bot.domain.text import MAX_REQUEST_TEXT
 from bot.outbox import news
 from bot.outbox.news import Origin
+from bot.services import absences as absence_service
 from bot.services import calendars as calendar_service
 from bot.services import deliveries
 from bot.services import requests as request_service
@@ -137,6 +138,8 @@ def prepare(deps: Deps, filing: Filing, *, now: datetime) -> Prepared:
     assignee = check_assignee(
         deps, team_id=filing.team_id, requester_id=filing.requester_id, assignee_id=filing.assignee_id
     )
+    # Is the person asked away? Their Slack status is read again unless a recent read is trusted.
+    deps.statuses.refresh(filing.team_id, filing.assignee_id)
     calendar = calendar_of(deps, filing.team_id, filing.assignee_id, assignee.tz)
     respond_by = response_due(
         deps.settings, tz=assignee.tz, now=now, within=filing.within, calendar=calendar, urgent=filing.urgent
@@ -211,6 +214,16 @@ def store(deps: Deps, prepared: Prepared, *, now: datetime, origin: Origin | Non
             urgent=filing.urgent,
             thread_channel_id=filing.thread_channel_id,
             thread_ts=filing.thread_ts,
+        )
+        # Asked while away: the clocks agreed above pause for the absent working time.
+        absence_service.move_clocks(
+            session,
+            deps.settings,
+            team_id=filing.team_id,
+            user_id=filing.assignee_id,
+            tz=prepared.assignee.tz,
+            now=now,
+            request_ids=[request.id],
         )
         news.filed(session, request, now=now, origin=origin, unread=filing.unread)
     return request

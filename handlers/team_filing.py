@@ -72,6 +72,9 @@ def file_to_team(
         team = team_service.team_of(session, team_id=filing.team_id, usergroup_id=group.id)
         calendar = team_service.team_calendar(deps.settings, team)
         within = filing.within or team_service.team_response(team)
+    if team is not None and team.mode == "rotate":
+        # Who is away decides who gets it: the members' Slack statuses, read now unless read a moment ago.
+        deps.statuses.refresh_many((filing.team_id, member) for member in group.members)
     respond_by = response_due(
         deps.settings, tz=None, now=now, within=within, calendar=calendar, urgent=filing.urgent
     )

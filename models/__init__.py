@@ -1,5 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
+from models.absence import Absence, PausedClock, StatusCheck
 from models.base import Base, UTCDateTime
 from models.digest import DigestRun, DigestSubscription
 from models.feedback import Kudos, Rating
@@ -13,6 +14,7 @@ from models.workspace import Person, PersonCalendar, Workspace
 __all__ = [
     "ACTIVE_STATES",
     "CLOSED_STATES",
+    "Absence",
     "Base",
     "DigestRun",
     "DigestSubscription",
@@ -20,6 +22,7 @@ __all__ = [
     "Kudos",
     "OutboxMessage",
     "OutboxWorker",
+    "PausedClock",
     "Person",
     "PersonCalendar",
     "Proposal",
@@ -29,6 +32,7 @@ __all__ = [
     "RequestEvent",
     "SeenDelivery",
     "State",
+    "StatusCheck",
     "Team",
     "TeamCard",
     "TeamMember",

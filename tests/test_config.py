@@ -155,6 +155,12 @@ def test_the_manifest_allows_org_wide_installs_and_the_install_asks_for_its_scop
     assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
 
 
+def test_the_manifest_reads_statuses_for_absences():
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert "users.profile:read" in manifest["oauth_config"]["scopes"]["bot"]
+    assert "user_status_changed" in manifest["settings"]["event_subscriptions"]["bot_events"]
+
+
 def test_closed_days_are_month_day_pairs():
     settings = Settings.from_env({"KUNDENFOKUS_CLOSED_DAYS": "12-24, 12-31,02-29"})
     assert settings.closed_day_set == {(12, 24), (12, 31), (2, 29)}

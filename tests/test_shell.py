@@ -262,19 +262,7 @@ def test_the_demo_plays_in_an_empty_directory_and_leaves_no_files(tmp_path):
 
 
 def test_the_demo_uses_only_commands_the_shell_knows():
-    known = {
-        "as",
-        "press",
-        "reply",
-        "wait",
-        "home",
-        "in",
-        "users",
-        "group",
-        "help",
-        "quit",
-        "y",
-    }  # y: "sure?"
+    known = {"as", "press", "reply", "wait", "home", "status", "in", "users", "group", "help", "quit", "y"}
     for line in demo_script().splitlines():
         line = line.strip()
         if line and not line.startswith(("#", "/")):
@@ -372,3 +360,18 @@ def test_the_second_workspace_shares_the_bot_but_nothing_else():
     assert "DM to bob" not in dict(messages(after(transcript, "/request @bob Nobody of that name here")))
     mine = after(transcript, "/request list")
     assert "Q3 numbers" in mine and "Angebot" not in mine
+
+
+def test_a_slack_status_makes_someone_away_and_the_requester_hears_it_at_once():
+    transcript = session(
+        "status @bob :palm_tree: Urlaub until 2026-11-27\n"
+        "/request @bob Check the travel invoice within 4h\n"
+        "status @bob clear\n"
+        "status @bob\n"
+    )
+    assert "bob's Slack status: :palm_tree: Urlaub until Fri 27 Nov 2026, 23:59" in transcript
+    filed = after(transcript, "/request @bob Check the travel invoice within 4h")
+    assert "@bob is away until Fri, Nov 27." in filed
+    assert "First answer by: Mon, Nov 30, 1:00 PM" in filed  # Thursday 09:00 + 4h, paused until Monday
+    assert "bob's Slack status: (no status)" in after(transcript, "status @bob clear")
+    assert "Which status?" in after(transcript, "status @bob")

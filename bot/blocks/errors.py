@@ -235,6 +235,44 @@ ERRORS: dict[str, str] = {
     "unavailable": N_(
         "Sorry, I can't reach my database right now, so nothing was changed. Please try again in a few minutes."
     ),
+    # --- absences ---
+    "away_past": N_(
+        "That day has already passed. When will you be back? E.g. `/request away until 2026-12-28`."
+    ),
+    "away_too_long": N_("That is more than {days} days away. Please pick a nearer day."),
+    "away_needs_date": N_(
+        "Until when are you away? E.g. `/request away until 2026-12-28` or `/request away until Friday "
+        "deputy @carol`."
+    ),
+    "away_bad_deputy": N_(
+        "Please name your deputy as a mention, e.g. `/request away until 2026-12-28 deputy @carol`."
+    ),
+    "deputy_self": N_("You can't be your own deputy — pick a colleague, or leave the deputy out."),
+    "deputy_unusable": N_("<@{user}> can't be a deputy (a bot, or no longer in the workspace)."),
+    "not_away": N_("You aren't marked as away, so there's nothing to end."),
+    "not_deputy": N_(
+        "Only the deputy of <@{assignee}> can take over *#{number}* while <@{assignee}> is away."
+    ),
+    "already_yours": N_("Request *#{number}* is already yours."),
+    "not_requester_deputy": N_(
+        "Only <@{requester_id}>, who asked, can decide who works on request *#{number}*."
+    ),
+    "assignee_back": N_("<@{assignee}> is back, so *#{number}* stays with them."),
+    "no_deputy": N_("<@{assignee}> has no deputy, so *#{number}* stays with them."),
+    "deputy_took_over": N_(
+        "<@{assignee}> has taken over your request *#{number}* as deputy of <@{person}>, who is away."
+    ),
+    "deputy_took_over_yours": N_(
+        "While you're away, <@{assignee}> has taken over *#{number}* as your deputy. Thank you for "
+        "naming a deputy!"
+    ),
+    "asked_deputy": N_(
+        ":white_check_mark: I've asked <@{assignee}> instead (deputy of <@{person}>); *#{number}* is "
+        "theirs now, with a fresh response time."
+    ),
+    "kept_with_assignee": N_(
+        "OK — *#{number}* stays with <@{assignee}>; its clocks pause while they're away."
+    ),
     "bad_payload": N_(
         "Sorry, I couldn't read that — perhaps the message is from an older version of me. Nothing was "
         "changed. `/request list` shows your requests as they are now."

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks import absences as absence_blocks
 from bot.blocks.card import confirm_ask_channel, confirm_done
 from bot.blocks.conversation import take_over_button
 from bot.blocks.requests import (
@@ -43,6 +44,8 @@ NOTE_LIMIT = 500
 
 ASSIGNEE_STEPS = ("overdue", "response", "check_in", "heads_up")
 REQUESTER_STEPS = ("capped", "waiting", "escalate")
+#: A reminder to the deputy of an absent assignee about their overdue request.
+DEPUTY_STEP = "deputy"
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,28 @@ def _waiting_block(item: ReminderItem, reader: Reader) -> list[Block]:
     ]
 
 
+def _deputy_items(items: list[ReminderItem], reader: Reader) -> list[Block]:
+    blocks: list[Block] = []
+    for item in items:
+        request = item.request
+        header = reader.tr._(
+            "{title} from <@{requester}>", title=title(request, reader), requester=request.requester_id
+        )
+        if request.is_closed:
+            blocks.append(section(header + "\n" + excerpt(request)))
+            blocks.append(context(closed_line(request, reader)))
+            continue
+        if reader.user_id is not None and request.assignee_id == reader.user_id:
+            blocks.append(section(header + "\n" + excerpt(request)))
+            blocks.append(context(reader.tr._("You took this over — it's on your card now.")))
+            continue
+        blocks.append(
+            section(header + "\n" + excerpt(request) + "\n" + absence_blocks.deputy_line(request, reader))
+        )
+        blocks.append(absence_blocks.deputy_buttons(request, reader))
+    return blocks
+
+
 def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, list[Block]]:
     """Everything due for one person in one sweep, as ONE message with per-item buttons.
 
@@ -271,10 +296,11 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
     requests. More than ``MAX_ITEMS`` end in "and N more — /request list".
     """
     tr = reader.tr
-    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, *REQUESTER_STEPS))}
+    order = {step: index for index, step in enumerate((*ASSIGNEE_STEPS, DEPUTY_STEP, *REQUESTER_STEPS))}
     items = sorted(items, key=lambda i: (order.get(i.step, 9), i.request.number))
     shown, hidden = items[:MAX_ITEMS], items[MAX_ITEMS:]
-    mine = [i for i in shown if i.step not in REQUESTER_STEPS]
+    mine = [i for i in shown if i.step not in REQUESTER_STEPS and i.step != DEPUTY_STEP]
+    standing_in = [i for i in shown if i.step == DEPUTY_STEP]
     theirs = [i for i in shown if i.step in REQUESTER_STEPS]
     blocks: list[Block] = []
     if mine:
@@ -283,7 +309,7 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 tr.n_(
                     ":wave: A friendly reminder about a request for you:",
                     ":wave: A friendly reminder about {n} requests for you:",
-                    len([i for i in items if i.step not in REQUESTER_STEPS]),
+                    len([i for i in items if i.step not in REQUESTER_STEPS and i.step != DEPUTY_STEP]),
                 )
             )
         )
@@ -298,8 +324,12 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
                 continue
             blocks.append(section(header + "\n" + excerpt(request) + "\n" + _assignee_line(item, reader)))
             blocks.append(_assignee_buttons(request, reader))
-    if theirs:
+    if standing_in:
         if mine:
+            blocks.append({"type": "divider"})
+        blocks += _deputy_items(standing_in, reader)
+    if theirs:
+        if mine or standing_in:
             blocks.append({"type": "divider"})
         for item in theirs:
             if item.request.is_closed:
@@ -325,7 +355,7 @@ def reminder_message(items: list[ReminderItem], reader: Reader) -> tuple[str, li
             )
         )
     notes = []
-    if mine:
+    if mine or standing_in:
         notes.append(
             tr._("Reminders come only during your working hours, and less often the longer a request waits.")
         )

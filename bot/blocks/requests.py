@@ -307,6 +307,15 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
                 command=command,
             )
         ),
+        section(
+            tr._(
+                "*Away?*\n"
+                "• `{command} away until 2026-12-28 deputy @carol` — your clocks pause, no reminders reach "
+                "you, whoever asks you is told at once (a Slack status like :palm_tree: Vacation does the same)\n"
+                "• `{command} back` — you're back",
+                command=command,
+            )
+        ),
         context(
             tr._(
                 "Response times count the assignee's working hours, in their time zone and with their "

@@ -15,6 +15,9 @@ Conventions:
   time that occurs twice (fall-back fold) means its first occurrence (``fold=0``). Put differently: the
   first moment at which the local clock reads that time or later.
 * Loops run at most once per calendar day and give up after ``MAX_SPAN_DAYS`` (about ten years).
+* A person's absences (``closed_intervals``, ``away``) are closed time: working time that falls inside
+  one does not count, so every clock of an absent person moves by exactly the absent working time. A
+  day that is absent from start to end is no working day for them.
 """
 
 from __future__ import annotations
@@ -222,6 +225,20 @@ def check_holiday_region(country: str, subdivision: str | None) -> tuple[str, st
     return code, wanted
 
 
+def _merged(intervals: tuple[tuple[datetime, datetime], ...]) -> tuple[tuple[datetime, datetime], ...]:
+    """Aware ``[start, end)`` intervals in UTC, sorted, overlapping ones merged, empty ones dropped."""
+    ordered = sorted(
+        (_as_utc(start, "start"), _as_utc(end, "end")) for start, end in intervals if end > start
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in ordered:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
 def _closed_day(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -243,6 +260,7 @@ class BusinessCalendar:
         holiday_country: str | None = None,
         holiday_subdivision: str | None = None,
         closed_days: frozenset[tuple[int, int]] = frozenset(),
+        closed_intervals: tuple[tuple[datetime, datetime], ...] = (),
     ) -> None:
         # Unknown zones raise instead of falling back: the caller knows the workspace default.
         self._tz = _load_zone(tz)
@@ -262,11 +280,28 @@ class BusinessCalendar:
             self._country, self._subdivision = check_holiday_region(holiday_country, holiday_subdivision)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
         self._windows: dict[date, tuple[datetime, datetime] | None] = {}
+        #: Absences: half-open ``[start, end)`` instants (UTC), sorted and merged.
+        self._closed = _merged(closed_intervals)
+        self._pieces_by_day: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self._args = (self._tz, hours, self._country, self._subdivision, self._closed_days)
+
+    def away(self, intervals: tuple[tuple[datetime, datetime], ...]) -> BusinessCalendar:
+        """This calendar with ``intervals`` (aware ``[start, end)``) closed as well: a person's absences.
+        The same calendar when there are none."""
+        if not intervals:
+            return self
+        return BusinessCalendar(*self._args, closed_intervals=self._closed + tuple(intervals))
+
+    @property
+    def closed_intervals(self) -> tuple[tuple[datetime, datetime], ...]:
+        return self._closed
 
     def __repr__(self) -> str:
         region = "-".join(part for part in (self._country, self._subdivision) if part) or "no holidays"
         if self._closed_days:
             region += " + " + ",".join(f"{month:02d}-{day:02d}" for month, day in sorted(self._closed_days))
+        if self._closed:
+            region += f" + {len(self._closed)} absence(s)"
         hours = self._hours
         return (
             f"BusinessCalendar({self._tz.key!r}, {hours.start:%H:%M}-{hours.end:%H:%M}, "
@@ -323,9 +358,14 @@ class BusinessCalendar:
             )
         return names.get(day)
 
-    def is_working_day(self, day: date) -> bool:
-        """A working weekday that is not a public holiday."""
+    def _regular_working_day(self, day: date) -> bool:
         return day.weekday() in self._hours.weekdays and not self.is_holiday(day)
+
+    def is_working_day(self, day: date) -> bool:
+        """A working weekday that is not a public holiday (nor a day the person is away all day)."""
+        if not self._regular_working_day(day):
+            return False
+        return not self._closed or bool(self._pieces(day))
 
     def local_business_day(self, at: datetime) -> date:
         """The local date of ``at`` in this calendar's zone: the key for 'one reminder per business day'."""
@@ -366,21 +406,41 @@ class BusinessCalendar:
         """``[start, end)`` of working time on ``day`` in UTC, or None when no work happens that day."""
         if day not in self._windows:
             window = None
-            if self.is_working_day(day):
+            if self._regular_working_day(day):
                 start, end = self.start_of_working_day(day), self.end_of_working_day(day)
                 if start < end:  # a gap can swallow a whole window
                     window = (start, end)
             self._windows[day] = window
         return self._windows[day]
 
+    def _pieces(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The working window of ``day`` minus the absences: zero, one or more ``[start, end)`` pieces."""
+        cached = self._pieces_by_day.get(day)
+        if cached is None:
+            window = self._window(day)
+            pieces: list[tuple[datetime, datetime]] = [window] if window is not None else []
+            for closed_start, closed_end in self._closed:
+                cut: list[tuple[datetime, datetime]] = []
+                for start, end in pieces:
+                    if closed_end <= start or closed_start >= end:
+                        cut.append((start, end))
+                        continue
+                    if start < closed_start:
+                        cut.append((start, closed_start))
+                    if closed_end < end:
+                        cut.append((closed_end, end))
+                pieces = cut
+            cached = self._pieces_by_day[day] = tuple(pieces)
+        return cached
+
     def _windows_from(self, at_utc: datetime) -> Iterator[tuple[date, datetime, datetime]]:
         """Working windows in chronological order, starting with the one around ``at_utc``."""
         first = at_utc.astimezone(self._tz).date() - timedelta(days=1)
         for offset in range(MAX_SPAN_DAYS):
             day = first + timedelta(days=offset)
-            window = self._window(day)
-            if window is not None and window[1] > at_utc:
-                yield day, *window
+            for start, end in self._pieces(day):
+                if end > at_utc:
+                    yield day, start, end
         raise CalendarError(
             "span_too_long", f"more than {MAX_SPAN_DAYS} days of calendar", max_days=MAX_SPAN_DAYS
         )
@@ -390,9 +450,9 @@ class BusinessCalendar:
         last = at_utc.astimezone(self._tz).date() + timedelta(days=1)
         for offset in range(MAX_SPAN_DAYS):
             day = last - timedelta(days=offset)
-            window = self._window(day)
-            if window is not None and window[0] < at_utc:
-                yield day, *window
+            for start, end in reversed(self._pieces(day)):
+                if start < at_utc:
+                    yield day, start, end
         raise CalendarError(
             "span_too_long", f"more than {MAX_SPAN_DAYS} days of calendar", max_days=MAX_SPAN_DAYS
         )
@@ -404,8 +464,7 @@ class BusinessCalendar:
         moment = _as_utc(at)
         day = moment.astimezone(self._tz).date()
         for candidate in (day - timedelta(days=1), day, day + timedelta(days=1)):
-            window = self._window(candidate)
-            if window is not None and window[0] <= moment < window[1]:
+            if any(start <= moment < end for start, end in self._pieces(candidate)):
                 return True
         return False
 
@@ -473,14 +532,27 @@ class BusinessCalendar:
         if days == 0:
             return anchor
         wall = anchor.astimezone(self._tz).time()
-        counted = 0
-        for day, window_start, window_end in self._windows_from(anchor):
-            if window_start <= anchor:
-                continue  # the window the clock starts in
-            counted += 1
+        counted, anchor_day, last_day = 0, None, None
+        for day, window_start, _window_end in self._windows_from(anchor):
+            if anchor_day is None:
+                anchor_day = day  # the day the clock starts in
+            if day in (anchor_day, last_day):
+                continue
+            counted, last_day = counted + 1, day
             if counted == days:
-                return min(max(self._resolve(day, wall), window_start), window_end)
+                return self._clamped(day, max(self._resolve(day, wall), window_start))
         raise AssertionError("unreachable: _windows_from raises when exhausted")  # pragma: no cover
+
+    def _clamped(self, day: date, moment: datetime) -> datetime:
+        """``moment`` moved into the working time of ``day``: the next piece's start when it falls in a
+        gap, the last piece's end when it is after the day's work."""
+        pieces = self._pieces(day)
+        for start, end in pieces:
+            if moment < start:
+                return start
+            if moment <= end:
+                return moment
+        return pieces[-1][1]
 
     def business_time_between(self, a: datetime, b: datetime) -> timedelta:
         """Working time in ``[a, b)``; negative when ``b`` is before ``a``."""
@@ -504,10 +576,12 @@ class BusinessCalendar:
         if second < first:
             return -self.business_days_between(second, first)
         anchor = self.next_working_moment(first)
-        count = 0
-        for _day, window_start, _end in self._windows_from(anchor):
+        count, anchor_day, last_day = 0, None, None
+        for day, window_start, _end in self._windows_from(anchor):
+            if anchor_day is None:
+                anchor_day = day
             if window_start > second:
                 break
-            if window_start > anchor:
-                count += 1
+            if day not in (anchor_day, last_day):
+                count, last_day = count + 1, day
         return count

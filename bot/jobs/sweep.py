@@ -97,6 +97,8 @@ def run_sweep(
         with reading(deps.sessions) as session:
             pairs = reminder_service.due_people(session, now=now, after=cursor, skip_teams=paused)
         deps.people.prefetch(pairs)
+        # Re-read the Slack status of whoever a reminder may reach (a recent read is trusted).
+        deps.statuses.refresh_many(pairs)
         with transaction(deps.sessions) as session:
             batch = reminder_service.plan_batch(
                 session, settings=deps.settings, now=now, people=lookup, after=cursor, skip_teams=paused

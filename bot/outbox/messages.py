@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks import absences as absence_blocks
 from bot.blocks import conversation as conversation_blocks
 from bot.blocks import digest as digest_blocks
 from bot.blocks import feedback as feedback_blocks
@@ -31,6 +32,7 @@ from bot.blocks.kit import Reader
 from bot.blocks.reminders import ReminderItem, reminder_message
 from bot.domain.conversation import CardNotes
 from bot.outbox.store import Claimed
+from bot.services import absences as absence_service
 from bot.services import calendars as calendar_service
 from bot.services import card as card_service
 from bot.services import conversation as conversation_service
@@ -227,7 +229,11 @@ def _handed_over(ctx: Context) -> Delivery | Drop:
     if request is None or not (channel and ts):
         return Drop("no_card")
     reader = ctx.reader(ctx.row.recipient)
-    if ctx.payload.get("taken_over"):
+    if ctx.payload.get("via") == "deputy":
+        text, card = absence_blocks.taken_over_card(
+            request, reader, asked=ctx.payload.get("event") == "asked_deputy"
+        )
+    elif ctx.payload.get("taken_over"):
         text, card = conversation_blocks.taken_over_previous(request, reader, request.assignee_id)
     else:
         text, card = blocks.previous_assignee_handed_over(request, reader)
@@ -262,7 +268,9 @@ def _confirmation(ctx: Context) -> Delivery | Drop:
     if request is None:
         return Drop("request_gone")
     unread = [str(words) for words in ctx.payload.get("unread") or []]
-    text, message = blocks.requester_confirmation(request, ctx.reader(ctx.row.recipient), unread=unread)
+    reader = ctx.reader(ctx.row.recipient)
+    text, message = blocks.requester_confirmation(request, reader, unread=unread)
+    message = message + _away_note(ctx, request, reader)
     if ctx.payload.get("response_url"):
         return Delivery(
             RESPOND,
@@ -281,6 +289,34 @@ def _confirmation(ctx: Context) -> Delivery | Drop:
             user=ctx.row.recipient,
             dm_fallback=ctx.row.recipient,
         )
+    return _dm(ctx.row.recipient, text, message)
+
+
+def _away_note(ctx: Context, request: Request, reader: Reader) -> list[dict[str, Any]]:
+    """The person asked is away: say so at once, with the deputy (and one click to ask them instead)."""
+    away = absence_service.absence_of(
+        ctx.session, team_id=request.team_id, user_id=request.assignee_id, now=ctx.now
+    )
+    if away is None or request.is_closed:
+        return []
+    deputy = away.deputy_id if away.deputy_id != request.requester_id else None
+    return absence_blocks.confirmation_note(request, reader, until=away.until, deputy=deputy)
+
+
+def _absence_slip(ctx: Context) -> Delivery | Drop:
+    """The requester: the absence of the person asked moved the times of their request."""
+    request = ctx.request()
+    if request is None or request.is_closed:
+        return Drop("request_gone")
+    if request.assignee_id != ctx.payload.get("assignee"):
+        return Drop("reassigned")
+    until = ctx.payload.get("until")
+    text, message = absence_blocks.slip_message(
+        request,
+        ctx.reader(ctx.row.recipient),
+        until=datetime.fromisoformat(until) if isinstance(until, str) else None,
+        deputy=ctx.payload.get("deputy") if ctx.payload.get("deputy") != request.requester_id else None,
+    )
     return _dm(ctx.row.recipient, text, message)
 
 
@@ -568,7 +604,13 @@ def _home(ctx: Context) -> Delivery | Drop:
         {(ctx.row.team_id, p) for r in listed for p in (r.requester_id, r.assignee_id) if p}
     )
     reader = ctx.reader(user_id, listed)
-    return Delivery(PUBLISH, user=user_id, view=home_view(data, reader, user_id=user_id, now=ctx.now))
+    view = home_view(data, reader, user_id=user_id, now=ctx.now)
+    away = absence_service.absence_of(ctx.session, team_id=ctx.row.team_id, user_id=user_id, now=ctx.now)
+    if away is not None:
+        view["blocks"][2:2] = absence_blocks.home_absence(
+            reader, user_id=user_id, until=away.until, deputy=away.deputy_id
+        )
+    return Delivery(PUBLISH, user=user_id, view=view)
 
 
 # --- reminders ---------------------------------------------------------------------------------------------
@@ -894,6 +936,7 @@ KINDS: dict[str, Kind] = {
     "question_answered": Kind(UPDATE, _question_answered),
     "taken_over": Kind(POST, _taken_over),
     "redirected": Kind(POST, _redirected),
+    "absence_slip": Kind(POST, _absence_slip),
 }
 
 # The requester's card and the conversation (imported last: it builds on the parts above).

@@ -229,7 +229,8 @@ def subject_access(
             roles[row["id"]] = mine
     for event in found.get("request_events", []):
         detail = event["detail"] if isinstance(event["detail"], dict) else {}
-        if event["kind"] == "reassigned" and detail.get("from_assignee_id") == user_id:
+        handed_on = event["kind"] in ("reassigned", "taken_over", "asked_deputy")  # the last two: absences
+        if handed_on and detail.get("from_assignee_id") == user_id:
             roles.setdefault(event["request_id"], []).append("previous_assignee")
 
     proposals: dict[int, list[dict[str, Any]]] = defaultdict(list)

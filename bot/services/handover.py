@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.conversation import Handover
+from bot.services import absences as absence_service
 from bot.services.requests import (
     NotAllowed,
     NotNow,
@@ -50,6 +51,22 @@ def may_take_over(session: Session, request: Request, user_id: str, now: datetim
     if request.is_closed or user_id in (request.assignee_id, request.requester_id):
         return False
     return asked_to_help(session, request, user_id)
+
+
+def by_deputy(session: Session, *, team_id: str, request_id: int, user_id: str, now: datetime) -> bool:
+    """Is ``user_id`` taking ``request_id`` over as the deputy of its absent assignee (rather than as
+    someone the requester asked to help)? Both use ``request_take_over``; the deputy's way is
+    ``absences.take_over_as_deputy``."""
+    request = session.scalar(select(Request).where(Request.team_id == team_id, Request.id == request_id))
+    if request is None:
+        return False
+    if absence_service.may_take_over_as_deputy(session, request, user_id, now):
+        return True
+    if asked_to_help(session, request, user_id):
+        return False
+    # Neither: while the assignee is away with a deputy, the refusal names the deputy's right.
+    info = absence_service.absence_of(session, team_id=team_id, user_id=request.assignee_id, now=now)
+    return info is not None and info.deputy_id is not None
 
 
 def _clean_note(note: str | None) -> str | None:

@@ -137,8 +137,10 @@ _ADMINS = Words(
     en="administrators with database access and `kundenfokus export`",
 )
 _UNTIL_FORGET = Words(
-    de="ohne Frist (die Kennzahlen); `forget` pseudonymisiert die Person und entfernt ihre Texte",
-    en="no limit (the figures); `forget` pseudonymises the person and removes their words",
+    de="ohne Frist (die Kennzahlen); `forget --user` pseudonymisiert die Person und entfernt ihre Texte, "
+    "`forget --team` löscht alles des Arbeitsbereichs",
+    en="no limit (the figures); `forget --user` pseudonymises the person and removes their words, "
+    "`forget --team` deletes everything of the workspace",
 )
 
 #: Every table the bot has, and how each of its text columns is treated. See the module docstring.
@@ -148,7 +150,11 @@ REGISTRY: dict[str, TableRule] = {
             de="Je Slack-Arbeitsbereich: Zähler der Anfragenummern, Zeitzone und Sprache.",
             en="Per Slack workspace: the request number counter, time zone and language.",
         ),
-        kept=Words(de="solange der Bot läuft", en="as long as the bot runs"),
+        kept=Words(
+            de="bis `kundenfokus forget --team` den Arbeitsbereich löscht (nach einer Deinstallation "
+            "pausiert)",
+            en="until `kundenfokus forget --team` erases the workspace (paused after an uninstall)",
+        ),
         visible_to=_ADMINS,
         fields={"team_id": KEEP, "timezone": KEEP, "language": KEEP, "enterprise_id": KEEP},
     ),
@@ -203,6 +209,51 @@ REGISTRY: dict[str, TableRule] = {
             "holiday_subdivision": KEEP,
         },
         owner="user_id",
+    ),
+    "absences": TableRule(
+        purpose=Words(
+            de="Abwesenheiten: aus dem Slack-Status (nur ob er Abwesenheit bedeutet und bis wann, nicht "
+            "der Statustext) oder mit `/request away` angekündigt, mit optionaler Vertretung. Solange "
+            "jemand abwesend ist, ruhen die Uhren seiner Anfragen und Erinnerungen gehen an die Vertretung.",
+            en="Absences: from the Slack status (only whether it means absence and until when, not the "
+            "status text) or announced with `/request away`, with an optional deputy. While someone is "
+            "away, the clocks of their requests pause and reminders go to the deputy.",
+        ),
+        kept=Words(
+            de="ohne Frist (die verschobenen Uhren hängen daran); `forget` pseudonymisiert die Person",
+            en="no limit (the moved clocks depend on them); `forget` pseudonymises the person",
+        ),
+        visible_to=Words(
+            de="die Person (App Home) und wer ihr eine Anfrage stellt (nur „abwesend bis …“ und die "
+            "Vertretung)",
+            en='the person (App Home) and whoever asks them something (only "away until …" and the deputy)',
+        ),
+        fields={"team_id": KEEP, "user_id": PERSON, "source": KEEP, "deputy_id": PERSON},
+        owner="user_id",
+    ),
+    "status_checks": TableRule(
+        purpose=Words(
+            de="Wann der Slack-Status einer Person zuletzt gelesen wurde und ob er Abwesenheit bedeutete.",
+            en="When a person's Slack status was last read and whether it meant absence.",
+        ),
+        kept=Words(
+            de="bis zum nächsten Lesen; `forget` pseudonymisiert die Person",
+            en="until the next read; `forget` pseudonymises the person",
+        ),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"team_id": KEEP, "user_id": PERSON},
+        owner="user_id",
+    ),
+    "paused_clocks": TableRule(
+        purpose=Words(
+            de="Die vereinbarten und die wegen einer Abwesenheit verschobenen Uhren einer Anfrage.",
+            en="The agreed clocks of a request and those an absence of its assignee moved.",
+        ),
+        kept=Words(de="solange die Anfrage besteht", en="as long as the request exists"),
+        visible_to=Words(de="niemand (technisch)", en="nobody (technical)"),
+        fields={"assignee_id": PERSON},
+        team=None,
+        parent="request_id",
     ),
     "requests": TableRule(
         purpose=Words(
@@ -532,8 +583,9 @@ REGISTRY: dict[str, TableRule] = {
             "installed the app, the scopes and the tokens (encrypted with `KUNDENFOKUS_TOKEN_KEY`).",
         ),
         kept=Words(
-            de="bis die App deinstalliert wird oder ihre Token widerrufen werden",
-            en="until the app is uninstalled or its tokens are revoked",
+            de="bis die App deinstalliert wird oder ihre Token widerrufen werden, oder bis "
+            "`kundenfokus forget --team`",
+            en="until the app is uninstalled or its tokens are revoked, or `kundenfokus forget --team`",
         ),
         visible_to=Words(
             de="niemand (technisch); Token nur mit dem Schlüssel lesbar",
@@ -1308,3 +1360,92 @@ def inventory_rows(
 def render_inventory(language: str) -> str:
     """The data inventory table for docs/privacy.md (``de`` or ``en``), straight from the registry."""
     return "\n".join(inventory_rows(language)) + "\n"
+
+
+# --- forgetting a whole workspace -----------------------------------------------------------------
+
+#: Slack workspace (team) IDs.
+TEAM_ID = re.compile(r"^T[A-Z0-9]{2,31}$")
+
+
+@dataclass
+class TeamForgetReport:
+    team_id: str
+    #: Rows deleted per table (only tables that had some).
+    tables: dict[str, int] = field(default_factory=dict)
+    #: Whether the bot still serves the workspace: tokens stored for it (OAuth mode), or it was never
+    #: marked uninstalled (token mode never is: Slack tells the bot of an uninstall only in OAuth mode).
+    installed: bool = False
+    #: Its requests that were still open (they go with everything else).
+    still_open: int = 0
+
+    @property
+    def deleted(self) -> int:
+        return sum(self.tables.values())
+
+    @property
+    def empty(self) -> bool:
+        return not self.deleted
+
+
+def team_tables(
+    metadata: MetaData = Base.metadata, registry: Mapping[str, TableRule] = REGISTRY
+) -> list[Table]:
+    """Every table whose rows belong to a workspace (its own team column, or a parent's), parents first."""
+    return [table for table, _rule in _ordered(metadata, registry) if _has_team(table, registry)]
+
+
+def team_rows(
+    table: Table, team_id: str, registry: Mapping[str, TableRule] = REGISTRY
+) -> ColumnElement[bool]:
+    """The rows of ``table`` that belong to ``team_id``."""
+    return _in_scope(table, registry, team_id)
+
+
+def is_installed(session: Session, team_id: str, metadata: MetaData = Base.metadata) -> bool:
+    """Tokens are stored for the workspace itself, or its ``workspaces`` row is not marked uninstalled."""
+    for name in ("slack_bots", "slack_installations"):
+        table = metadata.tables.get(name)
+        if table is not None and session.scalar(
+            select(func.count()).select_from(table).where(table.c.team_id == team_id)
+        ):
+            return True
+    workspaces = metadata.tables.get("workspaces")
+    if workspaces is None:
+        return False
+    found = session.execute(
+        select(workspaces.c.uninstalled_at).where(workspaces.c.team_id == team_id)
+    ).first()
+    return found is not None and found.uninstalled_at is None
+
+
+def forget_team(
+    session: Session,
+    *,
+    team_id: str,
+    metadata: MetaData = Base.metadata,
+    registry: Mapping[str, TableRule] = REGISTRY,
+) -> TeamForgetReport:
+    """Delete every row the bot stores about one workspace, in the caller's transaction: its requests
+    and all that hangs on them, people, calendars, subscriptions and their runs, the outbox, seen
+    deliveries, its own installation and tokens, the ``workspaces`` row itself. Children go before
+    their parents, so it works without relying on ``ON DELETE CASCADE``. An Enterprise Grid org-wide
+    installation belongs to the org, not to one workspace, and stays."""
+    check_registry(metadata, registry)
+    team_id = team_id.strip().upper()
+    report = TeamForgetReport(team_id=team_id, installed=is_installed(session, team_id, metadata))
+    requests = metadata.tables.get("requests")
+    if requests is not None:
+        report.still_open = int(
+            session.scalar(
+                select(func.count())
+                .select_from(requests)
+                .where(requests.c.team_id == team_id, requests.c.state.in_(ACTIVE_STATES))
+            )
+            or 0
+        )
+    for table in reversed(team_tables(metadata, registry)):
+        result = session.execute(delete(table).where(team_rows(table, team_id, registry)))
+        if result.rowcount:
+            report.tables[table.name] = result.rowcount
+    return report

@@ -40,11 +40,13 @@ from bot.domain.ladder import (
     Step,
     allowance,
     capped_key,
+    next_reminder_moment,
     plan,
     still_wanted,
 )
 from bot.domain.person import PersonInfo
 from bot.outbox import store as outbox
+from bot.services import absences as absence_service
 from bot.services import calendars as calendar_service
 from bot.services.agreement import NO_CHOICE, calendar_for, reminder_time_for
 from bot.services.requests import NotAllowed, NotFound, NotNow, Outcome, load, record
@@ -197,7 +199,15 @@ def due_people(
         pairs.update(
             {(team_id, assignee_id), (team_id, requester_id)} if assignee_id else {(team_id, requester_id)}
         )
+    # The deputies of those who are away may get reminders in their stead.
+    pairs.update((team_id, deputy) for (team_id, _user), deputy in _deputies(session, pairs, now).items())
     return pairs
+
+
+def _deputies(
+    session: Session, pairs: Iterable[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], str]:
+    return absence_service.deputies_of(session, pairs, now=now)
 
 
 def plan_batch(
@@ -246,11 +256,15 @@ def plan_batch(
     if len(requests) < len(ids):
         busy = set(session.scalars(select(Request.id).where(Request.id.in_(set(ids) - set(requests)))))
     history: dict[int, list[Sent]] = {}
+    deputy_days: dict[int, list[date]] = {}
     for entry in session.execute(
         select(Reminder.request_id, Reminder.step, Reminder.key, Reminder.day_key).where(
             Reminder.request_id.in_(ids)
         )
     ):
+        if entry.step == DEPUTY_STEP:
+            deputy_days.setdefault(entry.request_id, []).append(date.fromisoformat(entry.day_key))
+            continue
         history.setdefault(entry.request_id, []).append(
             Sent(Step(entry.step), entry.key, date.fromisoformat(entry.day_key))
         )
@@ -259,9 +273,13 @@ def plan_batch(
     pairs = {(r.team_id, r.assignee_id) for r in requests.values() if r.assignee_id} | {
         (r.team_id, r.requester_id) for r in requests.values()
     }
+    # Who is away (their calendar is closed then: nothing reaches them) and who stands in for them.
+    deputies = _deputies(session, pairs, now)
+    pairs |= {(team_id, deputy) for (team_id, _user), deputy in deputies.items()}
     people.prefetch(session, pairs)
     # Each person's own calendar as it is now: a changed choice counts from the next plan on.
     chosen = calendar_service.choices(session, pairs)
+    away_time = absence_service.intervals_of(session, pairs, now=now)
     rules = rules_from(settings)
     new_rows: list[dict[str, Any]] = []
     forget: list[dict[str, Any]] = []
@@ -287,7 +305,9 @@ def plan_batch(
         for audience, user_id in recipients.items():
             person = people(session, request.team_id, user_id)
             calendars[audience] = (
-                calendar_for(settings, person.tz, chosen.get((request.team_id, user_id), NO_CHOICE))
+                calendar_for(settings, person.tz, chosen.get((request.team_id, user_id), NO_CHOICE)).away(
+                    away_time.get((request.team_id, user_id), ())
+                )
                 if person is not None and person.usable
                 else None
             )
@@ -326,6 +346,48 @@ def plan_batch(
                 }
             )
         next_at = result.next_check
+        deputy = deputies.get((request.team_id, request.assignee_id))
+        if deputy is not None and deputy != request.requester_id:
+            slot = _deputy_slot(
+                session,
+                settings,
+                request,
+                deputy,
+                people=people,
+                chosen=chosen.get((request.team_id, deputy), NO_CHOICE),
+                away=away_time.get((request.team_id, deputy), ()),
+                sent_days=deputy_days.get(request.id, ()),
+                now=now,
+            )
+            if slot is not None and slot[0] == now:
+                new_rows.append(
+                    {
+                        "request_id": request.id,
+                        "team_id": request.team_id,
+                        "recipient_id": deputy,
+                        "audience": DEPUTY_STEP,
+                        "step": DEPUTY_STEP,
+                        "key": slot[1].isoformat(),
+                        "day_key": slot[1].isoformat(),
+                        "due_at": now,
+                        "state": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                )
+                slot = _deputy_slot(
+                    session,
+                    settings,
+                    request,
+                    deputy,
+                    people=people,
+                    chosen=chosen.get((request.team_id, deputy), NO_CHOICE),
+                    away=away_time.get((request.team_id, deputy), ()),
+                    sent_days=[*deputy_days.get(request.id, ()), slot[1]],
+                    now=now,
+                )
+            if slot is not None and (next_at is None or slot[0] < next_at):
+                next_at = slot[0]
         if next_at is not None and next_at <= now:  # cannot happen; never spin on a row
             next_at = now + timedelta(minutes=1)
         moves.append({"b_request_id": request.id, "b_version": row.version, "b_next_at": next_at})
@@ -341,6 +403,45 @@ def plan_batch(
     if new_rows:
         session.execute(_insert(session)(Reminder).values(new_rows).on_conflict_do_nothing())
     return PlanBatch(cursor, len(rows), len(new_rows))
+
+
+#: The step (and audience) of a reminder to the deputy of an absent assignee about an overdue request.
+DEPUTY_STEP = "deputy"
+
+
+def _deputy_slot(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    deputy: str,
+    *,
+    people: PersonLookup,
+    chosen: Any,
+    away: tuple[tuple[datetime, datetime], ...],
+    sent_days: Iterable[date],
+    now: datetime,
+) -> tuple[datetime, date] | None:
+    """When the deputy may next hear about the absent assignee's overdue request (one a business day,
+    at their reminder moments), and that day; None while it is not overdue (a change replans it)."""
+    if not absence_service.overdue(request, now):
+        due = [request.response_due_at] if request.state == "open" else []
+        if request.due_at is not None:
+            due.append(request.due_at)
+        later = [moment for moment in due if moment > now]
+        if not later:
+            return None
+        earliest = min(later)
+    else:
+        earliest = now
+    person = people(session, request.team_id, deputy)
+    if person is None or not person.usable:
+        return None
+    calendar = calendar_for(settings, person.tz, chosen).away(away)
+    last = max(sent_days, default=None)
+    moment = next_reminder_moment(
+        calendar, earliest, not_before=reminder_time_for(settings, chosen), after_day=last
+    )
+    return moment, calendar.local_business_day(moment)
 
 
 # --- 2. queue -------------------------------------------------------------------------------------
@@ -476,8 +577,17 @@ def review(session: Session, rows: Sequence[Any], *, now: datetime) -> dict[int,
         if request is None:
             verdicts[row.id] = Verdict(False, None, "request_gone")
             continue
+        if row.audience == DEPUTY_STEP:
+            wanted = absence_service.deputy_still_wanted(session, request, row.recipient_id, now)
+            verdicts[row.id] = Verdict(wanted, request, "" if wanted else "no_longer_due")
+            continue
         recipient = request.assignee_id if row.audience == Audience.ASSIGNEE else request.requester_id
         if recipient != row.recipient_id:
+            verdicts[row.id] = Verdict(False, request, "reassigned")
+        elif absence_service.is_away(session, request.team_id, recipient, now):
+            # Their status changed since the plan: no reminder reaches someone who is away.
+            verdicts[row.id] = Verdict(False, request, "away")
+        elif recipient != row.recipient_id:
             verdicts[row.id] = Verdict(False, request, "reassigned")
         elif not still_wanted(
             Step(row.step),

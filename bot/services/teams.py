@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.parsing import Duration
+from bot.services import absences as absence_service
 from bot.services.agreement import CalendarChoice, calendar_for
 from bot.services.requests import (
     NotAllowed,
@@ -47,8 +48,9 @@ MAX_MEMBERS = 100
 
 def present(session: Session, team_id: str, user_id: str, now: datetime) -> bool:
     """Is this member there to take a request now? The one place absence plugs in (rotate skips absent
-    members; claim mode's reminders leave them alone). Until absences exist everyone is present."""
-    return True
+    members; claim mode's reminders leave them alone): present unless away (a Slack status that says so,
+    or ``/request away``), as ``absences`` knows it now."""
+    return not absence_service.is_away(session, team_id, user_id, now)
 
 
 @dataclass(frozen=True)

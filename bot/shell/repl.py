@@ -66,6 +66,9 @@ You type as the current person (alice at the start). Commands:
   home               open your App Home
   group @it-support @bob @carol
                      create (or change) a Slack user group; then /request @it-support … asks the team
+  status [@NAME] [:EMOJI:] TEXT [until 2026-12-28]
+                     set a Slack status (yours, or @NAME's) and send user_status_changed, e.g.
+                     status @bob :palm_tree: Urlaub until 2026-12-28; "status @bob clear" clears it
   in #CHANNEL        type slash commands in another channel (#general, #team)
   users              who is here, and their local time
   team [T0002]       switch to the other workspace (the same bot, other people); team alone lists them
@@ -74,8 +77,8 @@ You type as the current person (alice at the start). Commands:
 In a form, answer each field; Enter keeps the default or skips an optional field, /cancel closes it."""
 
 COMMAND_NAMES = (
-    "as", "press", "reply", "say", "shortcut", "wait", "home", "in", "users", "team", "group", "help",
-    "quit", "exit",
+    "as", "press", "reply", "say", "shortcut", "wait", "home", "status", "in", "users", "team", "group",
+    "help", "quit", "exit",
 )  # fmt: skip
 _QUIET_METHODS = {
     "auth.test",
@@ -85,6 +88,7 @@ _QUIET_METHODS = {
     "users.info",
     "users.list",
     "users.lookupByEmail",
+    "users.profile.get",
     "conversations.open",
     "conversations.info",
     "conversations.members",
@@ -96,6 +100,7 @@ _MENTION = re.compile(r"(?<![\w@<])@([A-Za-z][\w-]*(?:\.[\w-]+)*)")
 _CHANNEL = re.compile(r"(?<![\w#<&])#([A-Za-z][\w-]*)")
 _DURATION = re.compile(r"(\d+)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE)
 _REQUEST_NUMBER = re.compile(r"\s+#(\d+)$")
+_STATUS_UNTIL = re.compile(r"\s*\buntil\s+(\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2})?)\s*$", re.IGNORECASE)
 
 
 def slack_escape(text: str, team_id: str = TEAM_ID, groups: dict[str, str] | None = None) -> str:
@@ -231,6 +236,7 @@ class Shell:
             "shortcut": self.cmd_shortcut,
             "wait": self.cmd_wait,
             "home": self.cmd_home,
+            "status": self.cmd_status,
             "in": self.cmd_in,
             "users": self.cmd_users,
             "team": self.cmd_team,
@@ -549,6 +555,49 @@ class Shell:
             self.say("  The bot has no App Home yet (it does not answer app_home_opened).")
         else:
             self.say("  The bot published no App Home for " + self.me.name + ".")
+
+    def cmd_status(self, arg: str) -> None:
+        """Set someone's Slack status, as they would in Slack, and let the bot hear of it."""
+        words = arg.strip()
+        person = self.me
+        mention = re.match(r"@(\S+)\s*", words)
+        if mention:
+            person = self._person_or_fail(mention.group(1))
+            words = words[mention.end() :]
+        expiration = 0
+        until = _STATUS_UNTIL.search(words)
+        if until:
+            try:
+                moment = datetime.fromisoformat(until.group(1).strip())
+            except ValueError:
+                self.say("  Until when? e.g. status @bob :palm_tree: Urlaub until 2026-12-28")
+                return
+            if moment.tzinfo is None:
+                if len(until.group(1).strip()) <= 10:  # a day: Slack's "until" ends it at 23:59:59
+                    moment = moment.replace(hour=23, minute=59, second=59)
+                moment = moment.replace(tzinfo=ZoneInfo(person.tz))
+            expiration = int(moment.timestamp())
+            words = words[: until.start()]
+        emoji = ""
+        leading = re.match(r"(:[\w+\-']+:)\s*", words)
+        if leading:
+            emoji, words = leading.group(1), words[leading.end() :]
+        text = words.strip()
+        if text.lower() in ("clear", "none", "-"):
+            text, emoji, expiration = "", "", 0
+        if not text and not emoji and arg.strip().split()[-1:] != ["clear"]:
+            self.say(
+                "  Which status? e.g. status @bob :palm_tree: Urlaub until 2026-12-28 (or: status @bob clear)"
+            )
+            return
+        self.space.set_status(person.user_id, text, emoji, expiration)
+        shown = " ".join(part for part in (emoji, text) if part) or "(no status)"
+        ends = (
+            f" until {local_time(datetime.fromtimestamp(expiration, UTC), person.tz)}" if expiration else ""
+        )
+        self.say(f"  {person.name}'s Slack status: {shown}{ends}")
+        self.driver.user_status_changed(person.user_id)
+        self.after_action()
 
     def cmd_reply(self, arg: str) -> None:
         number, text = None, arg

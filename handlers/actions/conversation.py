@@ -14,13 +14,15 @@ from slack_bolt import App
 
 from bot.blocks import conversation as blocks
 from bot.deps import Deps
+from bot.outbox import absence_news
+from bot.services import absences as absence_service
 from bot.services import conversation as conversation_service
 from bot.services import handover as handover_service
 from bot.services import requests as request_service
 from bot.services.requests import NotAllowed, NotNow
 from handlers.common import NOW, Interaction, on_action
 from models import Request, State
-from models.db import reading
+from models.db import reading, transaction
 
 
 def _form(
@@ -92,7 +94,27 @@ def redirect_form(session: Any, request: Request, click: Interaction) -> dict[st
 
 
 def take_over(click: Interaction) -> None:
-    click.change(handover_service.take_over)
+    """``request_take_over``: the absent assignee's deputy, or someone the requester asked to help."""
+    with reading(click.deps.sessions) as session:
+        as_deputy = handover_service.by_deputy(
+            session,
+            team_id=click.team_id,
+            request_id=click.request_id or 0,
+            user_id=click.user_id,
+            now=click.now,
+        )
+    if not as_deputy:
+        click.change(handover_service.take_over)
+        return
+    with transaction(click.deps.sessions) as session:
+        outcome = absence_service.take_over_as_deputy(
+            session,
+            team_id=click.team_id,
+            request_id=click.request_id or 0,
+            actor_id=click.user_id,
+            now=click.now,
+        )
+        absence_news.handed_to_deputy(session, outcome, now=click.now, origin=click.origin)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -14,7 +14,7 @@ from bot.blocks.kit import Reader
 from bot.deps import Deps
 from bot.domain.text import typed_apart
 from handlers import settings_forms, team_filing, text_filing
-from handlers.commands import digest, language, team
+from handlers.commands import absence, digest, language, team
 from handlers.commands import views as view_commands
 from handlers.common import NOW, Interaction, later
 
@@ -51,6 +51,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "language": language.change_language,
     "sprache": language.change_language,
     "lang": language.change_language,
+    **absence.SUBCOMMANDS,
 }
 
 

@@ -178,6 +178,21 @@ def test_rotate_spreads_thirty_requests_evenly(slack, fake_slack, sessions, it_s
     assert len([m for m in dms_to(fake_slack, "UBOB") if "request_ack" in text_of(m)]) == 10
 
 
+def test_rotate_never_picks_an_absent_member(slack, fake_slack, sessions, it_support, clock):
+    """Dieter's Slack status says sick (read at filing), Carol said `/request away`: only Bob is present."""
+    file(slack, fake_slack, f"team {IT_MENTION} mode rotate", user="UBOB")
+    fake_slack.set_status("UDIETER", "Krank", ":face_with_thermometer:", 0)
+    file(slack, fake_slack, "away until 2026-12-04", user="UCAROL")
+    for index in range(6):
+        file(slack, fake_slack, f"{IT_MENTION} Ticket number {index}")
+    assert {request.assignee_id for request in stored(sessions)} == {"UBOB"}
+    assert fake_slack.calls_to("users.profile.get"), "the members' statuses are read before the pick"
+    # Carol is back: the next ones go to her, the member with the fewest open requests.
+    file(slack, fake_slack, "back", user="UCAROL")
+    file(slack, fake_slack, f"{IT_MENTION} Ticket number 6")
+    assert stored(sessions)[-1].assignee_id == "UCAROL"
+
+
 def test_team_settings_in_german_and_bad_words_answered(slack, fake_slack, sessions, it_support):
     answer = file(
         slack,

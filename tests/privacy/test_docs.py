@@ -53,6 +53,7 @@ def test_german_first_then_english_and_every_topic_in_both():
         for needle in (
             "kundenfokus export --user",
             "kundenfokus forget --user",
+            "kundenfokus forget --team",
             "KUNDENFOKUS_RETENTION_DAYS",
             "KUNDENFOKUS_DIGEST_MIN_GROUP",
             "UFORGOTTEN-",
@@ -66,4 +67,5 @@ def test_the_readme_points_to_privacy_and_lists_the_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "## Privacy" in readme and "docs/privacy.md" in readme
     assert "`kundenfokus forget --user U… [--team T…] [--yes]`" in readme
+    assert "`kundenfokus forget --team T… [--yes] [--force]`" in readme
     assert "`kundenfokus export --user U… [--team T…]`" in readme

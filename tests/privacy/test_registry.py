@@ -42,7 +42,7 @@ def test_the_migrated_schema_has_exactly_the_registered_tables(migrated_sqlite_t
     finally:
         engine.dispose()
     assert names - {"alembic_version"} == set(REGISTRY)
-    assert privacy.unknown_tables([*names, "absences"]) == ["absences"]
+    assert privacy.unknown_tables([*names, "newer_feature"]) == ["newer_feature"]
 
 
 class Reason(enum.StrEnum):
@@ -55,7 +55,7 @@ def with_absences(**columns: Column) -> MetaData:
     for table in Base.metadata.sorted_tables:
         table.to_metadata(metadata)
     Table(
-        "absences",
+        "leave_notes",
         metadata,
         Column("id", Integer, primary_key=True),
         Column("team_id", String(32), nullable=False),
@@ -79,12 +79,12 @@ def test_a_new_table_fails_until_it_is_registered():
     metadata = with_absences(note=Column("note", Text))
     problems = registry_problems(metadata)
     assert problems == [
-        "absences: table not in bot.services.privacy.REGISTRY — decide how forget and retention treat each "
+        "leave_notes: table not in bot.services.privacy.REGISTRY — decide how forget and retention treat each "
         "of its columns"
     ]
     with pytest.raises(privacy.RegistryError):
         privacy.check_registry(metadata)
-    assert registry_problems(metadata, {**REGISTRY, "absences": ABSENCES}) == []
+    assert registry_problems(metadata, {**REGISTRY, "leave_notes": ABSENCES}) == []
 
 
 @pytest.mark.parametrize(
@@ -99,8 +99,8 @@ def test_a_new_table_fails_until_it_is_registered():
 )
 def test_a_new_text_column_fails_until_it_is_registered(column):
     metadata = with_absences(note=Column("note", Text), extra=column)
-    assert registry_problems(metadata, {**REGISTRY, "absences": ABSENCES}) == [
-        f"absences.{column.name}: text column not in the registry — PERSON, NAME, PROFILE, TEXT, JSON or KEEP?"
+    assert registry_problems(metadata, {**REGISTRY, "leave_notes": ABSENCES}) == [
+        f"leave_notes.{column.name}: text column not in the registry — PERSON, NAME, PROFILE, TEXT, JSON or KEEP?"
     ]
 
 
@@ -112,19 +112,19 @@ def test_inconsistent_entries_are_named():
         team=None,
         erase="delete",
     )
-    assert registry_problems(metadata, {**REGISTRY, "absences": broken}) == [
-        "absences.note: its author 'team_id' is not a PERSON column of the table",
-        "absences.note: retention needs the table to belong to a request (parent)",
-        "absences.gone: registered, but there is no such column",
-        "absences: erase='delete' needs an owner column",
-        "absences: holds personal data but has no way to its workspace (team/parent)",
+    assert registry_problems(metadata, {**REGISTRY, "leave_notes": broken}) == [
+        "leave_notes.note: its author 'team_id' is not a PERSON column of the table",
+        "leave_notes.note: retention needs the table to belong to a request (parent)",
+        "leave_notes.gone: registered, but there is no such column",
+        "leave_notes: erase='delete' needs an owner column",
+        "leave_notes: holds personal data but has no way to its workspace (team/parent)",
     ]
 
 
 def test_a_registered_new_table_is_forgotten_without_any_new_code(tmp_path):
     """What a colleague adding a table has to do is enter it in the registry — nothing else."""
     metadata = with_absences(note=Column("note", Text), ends_at=Column("ends_at", UTCDateTime()))
-    registry = {**REGISTRY, "absences": dataclasses.replace(ABSENCES, owner="user_id")}
+    registry = {**REGISTRY, "leave_notes": dataclasses.replace(ABSENCES, owner="user_id")}
     engine = create_engine(f"sqlite:///{tmp_path / 'extended.db'}")
     metadata.create_all(engine)
     sessions = sessionmaker(engine)
@@ -140,7 +140,7 @@ def test_a_registered_new_table_is_forgotten_without_any_new_code(tmp_path):
             report = privacy.forget(
                 session, user_id=ALICE, salt=b"salt", metadata=metadata, registry=registry
             )
-        assert report.tables["absences"].changed == 1
+        assert report.tables["leave_notes"].changed == 1
         with sessions() as session:
             assert traces(textual_cells(session, metadata), needles) == []
     finally:
