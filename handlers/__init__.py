@@ -12,6 +12,7 @@ from handlers.actions import feedback as feedback_actions
 from handlers.actions import ladder as ladder_actions
 from handlers.actions import questions as question_actions
 from handlers.actions import request_buttons, team_buttons
+from handlers.actions import requester_card as requester_card_actions
 from handlers.actions import settings as settings_actions
 from handlers.actions import views as view_actions
 from handlers.commands import request
@@ -22,6 +23,7 @@ from handlers.views import agreement as agreement_views
 from handlers.views import conversation as conversation_views
 from handlers.views import feedback as feedback_views
 from handlers.views import request_forms, team_forms
+from handlers.views import requester_card as requester_card_views
 from handlers.views import settings as settings_views
 
 #: Every module that adds listeners, in registration order.
@@ -41,6 +43,8 @@ SURFACE = (
     question_actions,
     settings_actions,
     settings_views,
+    requester_card_actions,
+    requester_card_views,
     conversation_actions,
     conversation_views,
     ladder_actions,

@@ -17,15 +17,36 @@ def text_of(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def dms_to(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:
-    """Messages currently in the bot's DM with ``user_id`` (after updates), oldest first."""
+def all_dms(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:
+    """Every message currently in the bot's DM with ``user_id`` (after updates), oldest first."""
     channel = fake.dm_channel_for(user_id)
     return [{**message, "channel": channel} for message in fake.messages_in(channel)]
+
+
+def dms_to(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:
+    """What the bot said to ``user_id`` (thread replies included), oldest first — without the requester's
+    living cards, which ``requester_cards`` reads."""
+    return [message for message in all_dms(fake, user_id) if not is_requester_card(message)]
 
 
 def wait_dms(fake: FakeSlack, user_id: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
     fake.wait_for(lambda _calls: len(dms_to(fake, user_id)) >= count, timeout=timeout)
     return dms_to(fake, user_id)
+
+
+def is_requester_card(message: dict[str, Any]) -> bool:
+    """The requester's living card (its first block is ``rcard_<id>``), not a message in its thread."""
+    return any(str(block.get("block_id", "")).startswith("rcard_") for block in message.get("blocks") or [])
+
+
+def requester_cards(fake: FakeSlack, user_id: str) -> list[dict[str, Any]]:
+    """The living cards of the requests ``user_id`` filed, oldest first."""
+    return [message for message in all_dms(fake, user_id) if is_requester_card(message)]
+
+
+def wait_card(fake: FakeSlack, user_id: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+    fake.wait_for(lambda _calls: len(requester_cards(fake, user_id)) >= count, timeout=timeout)
+    return requester_cards(fake, user_id)
 
 
 def responses(fake: FakeSlack) -> list[dict[str, Any]]:

@@ -68,12 +68,14 @@ def test_request_reaches_bob_with_buttons_and_got_it_tells_alice():
     assert "Request #1 to @bob is filed" in confirmation
 
     pressed = dict(messages(after(transcript, "press Got it")))  # delivered side by side, in either order
-    assert sorted(pressed) == ["(updated) DM to bob", "DM to alice"]
+    # Bob's card, Alice's card (redrawn in place) and the news in her card's thread.
+    assert sorted(pressed) == ["(updated) DM to alice", "(updated) DM to bob", "DM to alice (in a thread)"]
     assert (
         "State: Acknowledged" in pressed["(updated) DM to bob"]
         and "[Got it]" not in pressed["(updated) DM to bob"]
     )
-    assert "@bob has seen your request #1 and is on it." in pressed["DM to alice"]
+    assert "@bob has seen your request #1 and is on it." in pressed["DM to alice (in a thread)"]
+    assert "State: Acknowledged" in pressed["(updated) DM to alice"]
 
 
 def test_a_form_is_filled_by_prompts_and_the_bots_validation_errors_are_asked_again():
@@ -122,16 +124,21 @@ def test_a_required_field_left_empty_is_asked_again_and_cancel_closes_the_form()
     assert "  ? Why can't you take it on?: \n    This one is needed" in transcript
     assert "  ? Why can't you take it on?: /cancel\n  (bob closed “Decline request”)" in transcript
     declined = messages(transcript.split("? Why can't you take it on?: No budget")[1])
-    assert any(title == "DM to alice" and "can't take on your request" in body for title, body in declined)
+    assert any(
+        title == "DM to alice (in a thread)" and "can't take on your request" in body
+        for title, body in declined
+    )
 
 
-def test_the_requester_can_cancel_from_her_ephemeral_confirmation():
-    transcript = session("/request @bob Review the contract\npress Cancel request\n")
+def test_the_requester_can_cancel_from_her_card_after_saying_yes():
+    transcript = session("/request @bob Review the contract\npress Cancel request\ny\n")
 
+    assert "? Cancel this request?" in transcript and "[Yes, cancel it/Keep it]" in transcript
     shown = messages(after(transcript, "press Cancel request"))
     titles = [title for title, _ in shown]
-    assert "(updated) ephemeral to alice in #general" in titles
+    assert "(updated) DM to alice" in titles  # her card, redrawn as cancelled
     assert any(title == "DM to bob" and "has cancelled request #1" in body for title, body in shown)
+    assert any(title == "DM to alice (in a thread)" and "[Undo]" in body for title, body in shown)
 
 
 def test_unknown_commands_and_buttons_get_a_friendly_hint():
@@ -183,10 +190,14 @@ def test_wait_sends_a_reminder_once_the_agreed_time_has_passed():
 
 def test_the_requester_rates_a_finished_request_and_thanks_the_assignee():
     transcript = session(
-        "/request @bob Review the contract\nas bob\npress Done\nas alice\npress 5\npress Say thank you\n"
+        "/request @bob Review the contract\nas bob\npress Done\ny\nas alice\npress 5\npress Say thank you\n"
     )
 
-    prompt = next(body for title, body in messages(after(transcript, "press Done")) if title == "DM to alice")
+    prompt = next(
+        body
+        for title, body in messages(after(transcript, "press Done"))
+        if title == "DM to alice (in a thread)"
+    )
     assert "has finished your request #1" in prompt
     assert "[★] [★★] [★★★] [★★★★] [★★★★★]" in prompt
     rated = messages(after(transcript, "press 5"))  # by the action id request_rate_5
@@ -251,7 +262,7 @@ def test_the_demo_plays_in_an_empty_directory_and_leaves_no_files(tmp_path):
 
 
 def test_the_demo_uses_only_commands_the_shell_knows():
-    known = {"as", "press", "reply", "wait", "home", "status", "in", "users", "group", "help", "quit"}
+    known = {"as", "press", "reply", "wait", "home", "status", "in", "users", "group", "help", "quit", "y"}
     for line in demo_script().splitlines():
         line = line.strip()
         if line and not line.startswith(("#", "/")):

@@ -9,11 +9,11 @@ THREE = "".join(f"/request @bob Thing number {n} within 2h\n" for n in (1, 2, 3)
 
 
 def test_press_done_hash_n_presses_the_button_of_that_request_in_a_reminder_listing_several():
-    transcript = session(THREE + "wait 5h\nas bob\npress Done #2\n")
+    transcript = session(THREE + "wait 5h\nas bob\npress Done #2\ny\n")  # y: Done asks first
     reminder = next(body for title, body in messages(after(transcript, "wait 5h")) if title == "DM to bob")
     assert all(f"#{n}" in reminder for n in (1, 2, 3))  # one message, three requests
     pressed = messages(after(transcript, "press Done #2"))
-    told = [body for title, body in pressed if title == "DM to alice"]
+    told = [body for title, body in pressed if title == "DM to alice (in a thread)"]  # on her card
     assert len(told) == 1 and "has finished your request #2" in told[0]
     assert "#1" not in told[0] and "#3" not in told[0]
     redrawn = next(body for title, body in pressed if "A friendly reminder" in body)
@@ -22,7 +22,7 @@ def test_press_done_hash_n_presses_the_button_of_that_request_in_a_reminder_list
 
 
 def test_ask_in_the_channel_hash_n_posts_about_that_request():
-    script = THREE + "as bob\npress Got it #1\nas alice\nwait 7d\npress Ask in the channel #3\n"
+    script = THREE + "as bob\npress Got it #1\nas alice\nwait 7d\npress Ask in the channel #3\ny\n"
     transcript = session(script)
     offers = [
         body for _title, body in messages(after(transcript, "wait 7d")) if "[Ask in the channel]" in body

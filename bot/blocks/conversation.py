@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.blocks.card import cancel_button, confirm_done
 from bot.blocks.kit import (
     Block,
     Reader,
@@ -120,7 +121,7 @@ def waiting_blocks(request: Request, reader: Reader, notes: CardNotes | None) ->
         section(waiting_line(request, reader, notes.question if notes else None)),
         actions(
             button(tr._("Answer"), ANSWER_ACTION, value),
-            button(tr._("Done"), "request_done", value),
+            button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)),
             button(tr._("Reassign"), "request_reassign", value),
             button(tr._("Decline"), "request_decline", value, style="danger"),
             block_id=f"request_{request.id}_actions",
@@ -390,7 +391,7 @@ def decline_offers(request: Request, reader: Reader) -> Block:
     value = str(request.id)
     return actions(
         button(tr._("Ask someone else"), REDIRECT_ACTION, value, style="primary"),
-        button(tr._("Cancel request"), "request_cancel", value),
+        cancel_button(request, reader),
         block_id=f"declined_{request.id}",
     )
 

@@ -213,6 +213,18 @@ ERRORS: dict[str, str] = {
         "Kundenfokus isn't installed in this workspace (any more), so nothing was changed. An admin can add "
         "it again with the bot's install link."
     ),
+    "not_requester_card": N_("Only <@{requester_id}>, who asked, can change request *#{number}*."),
+    "edit_unchanged": N_("That is how *#{number}* reads already, so there was nothing to change."),
+    "reopen_not_closed": N_("Request *#{number}* isn't done or declined, so there's nothing to reopen."),
+    "undo_unknown": N_("I can't tell which change to take back on *#{number}*, so nothing changed."),
+    "undo_not_yours": N_("Only <@{actor}>, who made that change, can undo it on *#{number}*."),
+    "undo_too_late": N_(
+        "That change to *#{number}* is more than {minutes} minutes old, so it can't be undone any more. "
+        "The request's card has what you can do now."
+    ),
+    "undo_stale": N_(
+        "*#{number}* has changed since then, so that undo would no longer restore what you saw. Nothing changed."
+    ),
     "internal": N_(
         "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
     ),

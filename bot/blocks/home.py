@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.card import cancel_button, confirm_done
 from bot.blocks.digest import decimal, percent, working_time
 from bot.blocks.feedback import DETAILS_ACTION, stars
 from bot.blocks.kit import Block, Reader, actions, button, context, section, state_label, urgent_marker
@@ -82,9 +83,9 @@ def item_buttons(request: Any, reader: Reader, *, other: str) -> Block:
     if other == "requester":  # asked of the reader: they are the assignee
         if request.state == State.OPEN.value:
             elements.append(button(tr._("Got it"), "request_ack", value, style="primary"))
-        elements.append(button(tr._("Done"), "request_done", value))
+        elements.append(button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)))
     else:
-        elements.append(button(tr._("Cancel request"), "request_cancel", value))
+        elements.append(cancel_button(request, reader))
     elements.append(button(tr._("Show"), SHOW_ACTION, value))
     return actions(*elements, block_id=f"home_{request.id}_actions")
 

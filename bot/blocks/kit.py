@@ -149,11 +149,33 @@ def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t[:3000]) for t in texts[:10]]}
 
 
-def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+def button(
+    label: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "button", "text": plain(label), "action_id": action_id, "value": value}
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
     return element
+
+
+def confirm_dialog(title_text: str, text: str, yes: str, no: str, *, danger: bool = False) -> dict[str, Any]:
+    """Slack's ``confirm`` object: a button asks "are you sure?" before it is sent (no mentions: plain)."""
+    dialog: dict[str, Any] = {
+        "title": plain(title_text[:100]),
+        "text": plain(text[:300]),
+        "confirm": plain(yes[:30]),
+        "deny": plain(no[:30]),
+    }
+    if danger:
+        dialog["style"] = "danger"
+    return dialog
 
 
 def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import absences as absence_blocks
+from bot.blocks.card import confirm_ask_channel, confirm_done
 from bot.blocks.conversation import take_over_button
 from bot.blocks.requests import (
     Block,
@@ -113,7 +114,7 @@ def _assignee_buttons(request: Request, reader: Reader) -> Block:
     if request.state == State.OPEN.value:
         elements.append(button(tr._("Got it"), "request_ack", value, style="primary"))
     elements += [
-        button(tr._("Done"), "request_done", value),
+        button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)),
         button(tr._("Need more time"), "request_propose", value),
         button(tr._("Snooze"), "request_snooze", value),
         button(tr._("Decline"), "request_decline", value, style="danger"),
@@ -159,7 +160,14 @@ def _escalation_buttons(request: Request, reader: Reader) -> Block:
     tr, value = reader.tr, str(request.id)
     elements = []
     if filed_in_channel(request):
-        elements.append(button(tr._("Ask in the channel"), "request_escalate_channel", value))
+        elements.append(
+            button(
+                tr._("Ask in the channel"),
+                "request_escalate_channel",
+                value,
+                confirm=confirm_ask_channel(reader),
+            )
+        )
     elements.append(button(tr._("Ask someone else"), "request_escalate_person", value))
     return actions(*elements, block_id=f"escalate_{request.id}")
 

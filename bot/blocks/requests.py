@@ -11,6 +11,7 @@ from datetime import date, time
 from typing import Any
 
 from bot.blocks import conversation
+from bot.blocks.card import cancel_button, confirm_done
 from bot.blocks.kit import (
     KIND_LABELS,
     Block,
@@ -51,21 +52,25 @@ SET_TIMES_ACTION = "request_set_times"
 
 
 def assignee_card(
-    request: Request, reader: Reader, *, notes: CardNotes | None = None
+    request: Request, reader: Reader, *, notes: CardNotes | None = None, edited: bool = False
 ) -> tuple[str, list[Block]]:
     """The assignee's DM: what, who asked, the times, and one-click answers while it is active.
-    ``notes``: how it came to them (a hand-over) and the question it waits on."""
+    ``notes``: how it came to them (a hand-over) and the question it waits on; an ``edited`` text (the
+    requester changed it after filing) is marked as such."""
     tr = reader.tr
     value = str(request.id)
     header = tr._(
         "{title} — <@{requester}> asks you:", title=title(request, reader), requester=request.requester_id
     )
     blocks: list[Block] = conversation.card_note_blocks(request, reader, notes)
-    blocks.append(section(header + "\n" + quote(request.text), fields=times_fields(request, reader)))
+    body = header + "\n" + quote(request.text)
+    if edited:
+        body += "\n" + tr._("_(edited by <@{requester}>)_", requester=request.requester_id)
+    blocks.append(section(body, fields=times_fields(request, reader)))
     if request.state == State.OPEN.value:
         main = [
             button(tr._("Got it"), "request_ack", value, style="primary"),
-            button(tr._("Done"), "request_done", value),
+            button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)),
             button(tr._("Need more time"), "request_propose", value),
             button(tr._("Snooze"), "request_snooze", value),
             button(tr._("Reassign"), "request_reassign", value),
@@ -80,7 +85,7 @@ def assignee_card(
         blocks.extend(conversation.waiting_blocks(request, reader, notes))
     elif request.state == State.ACKNOWLEDGED.value:
         main = [
-            button(tr._("Done"), "request_done", value, style="primary"),
+            button(tr._("Done"), "request_done", value, style="primary", confirm=confirm_done(reader)),
             button(tr._("Need more time"), "request_propose", value),
             button(tr._("Snooze"), "request_snooze", value),
             button(tr._("Reassign"), "request_reassign", value),
@@ -148,7 +153,7 @@ def requester_confirmation(
                 )
             )
         )
-    buttons = [button(tr._("Cancel request"), "request_cancel", str(request.id))]
+    buttons = [cancel_button(request, reader)]
     if unread:
         blocks.append(section(unread_note(request, reader, unread)))
         buttons.insert(0, button(tr._("Set the times"), SET_TIMES_ACTION, str(request.id), style="primary"))

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, time
 from typing import Any
 
+from bot.blocks.card import cancel_button
 from bot.blocks.kit import (
     Block,
     Reader,
@@ -110,7 +111,7 @@ def team_confirmation(
         blocks.append(context(urgent_marker(reader)))
     if unread:
         blocks.append(section(unread_note(request, reader, unread)))
-    blocks.append(actions(button(tr._("Cancel request"), "request_cancel", str(request.id))))
+    blocks.append(actions(cancel_button(request, reader)))
     return tr._("Request #{number} is filed.", number=request.number), blocks
 
 

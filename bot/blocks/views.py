@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.card import confirm_cancel, confirm_done
 from bot.blocks.feedback import DETAILS_ACTION, stars
 from bot.blocks.kit import (
     Block,
@@ -124,9 +125,11 @@ def role_buttons(view: RequestView, reader: Reader) -> list[dict[str, Any]]:
         elements = []
         if request.state == State.OPEN.value:
             elements.append(button(tr._("Got it"), "request_ack", value, style="primary"))
-            elements.append(button(tr._("Done"), "request_done", value))
+            elements.append(button(tr._("Done"), "request_done", value, confirm=confirm_done(reader)))
         else:
-            elements.append(button(tr._("Done"), "request_done", value, style="primary"))
+            elements.append(
+                button(tr._("Done"), "request_done", value, style="primary", confirm=confirm_done(reader))
+            )
         if request.state != State.WAITING.value:
             elements.append(button(tr._("Need more time"), "request_propose", value))
             elements.append(button(tr._("Snooze"), "request_snooze", value))
@@ -134,7 +137,15 @@ def role_buttons(view: RequestView, reader: Reader) -> list[dict[str, Any]]:
         elements.append(button(tr._("Decline"), "request_decline", value, style="danger"))
         return elements
     if who == request.requester_id:
-        elements = [button(tr._("Cancel request"), "request_cancel", value, style="danger")]
+        elements = [
+            button(
+                tr._("Cancel request"),
+                "request_cancel",
+                value,
+                style="danger",
+                confirm=confirm_cancel(reader),
+            )
+        ]
         if request.state == State.OPEN.value and view.proposal is None:
             elements.insert(0, button(tr._("Set the times"), SET_TIMES_ACTION, value))
         elements.append(button(tr._("Ask someone else"), "request_escalate_person", value))

@@ -34,6 +34,7 @@ from bot.domain.conversation import CardNotes
 from bot.outbox.store import Claimed
 from bot.services import absences as absence_service
 from bot.services import calendars as calendar_service
+from bot.services import card as card_service
 from bot.services import conversation as conversation_service
 from bot.services import digest as digest_service
 from bot.services import feedback as feedback_service
@@ -146,6 +147,18 @@ def _dm(user_id: str, text: str, message: list[dict[str, Any]]) -> Delivery:
     return Delivery(POST, text=text, blocks=message, channel=user_id)
 
 
+def in_thread_of(request: Request, recipient: str, text: str, message: list[dict[str, Any]]) -> Delivery:
+    """A message for one party about their request: a reply in the thread of their card (the requester's
+    living card, the assignee's card), or a DM while that card is not there."""
+    if recipient == request.requester_id and request.requester_channel_id and request.requester_message_ts:
+        channel, ts = request.requester_channel_id, request.requester_message_ts
+    elif recipient == request.assignee_id and request.assignee_channel_id and request.assignee_message_ts:
+        channel, ts = request.assignee_channel_id, request.assignee_message_ts
+    else:
+        return _dm(recipient, text, message)
+    return Delivery(POST, text=text, blocks=message, channel=channel, thread_ts=ts)
+
+
 # --- the assignee's card -----------------------------------------------------------------------------
 
 
@@ -165,7 +178,10 @@ def _card(ctx: Context) -> Delivery | Drop:
     if request.assignee_id != ctx.row.recipient:
         return Drop("reassigned")
     text, card = blocks.assignee_card(
-        request, ctx.reader(request.assignee_id), notes=_card_notes(ctx, request)
+        request,
+        ctx.reader(request.assignee_id),
+        notes=_card_notes(ctx, request),
+        edited=card_service.was_edited(ctx.session, request.id),
     )
     return _dm(request.assignee_id, text, card)
 
@@ -197,7 +213,10 @@ def _card_redraw(ctx: Context) -> Delivery | Drop:
     if not (request.assignee_channel_id and request.assignee_message_ts):
         return Drop("no_card")
     text, card = blocks.assignee_card(
-        request, ctx.reader(request.assignee_id), notes=_card_notes(ctx, request)
+        request,
+        ctx.reader(request.assignee_id),
+        notes=_card_notes(ctx, request),
+        edited=card_service.was_edited(ctx.session, request.id),
     )
     return Delivery(
         UPDATE, text=text, blocks=card, channel=request.assignee_channel_id, ts=request.assignee_message_ts
@@ -232,7 +251,7 @@ def _news(ctx: Context) -> Delivery | Drop:
     if event not in blocks.REQUESTER_NEWS:
         return Drop("unknown_news")
     text, message = blocks.requester_news(request, event, ctx.reader(ctx.row.recipient), ctx.payload)
-    return _dm(ctx.row.recipient, text, message)
+    return in_thread_of(request, ctx.row.recipient, text, message)
 
 
 def _cancelled(ctx: Context) -> Delivery | Drop:
@@ -331,7 +350,7 @@ def _proposal_for_requester(ctx: Context) -> Delivery | Drop:
     if proposal.state != "pending":
         return Drop("proposal_decided")
     text, message = reminder_blocks.proposal_for_requester(request, proposal, ctx.reader(ctx.row.recipient))
-    return _dm(ctx.row.recipient, text, message)
+    return in_thread_of(request, ctx.row.recipient, text, message)
 
 
 def _proposal_sent(ctx: Context) -> Delivery | Drop:
@@ -359,7 +378,7 @@ def _proposal_decided(ctx: Context) -> Delivery | Drop:
                 replace_original=True,
                 dm_fallback=ctx.row.recipient,
             )
-        return _dm(ctx.row.recipient, text, message)
+        return in_thread_of(request, ctx.row.recipient, text, message)
     text, message = reminder_blocks.proposal_decided_for_assignee(request, accepted, reader)
     return _dm(ctx.row.recipient, text, message)
 
@@ -546,7 +565,7 @@ def _rating_prompt(ctx: Context) -> Delivery | Drop:
     if request is None:
         return Drop("request_gone")
     text, message = _rating_blocks(ctx, request)
-    return _dm(request.requester_id, text, message)
+    return in_thread_of(request, request.requester_id, text, message)
 
 
 def _rating_redraw(ctx: Context) -> Delivery | Drop:
@@ -670,6 +689,7 @@ def _reminder_after(session: Session, ctx: Context, sent: Sent) -> None:
         channel_id=sent.channel,
         message_ts=sent.ts,
     )
+    card_messages.redraw_after_reminders(session, ctx, sent.meta.get("sent", []))
 
 
 def _reminder_dropped(session: Session, ctx: Context, reason: str) -> None:
@@ -919,6 +939,10 @@ KINDS: dict[str, Kind] = {
     "absence_slip": Kind(POST, _absence_slip),
 }
 
+# The requester's card and the conversation (imported last: it builds on the parts above).
+from bot.outbox import card_messages  # noqa: E402
+
+KINDS.update(card_messages.CARD_KINDS)
 # The team kinds live with the team feature (imported last: they build on this module's parts).
 from bot.outbox.team_messages import TEAM_KINDS  # noqa: E402
 

@@ -142,6 +142,9 @@ def filed(
         now=now,
         sequence=_card_sequence(request),
     )
+    from bot.outbox import card_news
+
+    card_news.post_requester_card(session, request, now=now)
     payload: dict[str, Any] = {}
     if origin is not None and origin.response_url:
         payload["response_url"] = origin.response_url
@@ -170,6 +173,8 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
     """After a change to a request: its card, the other side, the reminder messages, App Homes."""
     if not outcome.changed:
         return
+    from bot.outbox import card_news
+
     request = outcome.request
     kind = outcome.kind
     key = f"{kind}:{request.id}:{outcome.event_id}"
@@ -205,7 +210,11 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             outcome.previous_state != "declined" and request.assignee_id
         ):  # who declined needs no word; an unclaimed team request has nobody to tell
             _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
-        if origin is not None and origin.response_url:
+        if (
+            origin is not None
+            and origin.response_url
+            and not card_news.clicked_on_requester_card(request, origin)
+        ):
             _say(
                 session,
                 request,
@@ -260,6 +269,8 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             now=now,
             params={"number": request.number, "assignee": request.assignee_id},
         )
+    elif kind in ("proposal_accepted", "proposal_rejected") and _by_requester(outcome):
+        card_news.requester_proposal_decided(session, outcome, now=now)
     elif kind in ("proposal_accepted", "proposal_rejected"):
         accepted = kind == "proposal_accepted"
         reply: dict[str, Any] = {"accepted": accepted}
@@ -284,12 +295,19 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             now=now,
             payload={"accepted": accepted},
         )
+    card_news.after_change(session, outcome, now=now, origin=origin)
     involved = [request.requester_id, request.assignee_id, outcome.detail.get("from_assignee_id")]
     refresh_homes(session, team_id=request.team_id, user_ids=involved, now=now)
     if request.group_id is not None:
         from bot.outbox import team_news  # the team cards (claimed, cancelled …)
 
         team_news.announce(session, outcome, now=now)
+
+
+def _by_requester(outcome: Outcome) -> bool:
+    """A decision on times the requester proposed (an edit from their card), not the assignee."""
+    proposal = outcome.detail.get("proposal")
+    return proposal is not None and proposal.proposed_by == outcome.request.requester_id
 
 
 def rated(session: Session, request: Request, *, now: datetime, origin: Origin | None) -> None:

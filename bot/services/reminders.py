@@ -144,7 +144,15 @@ def _pending_proposals(session: Session, request_ids: Iterable[int]) -> set[int]
         return set()
     return set(
         session.scalars(
-            select(Proposal.request_id).where(Proposal.request_id.in_(ids), Proposal.state == "pending")
+            select(Proposal.request_id)
+            .join(Request, Request.id == Proposal.request_id)
+            # Only the assignee's own proposal pauses their reminders; times the requester proposed
+            # (an edit from their card) wait for the assignee, who is still reminded.
+            .where(
+                Proposal.request_id.in_(ids),
+                Proposal.state == "pending",
+                Proposal.proposed_by != Request.requester_id,
+            )
         )
     )
 
@@ -547,7 +555,13 @@ def review(session: Session, rows: Sequence[Any], *, now: datetime) -> dict[int,
     """Re-check each row (a ``Reminder`` or ``Due``) against its request as it is now, right before it is
     rendered and sent: a click may have won the race."""
     pending = (
-        select(Proposal.id).where(Proposal.request_id == Request.id, Proposal.state == "pending").exists()
+        select(Proposal.id)
+        .where(
+            Proposal.request_id == Request.id,
+            Proposal.state == "pending",
+            Proposal.proposed_by != Request.requester_id,  # as in ``_pending_proposals``
+        )
+        .exists()
     )
     requests, proposals = {}, set()
     for request, has_proposal in session.execute(

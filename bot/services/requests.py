@@ -219,9 +219,12 @@ def complete(session: Session, *, team_id: str, request_id: int, actor_id: str, 
     request = load(session, team_id=team_id, request_id=request_id)
     _as_assignee(request, actor_id)
     _still_open(request)
+    restore = _restorable(request)
     if request.acknowledged_at is None:
         request.acknowledged_at = now  # finishing it is the best first answer
-    return _transition(session, request, kind="done", actor_id=actor_id, now=now, state=State.DONE)
+    return _transition(
+        session, request, kind="done", actor_id=actor_id, now=now, state=State.DONE, restore=restore
+    )
 
 
 def decline(
@@ -252,7 +255,17 @@ def cancel(session: Session, *, team_id: str, request_id: int, actor_id: str, no
     _as_requester(request, actor_id)
     if request.state != State.DECLINED.value:
         _still_open(request)
-    return _transition(session, request, kind="cancelled", actor_id=actor_id, now=now, state=State.CANCELLED)
+    restore = _restorable(request)
+    return _transition(
+        session, request, kind="cancelled", actor_id=actor_id, now=now, state=State.CANCELLED, restore=restore
+    )
+
+
+def _restorable(request: Request) -> dict[str, Any]:
+    """What an undo of this change puts back (``bot.services.card``)."""
+    from bot.services.card import snapshot
+
+    return snapshot(request)
 
 
 def reassign(
@@ -457,10 +470,16 @@ def _decide(
     accept: bool,
 ) -> Outcome:
     request = load(session, team_id=team_id, request_id=request_id)
-    if actor_id != request.requester_id:
+    proposal = pending_proposal(session, request_id=request.id, lock=True)
+    # The other side decides: the requester on the assignee's proposal, the assignee on the requester's
+    # (an edit of the times from the requester's card).
+    by_requester = proposal is not None and proposal.proposed_by == request.requester_id
+    decider = request.assignee_id if by_requester else request.requester_id
+    if actor_id != decider:
+        if by_requester:
+            raise NotAllowed("not_assignee", number=request.number, assignee_id=request.assignee_id)
         raise NotAllowed("not_requester_decide", number=request.number, requester_id=request.requester_id)
     _still_open(request)
-    proposal = pending_proposal(session, request_id=request.id, lock=True)
     if proposal is None or (proposal_id is not None and proposal.id != proposal_id):
         raise NotNow("no_pending_proposal", number=request.number)
     proposal.state = "accepted" if accept else "rejected"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.blocks import card as card_blocks
 from bot.blocks import feedback as feedback_blocks
 from bot.blocks import reminders as reminder_blocks
 from bot.blocks import requests as blocks
@@ -26,7 +27,7 @@ from bot.domain.list_filters import ListFilter
 from bot.domain.text import from_slack
 from bot.services.home import HomeData
 from bot.services.views import HistoryEntry, Page, RequestView
-from models import Proposal, Rating, Request
+from models import Proposal, Rating, Request, RequestEvent
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 #: Ids only the hostile text uses: none of them may come out as a reference.
@@ -143,6 +144,22 @@ def rendered(request: Request, words: str, reader: Reader) -> list[object]:
         feedback_blocks.rating_modal(done, reader, rating=rating, metadata="{}"),
         home_view(home, reader, user_id="UALICE", now=NOW),
     ]
+    said = RequestEvent(actor_id="UBOB", at=NOW, kind="message", detail={"text": words})
+    out += [
+        card_blocks.requester_card(request, reader, proposal=proposal, reminders_sent=2, latest=said),
+        card_blocks.requester_card(declined, reader, latest=said),
+        card_blocks.relayed(request, reader, author_id="UBOB", text=words),
+        card_blocks.edited_for_assignee(
+            request, reader, text_changed=True, text_before=words, proposal=proposal
+        ),
+        card_blocks.reopened_for_assignee(request, reader, reason=words),
+        card_blocks.undo_offer(request, reader, change="done", event_id=3),
+        card_blocks.undone_for_other(request, reader, change="cancelled"),
+        card_blocks.rating_withdrawn(done, reader),
+        card_blocks.requester_proposal_decided(request, reader, accepted=True, for_requester=False),
+        card_blocks.edit_modal(request, reader),
+        card_blocks.reopen_modal(declined, reader),
+    ]
     for kind in blocks.REQUESTER_NEWS:
         out.append(blocks.requester_news(declined if kind == "declined" else request, kind, reader, {}))
     for code in ERRORS:
@@ -164,6 +181,8 @@ def rendered(request: Request, words: str, reader: Reader) -> list[object]:
                 low=1,
                 high=5,
                 options=words,
+                actor="UBOB",
+                minutes=10,
                 word=words,
             )
         )

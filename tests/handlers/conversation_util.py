@@ -22,9 +22,10 @@ def file_request(slack: SlackDriver, fake: FakeSlack, text: str, user: str = "UA
 def card_of(fake: FakeSlack, user: str) -> dict[str, Any]:
     """The (latest) request card in ``user``'s DM."""
     messages = wait_dms(fake, user)
+    top = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]  # not replies in a card's thread
     cards = [
         m
-        for m in messages
+        for m in top
         if any(str(b.get("block_id", "")).endswith("_actions") for b in m.get("blocks") or [])
         or ":white_check_mark:" in text_of(m.get("blocks"))
     ]
