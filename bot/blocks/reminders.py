@@ -224,7 +224,7 @@ def _capped_block(item: ReminderItem, reader: Reader) -> list[Block]:
     close = button(tr._("Close it"), "request_cancel", value, style="danger")
     close["confirm"] = _confirm(
         tr._("Close request #{number}?", number=request.number),
-        tr._("The request is cancelled and the assignee is told. This can't be undone here."),
+        tr._("The request is cancelled and the assignee is told. You can undo it for 10 minutes."),
         tr._("Close it"),
         tr._("Keep it"),
     )
