@@ -309,6 +309,16 @@ def help_blocks(reader: Reader, *, command: str = "/request") -> list[Block]:
         ),
         section(
             tr._(
+                "*Talk it through*\n"
+                "• Write in the thread of your request's card — the other person reads it in theirs\n"
+                "• Asked something? *Answer* sends your answer back (and can finish the request); *Ask "
+                "back* asks the requester a question and pauses your clock while the request is `waiting`\n"
+                "• Your own request: *Edit* (text or times), *Cancel*, *Reopen* after it was done or "
+                "declined; *Done* and *Cancel* can be undone for 10 minutes"
+            )
+        ),
+        section(
+            tr._(
                 "*Away?*\n"
                 "• `{command} away until 2026-12-28 deputy @carol` — your clocks pause, no reminders reach "
                 "you, whoever asks you is told at once (a Slack status like :palm_tree: Vacation does the same)\n"
