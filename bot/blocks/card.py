@@ -120,8 +120,10 @@ def requester_card(
     last_reminder_at: Any = None,
     next_check_at: Any = None,
     latest: RequestEvent | None = None,
+    away: str | None = None,
 ) -> tuple[str, list[Block]]:
-    """The requester's DM for one request, redrawn in place on every change."""
+    """The requester's DM for one request, redrawn in place on every change. ``away``: the line saying
+    that the assignee is away (until when, their deputy)."""
     tr = reader.tr
     value = str(request.id)
     header = tr._(
@@ -130,7 +132,7 @@ def requester_card(
     head = section(header + "\n" + quote(request.text), fields=times_fields(request, reader))
     head["block_id"] = card_block_id(request)
     blocks: list[Block] = [head]
-    notes: list[str] = []
+    notes: list[str] = [away] if away else []
     if proposal is not None and not request.is_closed:
         notes.append(_proposal_line(request, proposal, reader))
     if reminders_sent:

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.blocks import absences as absence_blocks
 from bot.blocks import card as card_blocks
 from bot.outbox.messages import POST, UPDATE, Context, Delivery, Drop, Kind, Sent, in_thread_of
+from bot.services import absences as absence_service
 from bot.services import card as card_service
 from models import Proposal, Request, RequestEvent
 from models.reminder import Reminder
@@ -17,9 +19,20 @@ from models.reminder import Reminder
 
 def _requester_card_blocks(ctx: Context, request: Request) -> tuple[str, list[dict[str, Any]]]:
     facts = card_service.card_facts(ctx.session, request, now=ctx.now)
+    reader = ctx.reader(request.requester_id)
+    away = None
+    if request.assignee_id and not request.is_closed:
+        info = absence_service.absence_of(
+            ctx.session, team_id=request.team_id, user_id=request.assignee_id, now=ctx.now
+        )
+        if info is not None:
+            away = absence_blocks.away_line(
+                reader, person=request.assignee_id, until=info.until, deputy=info.deputy_id
+            )
     return card_blocks.requester_card(
         request,
-        ctx.reader(request.requester_id),
+        reader,
+        away=away,
         proposal=facts.proposal,
         reminders_sent=facts.reminders_sent,
         last_reminder_at=facts.last_reminder_at,

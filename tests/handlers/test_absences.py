@@ -14,7 +14,7 @@ from bot.jobs.scheduler import tick
 from bot.sandbox.fake_slack import FakeSlack
 from models import Absence, Request
 from tests.conftest import BOT_TOKEN, TEAM
-from tests.slackutil import action_ids, dms_to, press, responses, text_of, wait_dms, wait_response
+from tests.slackutil import action_ids, dms_to, press, responses, text_of, wait_card, wait_dms, wait_response
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -86,6 +86,8 @@ def test_vacation_status_until_friday_no_reminder_before_monday_and_requester_to
     [request] = requests_of(sessions)
     assert request.response_due_at == berlin(11, 30, 13)  # not Thursday 14:00
     assert fake_slack.calls_to("users.profile.get"), "the status is read at filing"
+    [card] = wait_card(fake_slack, "UALICE")  # Alice's own card says it too
+    assert "<@UBOB> is away until Fri, Nov 27" in text_of(card)
 
     for moment in (berlin(11, 26, 14), berlin(11, 26, 16), berlin(11, 27, 10), berlin(11, 27, 16, 30)):
         at(bot, clock, moment)
