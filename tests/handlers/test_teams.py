@@ -422,3 +422,65 @@ def test_an_intake_channel_that_refuses_the_card_is_told_to_the_requester(
     file(slack, fake_slack, f"{IT_MENTION} Nobody will see this in the channel")
     [notice] = [m for m in dms_to(fake_slack, "UALICE") if "couldn't post your request" in text_of(m)]
     assert "<#CGONE>" in text_of(notice) and f"<!subteam^{IT}>" in text_of(notice)
+
+
+def escalation_offers(fake: FakeSlack, user: str) -> list[dict]:
+    return [m for m in dms_to(fake, user) if "request_escalate_person" in action_ids(m.get("blocks") or [])]
+
+
+def test_an_unclaimed_team_request_offers_the_requester_escalation_after_silent_days(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Badge reader rejects my card within 1h")
+    wait_dms(fake_slack, "UBOB")
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))  # response time passed: the team hears
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert not escalation_offers(fake_slack, "UALICE")
+    # Three silent business days after the missed response time (Thu 11:00): Tue 11:00, not Mon.
+    clock.set(datetime(2026, 11, 30, 16, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert not escalation_offers(fake_slack, "UALICE")
+    clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    [offer] = escalation_offers(fake_slack, "UALICE")
+    assert f"<!subteam^{IT}>" in text_of(offer) and "<@None>" not in text_of(offer)
+    assert "hasn't been taken by anyone" in text_of(offer)
+    with sessions() as session:
+        assert session.scalars(select(Request.assignee_id)).one() is None  # the bot never decides alone
+    # Once a day at most, and once per missed time: the next sweep offers nothing new.
+    clock.set(datetime(2026, 12, 2, 11, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert len(escalation_offers(fake_slack, "UALICE")) == 1
+
+    # Ask someone else: the form names the team, the helper's DM too, and nobody gets "<@None>".
+    fake_slack.add_user("UERIN", "erin", real_name="Erin Eckert", tz="Europe/Berlin", locale="en-US")
+    count = len(fake_slack.calls_to("views.open"))
+    press(slack, fake_slack, "UALICE", "request_escalate_person", message=offer)
+    view = fake_slack.wait_for_method("views.open", count=count + 1)[-1].args["view"]
+    assert f"<!subteam^{IT}>" in text_of(view) and "<@None>" not in text_of(view)
+    values = {"person": {"person": {"type": "users_select", "selected_user": "UERIN"}}}
+    reply = slack.view_submission(
+        "UALICE", view["callback_id"], values, private_metadata=view["private_metadata"]
+    )
+    assert reply.status == 200
+    [ask] = wait_dms(fake_slack, "UERIN")
+    assert "<@UALICE> wonders whether you could help" in text_of(ask)
+    assert f"<!subteam^{IT}>" in text_of(ask) and "<@None>" not in text_of(ask)
+    bot.settle()
+    with sessions() as session:
+        assert "escalated" in session.scalars(select(RequestEvent.kind)).all()
+
+
+def test_an_unclaimed_team_request_offers_escalation_in_german(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Drucker druckt nur leere Seiten within 1h", user="UDIETER")
+    clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    [offer] = escalation_offers(fake_slack, "UDIETER")
+    assert "noch niemand" in text_of(offer) and f"<!subteam^{IT}>" in text_of(offer)
