@@ -260,7 +260,13 @@ def test_unclaimed_requests_remind_the_team_once_a_business_day(
     clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN))
     run_sweep(bot.deps, clock())
     bot.settle()
-    assert len([m for m in dms_to(fake_slack, "UDIETER") if "warten" in text_of(m)]) == 1
+    # Dieter's one reminder of yesterday now says that nothing waits any more; no new one came.
+    [dieter] = [
+        m
+        for m in dms_to(fake_slack, "UDIETER")
+        if "Keyboard missing" in text_of(m) and "gefragt" in text_of(m)
+    ]
+    assert "Hier wartet nichts mehr" in text_of(dieter) and claim_buttons(dieter) == 0
 
 
 def test_app_home_shows_my_teams_open_requests_and_a_claim_there_works(
@@ -484,3 +490,71 @@ def test_an_unclaimed_team_request_offers_escalation_in_german(
     bot.settle()
     [offer] = escalation_offers(fake_slack, "UDIETER")
     assert "noch niemand" in text_of(offer) and f"<!subteam^{IT}>" in text_of(offer)
+
+
+def claim_buttons(message: dict) -> int:
+    """*I'll take it* buttons on a message (the team reminder has them as section accessories)."""
+    return text_of(message.get("blocks") or []).count('"request_claim"')
+
+
+def test_a_team_reminder_is_redrawn_once_its_requests_are_taken_or_cancelled(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Monitor flickers within 1h")
+    file(slack, fake_slack, f"{IT_MENTION} Keyboard missing keys within 1h")
+    for member in ("UBOB", "UCAROL", "UDIETER"):
+        wait_dms(fake_slack, member, 2)
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+
+    def reminder(user: str) -> dict:
+        [message] = [
+            m
+            for m in dms_to(fake_slack, user)
+            if "Monitor flickers" in text_of(m) and ("asked" in text_of(m) or "gefragt" in text_of(m))
+        ]
+        return message
+
+    assert claim_buttons(reminder("UBOB")) == 2
+    first, second = stored(sessions)
+    # Carol takes the first one from her card: everyone's reminder says so, without its button.
+    [carol_card] = [m for m in claim_cards(fake_slack, "UCAROL") if "Monitor flickers" in text_of(m)]
+    press(slack, fake_slack, "UCAROL", "request_claim", message=carol_card)
+    bot.settle()
+    bob = reminder("UBOB")
+    assert claim_buttons(bob) == 1
+    assert "Taken by <@UCAROL>" in text_of(bob) and "1 team request is waiting" in text_of(bob)
+    assert "You took it" in text_of(reminder("UCAROL"))
+    assert "Übernommen von <@UCAROL>" in text_of(reminder("UDIETER"))
+    # Alice cancels the second one: nothing is left to take.
+    slack.block_action("UALICE", "request_cancel", str(second.id))
+    bot.settle()
+    bob = reminder("UBOB")
+    assert claim_buttons(bob) == 0
+    assert "Nothing here is waiting any more" in text_of(bob) and "Cancelled" in text_of(bob)
+    assert "Hier wartet nichts mehr" in text_of(reminder("UDIETER"))
+
+
+def test_team_reminders_in_the_intake_channel_name_the_team_without_notifying_it(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    intake = "CINTAKE"
+    fake_slack.add_channel(intake, "it-intake", members=["UBOB", "UCAROL", "UDIETER"])
+    file(slack, fake_slack, f"team {IT_MENTION} channel <#{intake}|it-intake>", user="UBOB")
+    file(slack, fake_slack, f"{IT_MENTION} Projector in room 4 is dead within 1h")
+    [card] = [m for m in fake_slack.messages_in(intake) if "request_claim" in text_of(m)]
+    assert f"<!subteam^{IT}>" in text_of(card)  # the first post asks the team: it may notify them
+    for day in (26, 27):
+        clock.set(datetime(2026, 11, day, 12, 0, tzinfo=BERLIN))
+        run_sweep(bot.deps, clock())
+        bot.settle()
+    reminders = [m for m in fake_slack.messages_in(intake) if "waiting for someone" in text_of(m)]
+    assert len(reminders) == 2  # one a business day …
+    for reminder in reminders:  # … and neither pings the whole group
+        assert "<!subteam^" not in text_of(reminder) and "@it-support" in text_of(reminder)
+        assert claim_buttons(reminder) == 1
+    press(slack, fake_slack, "UDIETER", "request_claim", message={**card, "channel": intake})
+    bot.settle()
+    for reminder in [m for m in fake_slack.messages_in(intake) if m["ts"] in {r["ts"] for r in reminders}]:
+        assert claim_buttons(reminder) == 0 and "Taken by <@UDIETER>" in text_of(reminder)
