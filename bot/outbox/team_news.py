@@ -161,6 +161,10 @@ def announce(session: Session, outcome: Outcome, *, now: datetime) -> None:
     refresh_homes(session, team_id=request.team_id, user_ids=members, now=now)
 
 
+def team_reminder_key(team_id: str, recipient: str, day: str) -> str:
+    return f"team_reminder:{team_id}:{recipient}:{day}"
+
+
 def team_reminder(
     session: Session, *, team_id: str, recipient: str, request_ids: list[int], day: str, now: datetime
 ) -> None:
@@ -169,7 +173,7 @@ def team_reminder(
         session,
         team_id=team_id,
         kind="team_reminder",
-        key=f"team_reminder:{team_id}:{recipient}:{day}",
+        key=team_reminder_key(team_id, recipient, day),
         now=now,
         recipient=recipient,
         payload={"requests": sorted(request_ids), "at": now.isoformat()},

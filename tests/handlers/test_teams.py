@@ -517,7 +517,7 @@ def test_a_team_reminder_is_redrawn_once_its_requests_are_taken_or_cancelled(
         return message
 
     assert claim_buttons(reminder("UBOB")) == 2
-    first, second = stored(sessions)
+    _first, second = stored(sessions)
     # Carol takes the first one from her card: everyone's reminder says so, without its button.
     [carol_card] = [m for m in claim_cards(fake_slack, "UCAROL") if "Monitor flickers" in text_of(m)]
     press(slack, fake_slack, "UCAROL", "request_claim", message=carol_card)
