@@ -15,7 +15,7 @@ from handlers.actions import request_buttons, team_buttons
 from handlers.actions import settings as settings_actions
 from handlers.actions import views as view_actions
 from handlers.commands import request
-from handlers.events import app_home, installation, thread_replies, user_status
+from handlers.events import app_home, installation, team_membership, thread_replies, user_status
 from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
@@ -49,6 +49,7 @@ SURFACE = (
     view_actions,
     absence_actions,
     user_status,
+    team_membership,
 )
 
 

@@ -201,3 +201,8 @@ def settings_saved(
         payload={"usergroup_id": usergroup_id, "response_url": response_url},
         priority=PRIORITY_NOW,
     )
+
+
+def members_changed(session: Session, *, team_id: str, user_ids: list[str], now: datetime) -> None:
+    """Who joined or left a team sees its open requests (or no longer) in App Home."""
+    refresh_homes(session, team_id=team_id, user_ids=list(user_ids), now=now)

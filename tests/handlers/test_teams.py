@@ -558,3 +558,61 @@ def test_team_reminders_in_the_intake_channel_name_the_team_without_notifying_it
     bot.settle()
     for reminder in [m for m in fake_slack.messages_in(intake) if m["ts"] in {r["ts"] for r in reminders}]:
         assert claim_buttons(reminder) == 0 and "Taken by <@UDIETER>" in text_of(reminder)
+
+
+def test_membership_changes_from_slack_decide_who_gets_team_reminders_and_sees_them_at_home(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    from tests.handlers.test_app_home import open_home
+
+    fake_slack.add_user("UERIN", "erin", real_name="Erin Eckert", tz="Europe/Berlin", locale="en-US")
+    file(slack, fake_slack, f"{IT_MENTION} Mailbox is full within 1h")
+    wait_dms(fake_slack, "UBOB")
+    # Bob leaves the group, Erin joins: Slack tells the bot with subteam_members_changed.
+    fake_slack.update_usergroup(IT, users=["UCAROL", "UDIETER", "UERIN"])
+    assert slack.subteam_members_changed(IT, added=["UERIN"], removed=["UBOB"]).status == 200
+    bot.settle()
+    view = open_home(slack, fake_slack, "UERIN")
+    assert "My teams' open requests* (1)" in text_of(view) and "Mailbox is full" in text_of(view)
+    assert "My teams' open requests" not in text_of(open_home(slack, fake_slack, "UBOB"))
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert any("waiting for someone" in text_of(m) for m in dms_to(fake_slack, "UERIN"))
+    assert not any("waiting for someone" in text_of(m) for m in dms_to(fake_slack, "UBOB"))
+
+
+def test_subteam_updated_renames_the_team_and_a_disabled_group_reminds_nobody(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} VPN drops every hour within 1h")
+    wait_dms(fake_slack, "UCAROL")
+    subteam = {"id": IT, "team_id": fake_slack.team_id, "handle": "helpdesk", "users": ["UCAROL"]}
+    assert slack.event({"type": "subteam_updated", "subteam": subteam}).status == 200
+    bot.settle()
+    with sessions() as session:
+        assert session.get(Team, (fake_slack.team_id, IT)).handle == "helpdesk"
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    [reminder] = [m for m in dms_to(fake_slack, "UCAROL") if "waiting for someone" in text_of(m)]
+    assert "@helpdesk" in text_of(reminder)
+    assert not any("waiting for someone" in text_of(m) for m in dms_to(fake_slack, "UDIETER"))
+    # Disabled (date_delete set): nobody is reminded any more.
+    disabled = {**subteam, "date_delete": 1764150000, "users": ["UCAROL"]}
+    assert slack.event({"type": "subteam_updated", "subteam": disabled}).status == 200
+    bot.settle()
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert len([m for m in dms_to(fake_slack, "UCAROL") if "waiting for someone" in text_of(m)]) == 1
+
+
+def test_a_membership_change_of_a_group_nobody_asked_stores_nothing(bot, slack, fake_slack, sessions):
+    from models import TeamMember
+
+    fake_slack.add_usergroup("SOTHER", "other", ["UBOB"])
+    assert slack.subteam_members_changed("SOTHER", added=["UBOB"]).status == 200
+    bot.settle()
+    with sessions() as session:
+        assert session.scalars(select(TeamMember)).all() == []
