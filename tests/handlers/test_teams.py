@@ -479,6 +479,15 @@ def test_an_unclaimed_team_request_offers_the_requester_escalation_after_silent_
     bot.settle()
     with sessions() as session:
         assert "escalated" in session.scalars(select(RequestEvent.kind)).all()
+    # Erin takes it over: she is the assignee, the team's cards say so, Alice hears of it — no "<@None>".
+    [ask] = wait_dms(fake_slack, "UERIN")
+    press(slack, fake_slack, "UERIN", "request_take_over", message=ask)
+    bot.settle()
+    assert stored(sessions)[0].assignee_id == "UERIN"
+    assert "Taken by <@UERIN>" in text_of(dms_to(fake_slack, "UBOB")[0])
+    news = [m for m in dms_to(fake_slack, "UALICE") if "has taken over" in text_of(m)]
+    assert news and f"<!subteam^{IT}>" in text_of(news[-1])
+    assert not any("<@None>" in text_of(m) for m in dms_to(fake_slack, "UALICE"))
 
 
 def test_an_unclaimed_team_request_offers_escalation_in_german(
