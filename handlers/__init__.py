@@ -16,7 +16,7 @@ from handlers.actions import requester_card as requester_card_actions
 from handlers.actions import settings as settings_actions
 from handlers.actions import views as view_actions
 from handlers.commands import request
-from handlers.events import app_home, installation, thread_replies, user_status
+from handlers.events import app_home, installation, team_membership, thread_replies, user_status
 from handlers.functions import create_request
 from handlers.shortcuts import message_to_request
 from handlers.views import agreement as agreement_views
@@ -53,6 +53,7 @@ SURFACE = (
     view_actions,
     absence_actions,
     user_status,
+    team_membership,
 )
 
 

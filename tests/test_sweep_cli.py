@@ -86,3 +86,71 @@ def test_without_a_token_it_only_looks_and_asks_slack_nothing(
 
 def test_sweep_is_listed_in_the_help():
     assert "sweep" in build_parser().format_help()
+
+
+def add_team_request(sessions, *, intake_channel_id: str | None = None) -> int:
+    """An unclaimed request to a two-member team (claim mode), filed Thursday 10:00, due 11:00."""
+    from bot.services import teams as team_service
+    from models.db import transaction
+    from tests.services.test_reminders import TEAM
+
+    group = team_service.Group("SITSUPPORT", "it-support", ("UBOB", "UCAROL"))
+    with transaction(sessions) as session:
+        if intake_channel_id:
+            team_service.change_team(
+                session,
+                team_id=TEAM,
+                group=group,
+                actor_id="UBOB",
+                change=team_service.TeamChange(intake_channel_id=intake_channel_id),
+                now=berlin(11, 26, 9),
+            )
+        request, _team = team_service.file_team_request(
+            session,
+            team_id=TEAM,
+            requester_id="UALICE",
+            group=group,
+            text="Printer jammed",
+            now=berlin(11, 26, 10),
+            response_due_at=berlin(11, 26, 11),
+        )
+        return request.id
+
+
+def test_team_reminders_are_planned_in_a_dry_run_and_printed_when_sent(
+    environment, capsys, sessions, fake_slack
+):
+    add_request(sessions, response_due=berlin(11, 26, 12))
+    add_team_request(sessions)
+
+    code, dry = run(capsys, "--at", "2026-11-26T12:00+01:00", "--dry-run")
+    assert code == 0
+    assert dry == [
+        "would send T0001 #1      response  -> UBOB (bob)",
+        "would send T0001 #2      team      -> UBOB (bob)",
+        "would send T0001 #2      team      -> UCAROL (carol)",
+    ]
+    assert not fake_slack.calls_to("chat.postMessage")
+
+    code, sent = run(capsys, "--at", "2026-11-26T12:00+01:00")
+    assert code == 0
+    assert [line.replace("sent      ", "would send", 1) for line in sent] == dry
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+    # Once a business day: the same day plans and sends nothing more, the next one does again.
+    assert run(capsys, "--at", "2026-11-26T15:00+01:00", "--dry-run") == (0, [])
+    assert run(capsys, "--at", "2026-11-26T15:00+01:00") == (0, [])
+    code, friday = run(capsys, "--at", "2026-11-27T12:00+01:00", "--dry-run")
+    assert [line for line in friday if " team " in line] == [
+        "would send T0001 #2      team      -> UBOB (bob)",
+        "would send T0001 #2      team      -> UCAROL (carol)",
+    ]
+
+
+def test_a_team_reminder_to_the_intake_channel_is_one_line(environment, capsys, sessions, fake_slack):
+    fake_slack.add_channel("CINTAKE", "it-intake", members=["UBOB", "UCAROL"])
+    add_team_request(sessions, intake_channel_id="CINTAKE")
+    code, dry = run(capsys, "--at", "2026-11-26T12:00+01:00", "--dry-run")
+    assert (code, dry) == (0, ["would send T0001 #1      team      -> CINTAKE (CINTAKE)"])
+    code, sent = run(capsys, "--at", "2026-11-26T12:00+01:00")
+    assert (code, sent) == (0, ["sent       T0001 #1      team      -> CINTAKE (CINTAKE)"])
+    assert [m for m in fake_slack.messages_in("CINTAKE") if "Printer jammed" in str(m)]

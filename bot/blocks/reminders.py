@@ -122,8 +122,35 @@ def _assignee_buttons(request: Request, reader: Reader) -> Block:
     return actions(*elements, block_id=f"reminder_{request.id}")
 
 
+def _team_of(request: Request) -> str:
+    """The user group an unclaimed team request was asked of, as Slack shows it (our own id)."""
+    return f"<!subteam^{request.group_id}>"
+
+
+def _unclaimed_escalation_line(item: ReminderItem, reader: Reader) -> str:
+    """A team request nobody has taken yet: the requester may ask elsewhere, as for a person."""
+    tr, request = reader.tr, item.request
+    if item.key.startswith("due@") and request.due_at is not None:
+        return tr._(
+            "Your request {title} to {team} was due {when} and nobody in the team has taken it yet. "
+            "Would you like to ask someone for help?",
+            title=title(request, reader),
+            team=_team_of(request),
+            when=reader.when(request.due_at),
+        )
+    return tr._(
+        "Your request {title} to {team} hasn't been taken by anyone in the team yet (a first answer was "
+        "planned for {when}). Would you like to ask someone for help?",
+        title=title(request, reader),
+        team=_team_of(request),
+        when=reader.when(request.response_due_at),
+    )
+
+
 def _escalation_line(item: ReminderItem, reader: Reader) -> str:
     tr, request = reader.tr, item.request
+    if request.assignee_id is None and request.group_id is not None:
+        return _unclaimed_escalation_line(item, reader)
     if item.key.startswith("due@") and request.due_at is not None:
         day, clock = reader.due_day_time(request)
         if clock is None:
@@ -553,6 +580,11 @@ def escalate_modal(request: Request, reader: Reader) -> dict[str, Any]:
             ),
             context(
                 tr._("I'll let <@{assignee}> know too, so nobody is surprised.", assignee=request.assignee_id)
+                if request.assignee_id is not None
+                else tr._(
+                    "Nobody in {team} has taken it yet; if they do first, you'll hear who.",
+                    team=_team_of(request),
+                )
             ),
         ],
         str(request.id),
@@ -598,6 +630,13 @@ def person_help_dm(request: Request, reader: Reader, note: str | None) -> tuple[
                 "*Take it over* makes it yours; <@{requester}> and <@{assignee}> are told.",
                 requester=request.requester_id,
                 assignee=request.assignee_id,
+            )
+            if request.assignee_id is not None
+            else tr._(
+                "No obligation — a quick reply to <@{requester}> helps either way. Nobody in {team} has "
+                "taken it yet; if you can do it, *Take it over* makes it yours and <@{requester}> is told.",
+                requester=request.requester_id,
+                team=_team_of(request),
             )
         ),
     ]

@@ -217,13 +217,22 @@ def requester_news(
     """The DM that closes the loop with the requester after the assignee acted."""
     tr = reader.tr
     until = reader.when(request.snoozed_until) if request.snoozed_until else ""
-    text = tr._(
-        REQUESTER_NEWS[kind],
-        assignee=request.assignee_id,
-        number=request.number,
-        previous=detail.get("from_assignee_id", ""),
-        until=until,
-    )
+    if kind == "taken_over" and not detail.get("from_assignee_id") and request.group_id:
+        # Taken over from a team nobody in which had taken it yet: there is no previous person to name.
+        text = tr._(
+            "<@{assignee}> has taken over your request *#{number}* to <!subteam^{team}>.",
+            assignee=request.assignee_id,
+            number=request.number,
+            team=request.group_id,
+        )
+    else:
+        text = tr._(
+            REQUESTER_NEWS[kind],
+            assignee=request.assignee_id,
+            number=request.number,
+            previous=detail.get("from_assignee_id", ""),
+            until=until,
+        )
     body = text
     if kind == "declined":
         body += "\n" + quote(request.decline_reason or "")

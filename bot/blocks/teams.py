@@ -26,7 +26,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.requests import closed_line, unread_note
 from bot.domain.parsing import Duration
-from bot.domain.text import plain_text, safe_user_text, shorten
+from bot.domain.text import escape_mrkdwn, plain_text, safe_user_text, shorten
 from models import Request
 
 #: The button on a team request's card: the first member to press it becomes the assignee.
@@ -41,6 +41,12 @@ MAX_TEAM_OPTIONS = 100
 def team_ref(usergroup_id: str | None) -> str:
     """A user group as Slack shows it (``@it-support``); our own id, never user text."""
     return f"<!subteam^{usergroup_id}>" if usergroup_id else ""
+
+
+def team_name(reader: Reader, handle: str | None) -> str:
+    """A team by its handle as plain text (``@it-support``): names it WITHOUT notifying every member, as
+    ``<!subteam^…>`` would in a channel. For messages that come again (the daily team reminders)."""
+    return escape_mrkdwn("@" + handle) if handle else reader.tr._("the team")
 
 
 def team_card(request: Request, reader: Reader, *, viewer: str | None = None) -> tuple[str, list[Block]]:
@@ -131,27 +137,52 @@ def claimed_news(request: Request, reader: Reader) -> tuple[str, list[Block]]:
     return plain_text(shorten(text.replace("*", ""), 150)), blocks
 
 
-def team_reminder(requests: list[Request], reader: Reader, *, now: datetime) -> tuple[str, list[Block]]:
-    """Once a business day at most: the team's requests nobody has taken although their time has come."""
+def team_reminder(
+    requests: list[Request],
+    reader: Reader,
+    *,
+    now: datetime,
+    handles: dict[str, str] | None = None,
+    viewer: str | None = None,
+) -> tuple[str, list[Block]]:
+    """Once a business day at most: the team's requests nobody has taken although their time has come.
+
+    The team is named by its handle as text (``team_name``), never ``<!subteam^…>``: in an intake
+    channel that would notify every member of the group each day. Redrawn once a request is taken or
+    closed: that one shows who took it (or that it is closed), without *I'll take it*.
+    """
     tr = reader.tr
-    heading = tr.n_(
-        ":wave: {n} team request is waiting for someone to take it. Could one of you have a look?",
-        ":wave: {n} team requests are waiting for someone to take them. Could one of you have a look?",
-        len(requests),
-    )
+    handles = handles or {}
+    waiting = [request for request in requests if not request.is_closed and request.assignee_id is None]
+    if waiting:
+        heading = tr.n_(
+            ":wave: {n} team request is waiting for someone to take it. Could one of you have a look?",
+            ":wave: {n} team requests are waiting for someone to take them. Could one of you have a look?",
+            len(waiting),
+        )
+    else:
+        heading = tr._(":white_check_mark: Nothing here is waiting any more — thank you.")
     blocks: list[Block] = [section(heading)]
     for request in requests[:20]:
         line = tr._(
             "{title} for {team} — <@{requester}> asked {when}",
             title=title(request, reader),
-            team=team_ref(request.group_id),
+            team=team_name(reader, handles.get(request.group_id or "")),
             requester=request.requester_id,
             when=reader.when(request.created_at),
         )
         block = section(line + "\n" + excerpt(request, 200))
-        if not request.is_closed and request.assignee_id is None:
-            block["accessory"] = button(tr._("I'll take it"), CLAIM_ACTION, str(request.id), style="primary")
         blocks.append(block)
+        if request.is_closed:
+            blocks.append(context(closed_line(request, reader)))
+        elif request.assignee_id is None:
+            block["accessory"] = button(tr._("I'll take it"), CLAIM_ACTION, str(request.id), style="primary")
+        elif request.assignee_id == viewer:
+            blocks.append(context(tr._(":raised_hand: You took it — thank you.")))
+        else:
+            blocks.append(
+                context(tr._(":raised_hand: Taken by <@{assignee}>.", assignee=request.assignee_id))
+            )
     if len(requests) > 20:
         blocks.append(context(tr.n_("…and {n} more.", "…and {n} more.", len(requests) - 20)))
     return plain_text(heading.replace("*", "")), blocks

@@ -326,6 +326,7 @@ def _candidates(
     history: list[Sent],
     rules: LadderRules,
     now: datetime,
+    silence: BusinessCalendar | None = None,
 ) -> list[_Candidate]:
     if not clocks.active or clocks.proposal_pending:
         return []
@@ -411,8 +412,9 @@ def _candidates(
         else:
             clock = None
         if clock is not None and (Step.ESCALATE, key) not in sent_keys:
-            # Silent days count on the assignee's calendar (the requester's if the assignee is gone).
-            counting = assignee or requester
+            # Silent days count on the assignee's calendar — a team's (``silence``) while nobody has
+            # taken a team request, the requester's if the assignee is gone.
+            counting = assignee or silence or requester
             trigger = counting.add_business_days(clock, rules.escalate_after_days)
             found.append(_Candidate(Step.ESCALATE, key, moment(requester, trigger, Audience.REQUESTER)))
     return found
@@ -426,16 +428,18 @@ def plan(
     history: Iterable[Sent] = (),
     rules: LadderRules = LadderRules(),
     now: datetime,
+    silence: BusinessCalendar | None = None,
 ) -> Plan:
     """The reminders due for one request at ``now`` and when to look again.
 
     ``assignee`` / ``requester``: the person's calendar, or None when they cannot be reached (left the
-    workspace, a bot) — then nothing is planned for them.
+    workspace, a bot) — then nothing is planned for them. ``silence``: the calendar the escalation's
+    silent days count on when there is no assignee (a team request nobody has taken: the team's).
     """
     now = _utc(now, "now")
     past = list(history)
     due: list[DueReminder] = []
-    candidates = _candidates(clocks, assignee, requester, past, rules, now)
+    candidates = _candidates(clocks, assignee, requester, past, rules, now, silence)
     for audience, calendar in ((Audience.ASSIGNEE, assignee), (Audience.REQUESTER, requester)):
         ready = [c for c in candidates if c.step.audience is audience and c.slot == now]
         if ready and calendar is not None:
@@ -444,7 +448,7 @@ def plan(
             due.append(reminder)
             past.append(Sent(reminder.step, reminder.key, reminder.day))
     if due:
-        candidates = _candidates(clocks, assignee, requester, past, rules, now)
+        candidates = _candidates(clocks, assignee, requester, past, rules, now, silence)
     later = [c.slot for c in candidates if c.slot > now]
     return Plan(tuple(due), min(later, default=None))
 

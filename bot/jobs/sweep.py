@@ -1,8 +1,9 @@
 """The reminder sweep: ``kundenfokus sweep [--at ISO] [--dry-run]`` and the scheduler's job are this code.
 
 One pass: plan what the ladder says is due (``bot.services.reminders.plan_batch``) and queue it in the
-outbox, ONE message per recipient (``queue_due``); the outbox's delivery workers render, send and record
-it. Safe with any number of processes at once — see ``bot.services.reminders`` and ``docs/reminders.md``.
+outbox, ONE message per recipient (``queue_due``), then the teams' reminders of requests nobody has taken
+(``bot.services.team_reminders``; their lines show the step ``team``); the outbox's delivery workers
+render, send and record it. Safe with any number of processes at once — see ``bot.services.reminders`` and ``docs/reminders.md``.
 
 The people a batch concerns are looked up *before* its planning transaction (a look-up may ask Slack and
 store what it learnt); planning itself only reads what was looked up.
@@ -25,7 +26,7 @@ from bot.people import MemoryLookup, lookup_person, person_info
 from bot.services import reminders as reminder_service
 from bot.services import team_reminders
 from bot.services.agreement import calendar_for
-from models import Person, Request
+from models import OutboxMessage, Person, Request
 from models.db import reading, transaction
 from models.reminder import Reminder
 
@@ -60,6 +61,8 @@ class SweepReport:
     messages: int = 0
     lines: list[SweepLine] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
+    #: The team reminders queued (outbox id, what it is about): one line per request each.
+    team_reminders: list[tuple[int, team_reminders.TeamReminder]] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
@@ -116,7 +119,10 @@ def run_sweep(
         report.outbox_ids += queued
     with transaction(deps.sessions) as session:
         # Team requests nobody has taken yet: the team hears of them (at most once a business day each).
-        team_reminders.queue_team_reminders(session, settings=deps.settings, now=now, skip_teams=paused)
+        report.team_reminders = team_reminders.queue_team_reminders(
+            session, settings=deps.settings, now=now, skip_teams=paused
+        )
+    report.outbox_ids += [outbox_id for outbox_id, _reminder in report.team_reminders]
     report.messages = len(report.outbox_ids)
     if deliver and report.outbox_ids:
         _deliver(deps, report, timeout=timeout)
@@ -158,6 +164,55 @@ def _deliver(deps: Deps, report: SweepReport, *, timeout: float) -> None:
                 name or reminder.recipient_id,
             )
         )
+    _team_lines(deps, report)
+
+
+#: The step a team reminder shows in the sweep's lines.
+TEAM_STEP = "team"
+
+
+def _numbers_and_names(
+    session: Session, reminders: list[team_reminders.TeamReminder]
+) -> tuple[dict[int, int], dict[tuple[str, str], str]]:
+    ids = {request_id for reminder in reminders for request_id in reminder.request_ids}
+    numbers = dict(session.execute(select(Request.id, Request.number).where(Request.id.in_(ids))).all())
+    names: dict[tuple[str, str], str] = {}
+    for reminder in reminders:
+        person = session.get(Person, (reminder.team_id, reminder.recipient))
+        names[(reminder.team_id, reminder.recipient)] = (person.name if person else "") or reminder.recipient
+    return numbers, names
+
+
+def _team_lines(deps: Deps, report: SweepReport) -> None:
+    """One line per request of each team reminder (to a member or an intake channel), as delivered."""
+    if not report.team_reminders:
+        return
+    with reading(deps.sessions) as session:
+        rows = {
+            row.id: row
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_([i for i, _r in report.team_reminders]))
+            )
+        }
+        numbers, names = _numbers_and_names(session, [reminder for _i, reminder in report.team_reminders])
+    for outbox_id, reminder in sorted(
+        report.team_reminders, key=lambda item: (item[1].team_id, item[1].recipient)
+    ):
+        row = rows.get(outbox_id)
+        state = row.state if row is not None else "gone"
+        outcome = "sent" if state == "sent" else (f"{state} ({row.error})" if row and row.error else state)
+        for request_id in reminder.request_ids:
+            if request_id in numbers:
+                report.lines.append(
+                    SweepLine(
+                        outcome,
+                        reminder.team_id,
+                        numbers[request_id],
+                        TEAM_STEP,
+                        reminder.recipient,
+                        names[(reminder.team_id, reminder.recipient)],
+                    )
+                )
 
 
 class _DryPeople:
@@ -225,6 +280,28 @@ def _dry_run(deps: Deps, report: SweepReport, *, now: datetime, client: WebClien
                 assert request is not None
                 report.lines.append(
                     SweepLine("would send", team_id, request.number, row.step, recipient_id, person.name)
+                )
+        # The teams' reminders of requests nobody has taken yet (not those already sent today).
+        planned = team_reminders.unsent(
+            session, team_reminders.plan_team_reminders(session, settings=deps.settings, now=now)
+        )
+        numbers, names = _numbers_and_names(session, planned)
+        for reminder in sorted(planned, key=lambda item: (item.team_id, item.recipient)):
+            report.messages += 1
+            if reminder.recipient[:1] not in ("C", "G"):  # a member, named as the ladder's lines are
+                person = people(session, reminder.team_id, reminder.recipient)
+                if person is not None and person.name:
+                    names[(reminder.team_id, reminder.recipient)] = person.name
+            for request_id in reminder.request_ids:
+                report.lines.append(
+                    SweepLine(
+                        "would send",
+                        reminder.team_id,
+                        numbers[request_id],
+                        TEAM_STEP,
+                        reminder.recipient,
+                        names[(reminder.team_id, reminder.recipient)],
+                    )
                 )
     finally:
         session.rollback()

@@ -496,10 +496,18 @@ def _record_escalation(session: Session, ctx: Context, request: Request, *, to: 
 
 
 def _enqueue_follow_up(
-    session: Session, ctx: Context, request: Request, *, kind: str, recipient: str, payload: dict[str, Any]
+    session: Session,
+    ctx: Context,
+    request: Request,
+    *,
+    kind: str,
+    recipient: str | None,
+    payload: dict[str, Any],
 ) -> None:
     from bot.outbox.store import enqueue
 
+    if not recipient:
+        return  # nobody to tell (an escalation notice for a team request nobody has taken)
     enqueue(
         session,
         team_id=request.team_id,

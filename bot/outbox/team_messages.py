@@ -10,7 +10,7 @@ from bot.blocks import teams as team_blocks
 from bot.blocks.kit import Reader
 from bot.outbox.messages import EPHEMERAL, POST, RESPOND, UPDATE, Context, Delivery, Drop, Kind, Sent, _dm
 from bot.services import teams as team_service
-from models import ACTIVE_STATES, Request, TeamCard
+from models import ACTIVE_STATES, OutboxMessage, Request, TeamCard
 
 
 def _is_channel(recipient: str) -> bool:
@@ -123,14 +123,37 @@ def _team_news(ctx: Context) -> Delivery | Drop:
     return _dm(ctx.row.recipient, text, message)
 
 
+def _reminder_ids(payload: dict | None) -> list[int]:
+    return [int(value) for value in (payload or {}).get("requests") or [] if isinstance(value, int)]
+
+
+def _reminder_reader(ctx: Context, recipient: str, requests: list[Request]) -> Reader:
+    """A member reads in their own language; an intake channel in the workspace's."""
+    if _is_channel(recipient):
+        return Reader.of(ctx.deps.people.workspace_language(ctx.row.team_id), ctx.deps.settings.timezone)
+    return ctx.reader(recipient, requests)
+
+
+def _render_reminder(ctx: Context, recipient: str, requests: list[Request]) -> tuple[str, list]:
+    handles = team_service.handles(
+        ctx.session, team_id=ctx.row.team_id, usergroup_ids=[r.group_id for r in requests if r.group_id]
+    )
+    return team_blocks.team_reminder(
+        requests,
+        _reminder_reader(ctx, recipient, requests),
+        now=ctx.now,
+        handles=handles,
+        viewer=None if _is_channel(recipient) else recipient,
+    )
+
+
 def _team_reminder(ctx: Context) -> Delivery | Drop:
     """Only what is still unclaimed and active when its turn comes."""
-    ids = [int(value) for value in ctx.payload.get("requests") or [] if isinstance(value, int)]
     waiting = list(
         ctx.session.scalars(
             select(Request)
             .where(
-                Request.id.in_(ids),
+                Request.id.in_(_reminder_ids(ctx.payload)),
                 Request.team_id == ctx.row.team_id,
                 Request.assignee_id.is_(None),
                 Request.state.in_(ACTIVE_STATES),
@@ -140,12 +163,40 @@ def _team_reminder(ctx: Context) -> Delivery | Drop:
     )
     if not waiting:
         return Drop("all_taken")
-    recipient = ctx.row.recipient
-    reader = Reader.of(ctx.deps.people.workspace_language(ctx.row.team_id), ctx.deps.settings.timezone)
-    if not _is_channel(recipient):
-        reader = ctx.reader(recipient, waiting)
-    text, message = team_blocks.team_reminder(waiting, reader, now=ctx.now)
-    return Delivery(POST, text=text, blocks=message, channel=recipient)
+    text, message = _render_reminder(ctx, ctx.row.recipient, waiting)
+    return Delivery(POST, text=text, blocks=message, channel=ctx.row.recipient)
+
+
+def _team_reminder_after(session: Session, ctx: Context, sent: Sent) -> None:
+    """Taken (or closed) while this reminder was on its way: redraw it at once, without its button."""
+    ids = _reminder_ids(ctx.payload)
+    moved = session.scalar(
+        select(Request.id)
+        .where(Request.id.in_(ids), (Request.assignee_id.is_not(None)) | Request.state.not_in(ACTIVE_STATES))
+        .limit(1)
+    )
+    if moved is not None:
+        from bot.outbox import team_news
+
+        team_news.redraw_reminder(session, ctx.row, now=ctx.now)
+
+
+def _team_reminder_redraw(ctx: Context) -> Delivery | Drop:
+    """A sent team reminder as its requests are now: who took which, what was closed."""
+    original = ctx.session.get(OutboxMessage, (ctx.payload or {}).get("outbox_id") or 0)
+    if original is None or not (original.channel_id and original.message_ts):
+        return Drop("no_message")
+    requests = list(
+        ctx.session.scalars(
+            select(Request)
+            .where(Request.id.in_(_reminder_ids(original.payload)), Request.team_id == ctx.row.team_id)
+            .order_by(Request.created_at, Request.id)
+        )
+    )
+    if not requests:
+        return Drop("request_gone")
+    text, message = _render_reminder(ctx, original.recipient, requests)
+    return Delivery(UPDATE, text=text, blocks=message, channel=original.channel_id, ts=original.message_ts)
 
 
 def _team_settings(ctx: Context) -> Delivery | Drop:
@@ -167,5 +218,6 @@ TEAM_KINDS: dict[str, Kind] = {
     "team_card_redraw": Kind(UPDATE, _team_card_redraw),
     "team_confirmation": Kind(RESPOND, _team_confirmation),
     "team_news": Kind(POST, _team_news),
-    "team_reminder": Kind(POST, _team_reminder),
+    "team_reminder": Kind(POST, _team_reminder, after=_team_reminder_after),
+    "team_reminder_redraw": Kind(UPDATE, _team_reminder_redraw),
 }

@@ -5,6 +5,8 @@
 * Claimed: the new assignee gets their ordinary card, every team card shows who took it (a redraw of
   each, collapsed), the requester is told.
 * Any other change (cancelled …): the team cards show it.
+* The team reminders already sent about it are redrawn too (collapsed, like the cards): "Taken by @x"
+  or closed, no *I'll take it* any more.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox.news import Origin, refresh_homes
 from bot.outbox.store import enqueue
 from bot.services import teams as team_service
 from bot.services.requests import Outcome
-from models import Request, Team
+from models import OutboxMessage, Request, Team
 from models.outbox import PRIORITY_NORMAL, PRIORITY_NOW
 
 
@@ -92,12 +95,45 @@ def redraw_cards(session: Session, request: Request, *, now: datetime) -> None:
         )
 
 
+def redraw_reminder(session: Session, reminder: OutboxMessage, *, now: datetime) -> None:
+    """A sent team reminder (its outbox row knows where it landed) shows its requests as they are now."""
+    enqueue(
+        session,
+        team_id=reminder.team_id,
+        kind="team_reminder_redraw",
+        key=f"redraw:team_reminder:{reminder.id}",
+        collapse=True,
+        sequence=reminder.sequence_key,
+        now=now,
+        recipient=reminder.recipient,
+        payload={"outbox_id": reminder.id},
+    )
+
+
+def redraw_reminders(session: Session, request: Request, *, now: datetime) -> None:
+    """Every team reminder sent about the request is redrawn. The outbox keeps sent rows (with where
+    they landed) for ``KEEP_FINISHED``; an older reminder keeps its button, and a click on it is told
+    who took the request."""
+    sent = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.team_id == request.team_id,
+            OutboxMessage.kind == "team_reminder",
+            OutboxMessage.message_ts.is_not(None),
+            OutboxMessage.created_at >= request.created_at,
+        )
+    )
+    for reminder in sent:
+        if request.id in ((reminder.payload or {}).get("requests") or []):
+            redraw_reminder(session, reminder, now=now)
+
+
 def announce(session: Session, outcome: Outcome, *, now: datetime) -> None:
     """After a change to a team request (``bot.outbox.news.announce`` calls this)."""
     request = outcome.request
     if request.group_id is None or not outcome.changed:
         return
     redraw_cards(session, request, now=now)
+    redraw_reminders(session, request, now=now)
     members = team_service.members_of(session, team_id=request.team_id, usergroup_id=request.group_id)
     if outcome.kind == "claimed":
         enqueue(
@@ -125,6 +161,10 @@ def announce(session: Session, outcome: Outcome, *, now: datetime) -> None:
     refresh_homes(session, team_id=request.team_id, user_ids=members, now=now)
 
 
+def team_reminder_key(team_id: str, recipient: str, day: str) -> str:
+    return f"team_reminder:{team_id}:{recipient}:{day}"
+
+
 def team_reminder(
     session: Session, *, team_id: str, recipient: str, request_ids: list[int], day: str, now: datetime
 ) -> None:
@@ -133,7 +173,7 @@ def team_reminder(
         session,
         team_id=team_id,
         kind="team_reminder",
-        key=f"team_reminder:{team_id}:{recipient}:{day}",
+        key=team_reminder_key(team_id, recipient, day),
         now=now,
         recipient=recipient,
         payload={"requests": sorted(request_ids), "at": now.isoformat()},
@@ -161,3 +201,8 @@ def settings_saved(
         payload={"usergroup_id": usergroup_id, "response_url": response_url},
         priority=PRIORITY_NOW,
     )
+
+
+def members_changed(session: Session, *, team_id: str, user_ids: list[str], now: datetime) -> None:
+    """Who joined or left a team sees its open requests (or no longer) in App Home."""
+    refresh_homes(session, team_id=team_id, user_ids=list(user_ids), now=now)

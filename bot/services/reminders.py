@@ -292,16 +292,17 @@ def plan_batch(
             # Closed requests get no reminders: forget them (unless a change raced us).
             forget.append({"b_request_id": row.request_id, "b_version": row.version})
             continue
-        if request.assignee_id is None:
-            # A team request nobody has taken: the team hears of it (bot.services.team_reminders); the
-            # ladder starts once a member takes it (the claim moves this row's next_at).
+        if request.assignee_id is None and request.group_id is None:
             moves.append({"b_request_id": request.id, "b_version": row.version, "b_next_at": None})
             continue
-        recipients = {
-            Audience.ASSIGNEE: request.assignee_id,
-            Audience.REQUESTER: request.requester_id,
-        }
-        calendars = {}
+        # A team request nobody has taken: the team hears of it (bot.services.team_reminders); only the
+        # requester's steps (the escalation offer) apply, its silent days counted on the team's calendar.
+        # The assignee's ladder starts once a member takes it (the claim moves this row's next_at).
+        silence = _team_calendar(session, settings, request) if request.assignee_id is None else None
+        recipients = {Audience.REQUESTER: request.requester_id}
+        if request.assignee_id is not None:
+            recipients = {Audience.ASSIGNEE: request.assignee_id, **recipients}
+        calendars: dict[Audience, Any] = {Audience.ASSIGNEE: None}
         for audience, user_id in recipients.items():
             person = people(session, request.team_id, user_id)
             calendars[audience] = (
@@ -328,6 +329,7 @@ def plan_batch(
                 ),
             ),
             now=now,
+            silence=silence,
         )
         for due in result.due:
             new_rows.append(
@@ -403,6 +405,14 @@ def plan_batch(
     if new_rows:
         session.execute(_insert(session)(Reminder).values(new_rows).on_conflict_do_nothing())
     return PlanBatch(cursor, len(rows), len(new_rows))
+
+
+def _team_calendar(session: Session, settings: Settings, request: Request) -> Any:
+    """The business calendar of the team a request was asked of (its hours and holidays)."""
+    from bot.services import teams as team_service  # teams builds on requests, as this module does
+
+    team = team_service.team_of(session, team_id=request.team_id, usergroup_id=request.group_id or "")
+    return team_service.team_calendar(settings, team)
 
 
 #: The step (and audience) of a reminder to the deputy of an absent assignee about an overdue request.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from bot.config import Settings
 from bot.outbox import team_news
 from bot.services import teams as team_service
 from bot.services.agreement import reminder_time_for
-from models import ACTIVE_STATES, Request
+from models import ACTIVE_STATES, OutboxMessage, Request
 
 
 def waiting(session: Session, *, now: datetime, skip_teams: Collection[str] = ()) -> list[Request]:
@@ -37,11 +38,25 @@ def waiting(session: Session, *, now: datetime, skip_teams: Collection[str] = ()
     return [row for row in rows if row.snoozed_until is None or row.snoozed_until <= now]
 
 
-def queue_team_reminders(
+@dataclass(frozen=True)
+class TeamReminder:
+    """One bundled team reminder due now: to a member or an intake channel, on a business day."""
+
+    team_id: str
+    recipient: str
+    day: str
+    request_ids: tuple[int, ...]
+
+    @property
+    def key(self) -> str:
+        """The outbox's dedupe key: one message per recipient and business day."""
+        return team_news.team_reminder_key(self.team_id, self.recipient, self.day)
+
+
+def plan_team_reminders(
     session: Session, *, settings: Settings, now: datetime, skip_teams: Collection[str] = ()
-) -> int:
-    """Write today's team reminders to the outbox (in this transaction). Returns how many recipients
-    were considered; the outbox keeps each recipient's message of the day to one."""
+) -> list[TeamReminder]:
+    """Today's team reminders, one per recipient (whether already sent today or not: see ``unsent``)."""
     by_team: dict[tuple[str, str], list[Request]] = defaultdict(list)
     for request in waiting(session, now=now, skip_teams=skip_teams):
         by_team[(request.team_id, request.group_id or "")].append(request)
@@ -63,8 +78,48 @@ def queue_team_reminders(
             mine = [request.id for request in requests if request.requester_id != member]
             if mine:
                 bundles[(team_id, member, day)] += mine
-    for (team_id, recipient, day), ids in bundles.items():
-        team_news.team_reminder(
-            session, team_id=team_id, recipient=recipient, request_ids=ids, day=day, now=now
+    return [
+        TeamReminder(team_id, recipient, day, tuple(sorted(ids)))
+        for (team_id, recipient, day), ids in bundles.items()
+    ]
+
+
+def unsent(session: Session, planned: list[TeamReminder]) -> list[TeamReminder]:
+    """Those of ``planned`` that have not been written to the outbox yet (not sent today)."""
+    if not planned:
+        return []
+    known = set(
+        session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_([p.key for p in planned]))
         )
-    return len(bundles)
+    )
+    return [reminder for reminder in planned if reminder.key not in known]
+
+
+def queue_team_reminders(
+    session: Session, *, settings: Settings, now: datetime, skip_teams: Collection[str] = ()
+) -> list[tuple[int, TeamReminder]]:
+    """Write today's team reminders to the outbox (in this transaction): at most one per recipient and
+    business day. Returns the new outbox rows with what each is about (for the sweep's lines)."""
+    fresh = unsent(session, plan_team_reminders(session, settings=settings, now=now, skip_teams=skip_teams))
+    for reminder in fresh:
+        team_news.team_reminder(
+            session,
+            team_id=reminder.team_id,
+            recipient=reminder.recipient,
+            request_ids=list(reminder.request_ids),
+            day=reminder.day,
+            now=now,
+        )
+    ids = (
+        dict(
+            session.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
+                    OutboxMessage.dedupe_key.in_([reminder.key for reminder in fresh])
+                )
+            ).all()
+        )
+        if fresh
+        else {}
+    )
+    return [(ids[reminder.key], reminder) for reminder in fresh if reminder.key in ids]

@@ -177,6 +177,21 @@ def remember_members(session: Session, *, team_id: str, group: Group, now: datet
         )
 
 
+def refresh_members(session: Session, *, team_id: str, group: Group, now: datetime) -> list[str]:
+    """Slack says the group's members (or handle) changed: keep ``team_members`` as it says now, for a
+    team the bot knows. Returns who joined or left (their App Home shows their teams' requests)."""
+    team = team_of(session, team_id=team_id, usergroup_id=group.id)
+    if team is None:
+        return []
+    before = set(members_of(session, team_id=team_id, usergroup_id=group.id))
+    remember_members(session, team_id=team_id, group=group, now=now)
+    if group.handle and team.handle != group.handle:
+        team.handle = group.handle
+        team.updated_at = now
+    session.flush()
+    return sorted(before ^ set(group.members))
+
+
 # --- filing ----------------------------------------------------------------------------------------
 
 

@@ -260,7 +260,13 @@ def test_unclaimed_requests_remind_the_team_once_a_business_day(
     clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN))
     run_sweep(bot.deps, clock())
     bot.settle()
-    assert len([m for m in dms_to(fake_slack, "UDIETER") if "warten" in text_of(m)]) == 1
+    # Dieter's one reminder of yesterday now says that nothing waits any more; no new one came.
+    [dieter] = [
+        m
+        for m in dms_to(fake_slack, "UDIETER")
+        if "Keyboard missing" in text_of(m) and "gefragt" in text_of(m)
+    ]
+    assert "Hier wartet nichts mehr" in text_of(dieter) and claim_buttons(dieter) == 0
 
 
 def test_app_home_shows_my_teams_open_requests_and_a_claim_there_works(
@@ -422,3 +428,200 @@ def test_an_intake_channel_that_refuses_the_card_is_told_to_the_requester(
     file(slack, fake_slack, f"{IT_MENTION} Nobody will see this in the channel")
     [notice] = [m for m in dms_to(fake_slack, "UALICE") if "couldn't post your request" in text_of(m)]
     assert "<#CGONE>" in text_of(notice) and f"<!subteam^{IT}>" in text_of(notice)
+
+
+def escalation_offers(fake: FakeSlack, user: str) -> list[dict]:
+    return [m for m in dms_to(fake, user) if "request_escalate_person" in action_ids(m.get("blocks") or [])]
+
+
+def test_an_unclaimed_team_request_offers_the_requester_escalation_after_silent_days(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Badge reader rejects my card within 1h")
+    wait_dms(fake_slack, "UBOB")
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))  # response time passed: the team hears
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert not escalation_offers(fake_slack, "UALICE")
+    # Three silent business days after the missed response time (Thu 11:00): Tue 11:00, not Mon.
+    clock.set(datetime(2026, 11, 30, 16, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert not escalation_offers(fake_slack, "UALICE")
+    clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    [offer] = escalation_offers(fake_slack, "UALICE")
+    assert f"<!subteam^{IT}>" in text_of(offer) and "<@None>" not in text_of(offer)
+    assert "hasn't been taken by anyone" in text_of(offer)
+    with sessions() as session:
+        assert session.scalars(select(Request.assignee_id)).one() is None  # the bot never decides alone
+    # Once a day at most, and once per missed time: the next sweep offers nothing new.
+    clock.set(datetime(2026, 12, 2, 11, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert len(escalation_offers(fake_slack, "UALICE")) == 1
+
+    # Ask someone else: the form names the team, the helper's DM too, and nobody gets "<@None>".
+    fake_slack.add_user("UERIN", "erin", real_name="Erin Eckert", tz="Europe/Berlin", locale="en-US")
+    count = len(fake_slack.calls_to("views.open"))
+    press(slack, fake_slack, "UALICE", "request_escalate_person", message=offer)
+    view = fake_slack.wait_for_method("views.open", count=count + 1)[-1].args["view"]
+    assert f"<!subteam^{IT}>" in text_of(view) and "<@None>" not in text_of(view)
+    values = {"person": {"person": {"type": "users_select", "selected_user": "UERIN"}}}
+    reply = slack.view_submission(
+        "UALICE", view["callback_id"], values, private_metadata=view["private_metadata"]
+    )
+    assert reply.status == 200
+    [ask] = wait_dms(fake_slack, "UERIN")
+    assert "<@UALICE> wonders whether you could help" in text_of(ask)
+    assert f"<!subteam^{IT}>" in text_of(ask) and "<@None>" not in text_of(ask)
+    bot.settle()
+    with sessions() as session:
+        assert "escalated" in session.scalars(select(RequestEvent.kind)).all()
+    # Erin takes it over: she is the assignee, the team's cards say so, Alice hears of it — no "<@None>".
+    [ask] = wait_dms(fake_slack, "UERIN")
+    press(slack, fake_slack, "UERIN", "request_take_over", message=ask)
+    bot.settle()
+    assert stored(sessions)[0].assignee_id == "UERIN"
+    assert "Taken by <@UERIN>" in text_of(dms_to(fake_slack, "UBOB")[0])
+    news = [m for m in dms_to(fake_slack, "UALICE") if "has taken over" in text_of(m)]
+    assert news and f"<!subteam^{IT}>" in text_of(news[-1])
+    assert not any("<@None>" in text_of(m) for m in dms_to(fake_slack, "UALICE"))
+
+
+def test_an_unclaimed_team_request_offers_escalation_in_german(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Drucker druckt nur leere Seiten within 1h", user="UDIETER")
+    clock.set(datetime(2026, 12, 1, 11, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    [offer] = escalation_offers(fake_slack, "UDIETER")
+    assert "noch niemand" in text_of(offer) and f"<!subteam^{IT}>" in text_of(offer)
+
+
+def claim_buttons(message: dict) -> int:
+    """*I'll take it* buttons on a message (the team reminder has them as section accessories)."""
+    return text_of(message.get("blocks") or []).count('"request_claim"')
+
+
+def test_a_team_reminder_is_redrawn_once_its_requests_are_taken_or_cancelled(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} Monitor flickers within 1h")
+    file(slack, fake_slack, f"{IT_MENTION} Keyboard missing keys within 1h")
+    for member in ("UBOB", "UCAROL", "UDIETER"):
+        wait_dms(fake_slack, member, 2)
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+
+    def reminder(user: str) -> dict:
+        [message] = [
+            m
+            for m in dms_to(fake_slack, user)
+            if "Monitor flickers" in text_of(m) and ("asked" in text_of(m) or "gefragt" in text_of(m))
+        ]
+        return message
+
+    assert claim_buttons(reminder("UBOB")) == 2
+    _first, second = stored(sessions)
+    # Carol takes the first one from her card: everyone's reminder says so, without its button.
+    [carol_card] = [m for m in claim_cards(fake_slack, "UCAROL") if "Monitor flickers" in text_of(m)]
+    press(slack, fake_slack, "UCAROL", "request_claim", message=carol_card)
+    bot.settle()
+    bob = reminder("UBOB")
+    assert claim_buttons(bob) == 1
+    assert "Taken by <@UCAROL>" in text_of(bob) and "1 team request is waiting" in text_of(bob)
+    assert "You took it" in text_of(reminder("UCAROL"))
+    assert "Übernommen von <@UCAROL>" in text_of(reminder("UDIETER"))
+    # Alice cancels the second one: nothing is left to take.
+    slack.block_action("UALICE", "request_cancel", str(second.id))
+    bot.settle()
+    bob = reminder("UBOB")
+    assert claim_buttons(bob) == 0
+    assert "Nothing here is waiting any more" in text_of(bob) and "Cancelled" in text_of(bob)
+    assert "Hier wartet nichts mehr" in text_of(reminder("UDIETER"))
+
+
+def test_team_reminders_in_the_intake_channel_name_the_team_without_notifying_it(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    intake = "CINTAKE"
+    fake_slack.add_channel(intake, "it-intake", members=["UBOB", "UCAROL", "UDIETER"])
+    file(slack, fake_slack, f"team {IT_MENTION} channel <#{intake}|it-intake>", user="UBOB")
+    file(slack, fake_slack, f"{IT_MENTION} Projector in room 4 is dead within 1h")
+    [card] = [m for m in fake_slack.messages_in(intake) if "request_claim" in text_of(m)]
+    assert f"<!subteam^{IT}>" in text_of(card)  # the first post asks the team: it may notify them
+    for day in (26, 27):
+        clock.set(datetime(2026, 11, day, 12, 0, tzinfo=BERLIN))
+        run_sweep(bot.deps, clock())
+        bot.settle()
+    reminders = [m for m in fake_slack.messages_in(intake) if "waiting for someone" in text_of(m)]
+    assert len(reminders) == 2  # one a business day …
+    for reminder in reminders:  # … and neither pings the whole group
+        assert "<!subteam^" not in text_of(reminder) and "@it-support" in text_of(reminder)
+        assert claim_buttons(reminder) == 1
+    press(slack, fake_slack, "UDIETER", "request_claim", message={**card, "channel": intake})
+    bot.settle()
+    for reminder in [m for m in fake_slack.messages_in(intake) if m["ts"] in {r["ts"] for r in reminders}]:
+        assert claim_buttons(reminder) == 0 and "Taken by <@UDIETER>" in text_of(reminder)
+
+
+def test_membership_changes_from_slack_decide_who_gets_team_reminders_and_sees_them_at_home(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    from tests.handlers.test_app_home import open_home
+
+    fake_slack.add_user("UERIN", "erin", real_name="Erin Eckert", tz="Europe/Berlin", locale="en-US")
+    file(slack, fake_slack, f"{IT_MENTION} Mailbox is full within 1h")
+    wait_dms(fake_slack, "UBOB")
+    # Bob leaves the group, Erin joins: Slack tells the bot with subteam_members_changed.
+    fake_slack.update_usergroup(IT, users=["UCAROL", "UDIETER", "UERIN"])
+    assert slack.subteam_members_changed(IT, added=["UERIN"], removed=["UBOB"]).status == 200
+    bot.settle()
+    view = open_home(slack, fake_slack, "UERIN")
+    assert "My teams' open requests* (1)" in text_of(view) and "Mailbox is full" in text_of(view)
+    assert "My teams' open requests" not in text_of(open_home(slack, fake_slack, "UBOB"))
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert any("waiting for someone" in text_of(m) for m in dms_to(fake_slack, "UERIN"))
+    assert not any("waiting for someone" in text_of(m) for m in dms_to(fake_slack, "UBOB"))
+
+
+def test_subteam_updated_renames_the_team_and_a_disabled_group_reminds_nobody(
+    bot, slack, fake_slack, sessions, clock, it_support
+):
+    file(slack, fake_slack, f"{IT_MENTION} VPN drops every hour within 1h")
+    wait_dms(fake_slack, "UCAROL")
+    subteam = {"id": IT, "team_id": fake_slack.team_id, "handle": "helpdesk", "users": ["UCAROL"]}
+    assert slack.event({"type": "subteam_updated", "subteam": subteam}).status == 200
+    bot.settle()
+    with sessions() as session:
+        assert session.get(Team, (fake_slack.team_id, IT)).handle == "helpdesk"
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    [reminder] = [m for m in dms_to(fake_slack, "UCAROL") if "waiting for someone" in text_of(m)]
+    assert "@helpdesk" in text_of(reminder)
+    assert not any("waiting for someone" in text_of(m) for m in dms_to(fake_slack, "UDIETER"))
+    # Disabled (date_delete set): nobody is reminded any more.
+    disabled = {**subteam, "date_delete": 1764150000, "users": ["UCAROL"]}
+    assert slack.event({"type": "subteam_updated", "subteam": disabled}).status == 200
+    bot.settle()
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=BERLIN))
+    run_sweep(bot.deps, clock())
+    bot.settle()
+    assert len([m for m in dms_to(fake_slack, "UCAROL") if "waiting for someone" in text_of(m)]) == 1
+
+
+def test_a_membership_change_of_a_group_nobody_asked_stores_nothing(bot, slack, fake_slack, sessions):
+    from models import TeamMember
+
+    fake_slack.add_usergroup("SOTHER", "other", ["UBOB"])
+    assert slack.subteam_members_changed("SOTHER", added=["UBOB"]).status == 200
+    bot.settle()
+    with sessions() as session:
+        assert session.scalars(select(TeamMember)).all() == []
