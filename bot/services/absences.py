@@ -225,6 +225,23 @@ def _moved(
     return moved
 
 
+def away_after(session: Session, *, team_id: str, user_id: str, since: datetime) -> bool:
+    """Has the person an absence that reaches past ``since``? (One indexed look-up; when not, a request
+    just filed has no clock to move: ``move_clocks`` would find nothing to do.)"""
+    return (
+        session.scalar(
+            select(Absence.id)
+            .where(
+                Absence.team_id == team_id,
+                Absence.user_id == user_id,
+                or_(Absence.ends_at.is_(None), Absence.ends_at > since),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def move_clocks(
     session: Session,
     settings: Settings,
