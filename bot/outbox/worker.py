@@ -293,7 +293,10 @@ class Outbox:
             if not self._accepting:
                 return
             room = self.concurrency * 2 - len(self._in_flight) - len(self._waiting)
-        if room <= 0:
+            queued = len(self._waiting)
+        # Claim in batches: while enough claimed rows wait to start, a few free places are not worth a
+        # query and a write transaction (the dispatcher is woken after every commit and every send).
+        if room <= 0 or (queued >= self.concurrency // 2 and room < self.concurrency // 2):
             return
         skip = self._blocked_kinds()
         with transaction(self.deps.sessions) as session:
