@@ -363,7 +363,15 @@ def stale_statuses(
 ) -> set[tuple[str, str]]:
     """Those of ``pairs`` whose status was not read within ``STATUS_FRESH``."""
     wanted = set(pairs)
-    fresh = set()
+    return wanted - set(fresh_statuses(session, wanted, now=now))
+
+
+def fresh_statuses(
+    session: Session, pairs: Iterable[tuple[str, str]], *, now: datetime
+) -> dict[tuple[str, str], datetime]:
+    """Those of ``pairs`` whose status was read within ``STATUS_FRESH``, with when it was read."""
+    wanted = set(pairs)
+    fresh: dict[tuple[str, str], datetime] = {}
     for start in range(0, len(wanted), 500):
         chunk = sorted(wanted)[start : start + 500]
         for check in session.scalars(
@@ -373,8 +381,9 @@ def stale_statuses(
                 StatusCheck.checked_at > now - STATUS_FRESH,
             )
         ):
-            fresh.add((check.team_id, check.user_id))
-    return wanted - fresh
+            if (check.team_id, check.user_id) in wanted:
+                fresh[(check.team_id, check.user_id)] = check.checked_at
+    return fresh
 
 
 @dataclass(frozen=True)
