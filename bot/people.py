@@ -305,7 +305,12 @@ class People:
         return reader_for_person(self.known(team_id, user_id), self._settings, language)
 
     def remember_dm(self, session: Session, team_id: str, user_id: str, channel_id: str) -> None:
-        """Store the DM channel Slack answered with, in the caller's transaction."""
+        """Store the DM channel Slack answered with, in the caller's transaction (nothing to write when
+        the person is known with that channel already: a DM channel never changes)."""
+        with self._lock:
+            entry = self._memory.get((team_id, user_id))
+        if entry is not None and entry[0] is not None and entry[0].dm_channel_id == channel_id:
+            return
         session.execute(
             update(Person)
             .where(Person.team_id == team_id, Person.user_id == user_id)

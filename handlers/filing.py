@@ -215,16 +215,18 @@ def store(deps: Deps, prepared: Prepared, *, now: datetime, origin: Origin | Non
             thread_channel_id=filing.thread_channel_id,
             thread_ts=filing.thread_ts,
         )
-        # Asked while away: the clocks agreed above pause for the absent working time.
-        absence_service.move_clocks(
-            session,
-            deps.settings,
-            team_id=filing.team_id,
-            user_id=filing.assignee_id,
-            tz=prepared.assignee.tz,
-            now=now,
-            request_ids=[request.id],
-        )
+        # Asked while away: the clocks agreed above pause for the absent working time. A new request has
+        # no paused clock yet, so without an absence from now on there is nothing to move.
+        if absence_service.away_after(session, team_id=filing.team_id, user_id=filing.assignee_id, since=now):
+            absence_service.move_clocks(
+                session,
+                deps.settings,
+                team_id=filing.team_id,
+                user_id=filing.assignee_id,
+                tz=prepared.assignee.tz,
+                now=now,
+                request_ids=[request.id],
+            )
         news.filed(session, request, now=now, origin=origin, unread=filing.unread)
     return request
 

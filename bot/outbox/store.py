@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -51,6 +51,7 @@ KEEP_FINISHED = timedelta(days=7)
 NEW_ROWS = "kundenfokus.outbox.new"
 
 M = OutboxMessage
+_TABLE = M.__table__
 
 
 def new_worker_id() -> str:
@@ -86,8 +87,9 @@ def enqueue(
         dedupe_key, collapse_key = f"{key}@{uuid.uuid4().hex}", key
     else:
         dedupe_key, collapse_key = key, None
+    # On the table, not the mapped class: a plain INSERT needs none of the ORM's bulk machinery.
     session.execute(
-        _insert(session)(M)
+        _insert(session)(_TABLE)
         .values(
             team_id=team_id,
             kind=kind,
@@ -144,7 +146,10 @@ def claim(
     blocked_by_earlier = exists().where(
         earlier.sequence_key == M.sequence_key,
         earlier.id < M.id,
-        earlier.state.in_((PENDING, CLAIMED)),
+        # Written into the SQL as it stands, so that SQLite sees it is the condition of the partial index
+        # ``ix_outbox_sequence_open`` and uses it (a bound parameter hides that, and every candidate row
+        # then scanned all pending rows: claiming grew with the square of the backlog).
+        earlier.state.in_(bindparam("open_states", (PENDING, CLAIMED), expanding=True, literal_execute=True)),
     )
     query = select(M.id).where(
         M.state == PENDING,
@@ -191,18 +196,36 @@ def mark_sent(
 ) -> bool:
     """Record a delivery. False if the row is no longer ours (it was handed to another worker)."""
     done = session.execute(
-        update(M)
-        .where(M.id == row_id, M.claimed_by == worker, M.state == CLAIMED)
-        .values(
-            state=SENT,
-            sent_at=wall_now,
-            channel_id=channel_id,
-            message_ts=message_ts,
-            error=None,
-            unsure=False,
-        )
+        _MARK_SENT,
+        {
+            "row_id": row_id,
+            "worker": worker,
+            "sent_at": wall_now,
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+        },
     )
     return bool(done.rowcount)
+
+
+#: ``mark_sent``'s statement, built once (it runs for every message): on the table, with its parameters
+#: bound at execution, so neither the ORM's bulk update nor a new cache key is paid each time.
+_MARK_SENT = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.claimed_by == bindparam("worker"),
+        _TABLE.c.state == CLAIMED,
+    )
+    .values(
+        state=SENT,
+        sent_at=bindparam("sent_at"),
+        channel_id=bindparam("channel_id"),
+        message_ts=bindparam("message_ts"),
+        error=None,
+        unsure=False,
+    )
+)
 
 
 def mark_dropped(session: Session, row_id: int, *, worker: str, reason: str) -> None:

@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,19 @@ def _classify(method: str, error: SlackApiError) -> Exception:
     return Permanent(code)
 
 
+@dataclass(eq=False)
+class _Outcome:
+    """What became of one row, waiting to be recorded (``Outbox._finish``)."""
+
+    row: Claimed
+    state: str
+    delivery: Delivery | None
+    sent: Sent | None
+    error: str
+    recorded: bool = False
+    failure: Exception | None = None
+
+
 class Outbox:
     """The delivery workers of one process. ``start()`` once; ``stop()`` drains and hands back the rest."""
 
@@ -146,6 +160,9 @@ class Outbox:
         self._running = False
         self._accepting = False
         self.counts: Counter[str] = Counter()
+        self._outcomes: list[_Outcome] = []
+        self._outcomes_lock = threading.Lock()
+        self._record_lock = threading.Lock()
         event.listen(deps.sessions, "after_commit", self._after_commit)
         event.listen(deps.sessions, "after_rollback", self._after_rollback)
 
@@ -276,7 +293,10 @@ class Outbox:
             if not self._accepting:
                 return
             room = self.concurrency * 2 - len(self._in_flight) - len(self._waiting)
-        if room <= 0:
+            queued = len(self._waiting)
+        # Claim in batches: while enough claimed rows wait to start, a few free places are not worth a
+        # query and a write transaction (the dispatcher is woken after every commit and every send).
+        if room <= 0 or (queued >= self.concurrency // 2 and room < self.concurrency // 2):
             return
         skip = self._blocked_kinds()
         with transaction(self.deps.sessions) as session:
@@ -438,38 +458,80 @@ class Outbox:
         sent: Sent | None = None,
         error: str = "",
     ) -> None:
-        kind = KINDS.get(row.kind)
-        with transaction(self.deps.sessions) as session:
-            ctx = Context(self.deps, session, row, self.deps.now())
-            if state == SENT:
-                assert sent is not None and delivery is not None
-                if not store.mark_sent(
-                    session,
-                    row.id,
-                    worker=self.worker_id,
-                    wall_now=self._wall(),
-                    channel_id=sent.channel or None,
-                    message_ts=sent.ts or None,
-                ):
-                    logger.warning("outbox: message %s was handed to another worker meanwhile", row.id)
-                    return
-                if (
-                    delivery.method == POST
-                    and sent.channel.startswith("D")
-                    and row.recipient[:1] in ("U", "W")
-                ):
-                    self.deps.people.remember_dm(session, row.team_id, row.recipient, sent.channel)
-                if kind is not None and kind.after is not None:
-                    kind.after(session, ctx, sent)
-            elif state == DROPPED_STATE:
-                store.mark_dropped(session, row.id, worker=self.worker_id, reason=error)
-                hook = DROPPED.get(row.kind)
-                if hook is not None:
-                    hook(session, ctx, error)
+        """Record a row's outcome. Senders finishing at the same moment share one transaction (a group
+        commit): whoever holds the recording lock writes every outcome that waits, so under load the
+        single SQLite writer commits once for many messages instead of once each. Returns only after
+        this row's outcome is committed (or raises what recording it raised), as one transaction per
+        row did."""
+        outcome = _Outcome(row, state, delivery, sent, error)
+        with self._outcomes_lock:
+            self._outcomes.append(outcome)
+        with self._record_lock:
+            if not outcome.recorded:
+                with self._outcomes_lock:
+                    batch, self._outcomes = self._outcomes, []
+                self._record_all(batch)
+        if outcome.failure is not None:
+            raise outcome.failure
+
+    def _record_all(self, batch: list[_Outcome]) -> None:
+        try:
+            with transaction(self.deps.sessions) as session:
+                for number, outcome in enumerate(batch):
+                    if number:
+                        # Each outcome sees the database, not objects an earlier one's hook left behind.
+                        session.expire_all()
+                    self._record(session, outcome)
+        except Exception as failure:
+            if len(batch) == 1:
+                batch[0].failure = failure
             else:
-                store.mark_failed(session, row.id, worker=self.worker_id, error=error)
-                if kind is not None and kind.failed is not None:
-                    kind.failed(session, ctx, error)
+                # One outcome's trouble must not hold the others back: each again on its own.
+                for outcome in batch:
+                    try:
+                        with transaction(self.deps.sessions) as session:
+                            self._record(session, outcome)
+                    except Exception as alone:
+                        outcome.failure = alone
+        finally:
+            for outcome in batch:
+                outcome.recorded = True
+
+    def _record(self, session: Any, outcome: _Outcome) -> None:
+        row, state, delivery, sent, error = (
+            outcome.row,
+            outcome.state,
+            outcome.delivery,
+            outcome.sent,
+            outcome.error,
+        )
+        kind = KINDS.get(row.kind)
+        ctx = Context(self.deps, session, row, self.deps.now())
+        if state == SENT:
+            assert sent is not None and delivery is not None
+            if not store.mark_sent(
+                session,
+                row.id,
+                worker=self.worker_id,
+                wall_now=self._wall(),
+                channel_id=sent.channel or None,
+                message_ts=sent.ts or None,
+            ):
+                logger.warning("outbox: message %s was handed to another worker meanwhile", row.id)
+                return
+            if delivery.method == POST and sent.channel.startswith("D") and row.recipient[:1] in ("U", "W"):
+                self.deps.people.remember_dm(session, row.team_id, row.recipient, sent.channel)
+            if kind is not None and kind.after is not None:
+                kind.after(session, ctx, sent)
+        elif state == DROPPED_STATE:
+            store.mark_dropped(session, row.id, worker=self.worker_id, reason=error)
+            hook = DROPPED.get(row.kind)
+            if hook is not None:
+                hook(session, ctx, error)
+        else:
+            store.mark_failed(session, row.id, worker=self.worker_id, error=error)
+            if kind is not None and kind.failed is not None:
+                kind.failed(session, ctx, error)
 
     # --- Slack ---------------------------------------------------------------------------------------
 

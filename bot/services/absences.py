@@ -225,6 +225,23 @@ def _moved(
     return moved
 
 
+def away_after(session: Session, *, team_id: str, user_id: str, since: datetime) -> bool:
+    """Has the person an absence that reaches past ``since``? (One indexed look-up; when not, a request
+    just filed has no clock to move: ``move_clocks`` would find nothing to do.)"""
+    return (
+        session.scalar(
+            select(Absence.id)
+            .where(
+                Absence.team_id == team_id,
+                Absence.user_id == user_id,
+                or_(Absence.ends_at.is_(None), Absence.ends_at > since),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def move_clocks(
     session: Session,
     settings: Settings,
@@ -346,7 +363,15 @@ def stale_statuses(
 ) -> set[tuple[str, str]]:
     """Those of ``pairs`` whose status was not read within ``STATUS_FRESH``."""
     wanted = set(pairs)
-    fresh = set()
+    return wanted - set(fresh_statuses(session, wanted, now=now))
+
+
+def fresh_statuses(
+    session: Session, pairs: Iterable[tuple[str, str]], *, now: datetime
+) -> dict[tuple[str, str], datetime]:
+    """Those of ``pairs`` whose status was read within ``STATUS_FRESH``, with when it was read."""
+    wanted = set(pairs)
+    fresh: dict[tuple[str, str], datetime] = {}
     for start in range(0, len(wanted), 500):
         chunk = sorted(wanted)[start : start + 500]
         for check in session.scalars(
@@ -356,8 +381,9 @@ def stale_statuses(
                 StatusCheck.checked_at > now - STATUS_FRESH,
             )
         ):
-            fresh.add((check.team_id, check.user_id))
-    return wanted - fresh
+            if (check.team_id, check.user_id) in wanted:
+                fresh[(check.team_id, check.user_id)] = check.checked_at
+    return fresh
 
 
 @dataclass(frozen=True)
