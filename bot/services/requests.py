@@ -86,7 +86,7 @@ def file_request(
     *,
     team_id: str,
     requester_id: str,
-    assignee_id: str,
+    assignee_id: str | None,
     text: str,
     now: datetime,
     response_due_at: datetime,
@@ -97,7 +97,11 @@ def file_request(
     thread_ts: str | None = None,
     due_date_only: bool = False,
     urgent: bool = False,
+    group_id: str | None = None,
+    **created: Any,
 ) -> Request:
+    """A new request, open, with its ``created`` event (``created``: more facts for that event). Without
+    an assignee it is a team's (``group_id``) that nobody has taken yet."""
     if assignee_id == requester_id:
         raise ServiceError("self_request")
     if due_at is not None and due_at <= now:
@@ -107,6 +111,7 @@ def file_request(
         number=next_number(session, team_id, now),
         requester_id=requester_id,
         assignee_id=assignee_id,
+        group_id=group_id,
         text=text,
         kind=Kind(kind).value,
         channel_id=channel_id,
@@ -131,6 +136,8 @@ def file_request(
         response_due_at=response_due_at.isoformat(),
         due_at=due_at.isoformat() if due_at else None,
         urgent=urgent,
+        **({"group_id": group_id} if group_id else {}),
+        **created,
     )
     session.flush()
     return request

@@ -36,11 +36,11 @@ from bot.services.requests import (
     NotNow,
     Outcome,
     ServiceError,
+    file_request,
     load,
-    next_number,
     record,
 )
-from models import ACTIVE_STATES, Kind, Request, State, Team, TeamCard, TeamMember, TeamMode
+from models import ACTIVE_STATES, Kind, Request, Team, TeamCard, TeamMember, TeamMode
 
 #: At most this many members get a card of their own (a bigger group should use an intake channel).
 MAX_MEMBERS = 100
@@ -264,40 +264,24 @@ def file_team_request(
         )
         if assignee_id is None:
             raise ServiceError("team_nobody_present", team=group.id)
-    request = Request(
+    request = file_request(
+        session,
         team_id=team_id,
-        number=next_number(session, team_id, now),
         requester_id=requester_id,
         assignee_id=assignee_id,
         group_id=group.id,
         text=text,
-        kind=Kind(kind).value,
-        channel_id=channel_id,
-        state=State.OPEN.value,
-        created_at=now,
-        updated_at=now,
+        now=now,
         response_due_at=response_due_at,
         due_at=due_at,
-        due_date_only=due_date_only and due_at is not None,
-        urgent=urgent,
+        kind=kind,
+        channel_id=channel_id,
         thread_channel_id=thread_channel_id,
         thread_ts=thread_ts,
-    )
-    session.add(request)
-    record(
-        session,
-        request,
-        kind="created",
-        actor_id=requester_id,
-        now=now,
-        assignee_id=assignee_id,
-        group_id=group.id,
-        mode=team.mode,
-        response_due_at=response_due_at.isoformat(),
-        due_at=due_at.isoformat() if due_at else None,
+        due_date_only=due_date_only,
         urgent=urgent,
+        mode=team.mode,
     )
-    session.flush()
     return request, team
 
 
