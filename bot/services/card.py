@@ -25,6 +25,7 @@ from bot.services.requests import (
     _transition,
     find_by_thread,
     load,
+    new_proposal,
     pending_proposal,
     record,
 )
@@ -166,21 +167,9 @@ def edit(
         request.text = new_text or request.text
     proposal = None
     if response_due_at is not None or due_at is not None:
-        session.execute(
-            update(Proposal)
-            .where(Proposal.request_id == request.id, Proposal.state == "pending")
-            .values(state="superseded", decided_at=now)
+        proposal = new_proposal(
+            session, request, actor_id=actor_id, response_due_at=response_due_at, due_at=due_at, now=now
         )
-        proposal = Proposal(
-            request_id=request.id,
-            proposed_by=actor_id,
-            response_due_at=response_due_at,
-            due_at=due_at,
-            state="pending",
-            created_at=now,
-        )
-        session.add(proposal)
-        session.flush()
         detail.update(proposal_id=proposal.id, response_due_at=_iso(response_due_at), due_at=_iso(due_at))
     outcome = _transition(session, request, kind="edited", actor_id=actor_id, now=now, state=None, **detail)
     outcome.detail.pop("text_before", None)  # the event keeps the words; the news reads them from there

@@ -143,6 +143,36 @@ def file_request(
     return request
 
 
+def new_proposal(
+    session: Session,
+    request: Request,
+    *,
+    actor_id: str,
+    response_due_at: datetime | None,
+    due_at: datetime | None,
+    now: datetime,
+    note: str | None = None,
+) -> Proposal:
+    """A pending proposal of new times; one still pending before it is superseded."""
+    session.execute(
+        update(Proposal)
+        .where(Proposal.request_id == request.id, Proposal.state == "pending")
+        .values(state="superseded", decided_at=now)
+    )
+    proposal = Proposal(
+        request_id=request.id,
+        proposed_by=actor_id,
+        response_due_at=response_due_at,
+        due_at=due_at,
+        note=note,
+        state="pending",
+        created_at=now,
+    )
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
 def load(session: Session, *, team_id: str, request_id: int, lock: bool = True) -> Request:
     """The request, scoped to its workspace; locked for update so two clicks cannot race.
 
@@ -434,22 +464,15 @@ def propose(
         request, actor_id=actor_id, now=now, response_due_at=response_due_at, due_at=due_at
     )
     note = (note or "").strip() or None
-    session.execute(
-        update(Proposal)
-        .where(Proposal.request_id == request.id, Proposal.state == "pending")
-        .values(state="superseded", decided_at=now)
-    )
-    proposal = Proposal(
-        request_id=request.id,
-        proposed_by=actor_id,
+    proposal = new_proposal(
+        session,
+        request,
+        actor_id=actor_id,
         response_due_at=response_due_at,
         due_at=due_at,
         note=note,
-        state="pending",
-        created_at=now,
+        now=now,
     )
-    session.add(proposal)
-    session.flush()
     outcome = _transition(
         session,
         request,
