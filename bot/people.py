@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import exc, select, tuple_, update
+from sqlalchemy import bindparam, exc, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.kit import Reader
@@ -311,10 +311,8 @@ class People:
             entry = self._memory.get((team_id, user_id))
         if entry is not None and entry[0] is not None and entry[0].dm_channel_id == channel_id:
             return
-        session.execute(
-            update(Person)
-            .where(Person.team_id == team_id, Person.user_id == user_id)
-            .values(dm_channel_id=channel_id)
+        session.connection().execute(
+            _REMEMBER_DM, {"of_team": team_id, "of_user": user_id, "channel": channel_id}
         )
         with self._lock:
             entry = self._memory.get((team_id, user_id))
@@ -324,6 +322,14 @@ class People:
                     PersonInfo(**{**person.__dict__, "dm_channel_id": channel_id}),
                     fetched_at,
                 )
+
+
+#: ``remember_dm``'s statement, built once (it runs after every first DM to someone).
+_REMEMBER_DM = (
+    update(Person)
+    .where(Person.team_id == bindparam("of_team"), Person.user_id == bindparam("of_user"))
+    .values(dm_channel_id=bindparam("channel"))
+)
 
 
 class MemoryLookup:

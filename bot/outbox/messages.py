@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks import absences as absence_blocks
@@ -103,6 +103,7 @@ class Context:
     session: Session
     row: Claimed
     now: datetime
+    _request: Request | None = field(default=None, init=False, repr=False)
 
     def reader(self, user_id: str, requests: list[Request] | None = None) -> Reader:
         """Who reads: their language and zone, and the zones of the other people of ``requests`` (by
@@ -121,9 +122,12 @@ class Context:
         return reader.knowing(user_id, zones)
 
     def request(self) -> Request | None:
+        """The row's request as it was when rendering began (read once: a renderer asks several times)."""
         if self.row.request_id is None:
             return None
-        return self.session.get(Request, self.row.request_id)
+        if self._request is None:
+            self._request = self.session.get(Request, self.row.request_id)
+        return self._request
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -190,20 +194,34 @@ def _card_after(session: Session, ctx: Context, sent: Sent) -> None:
     request = ctx.request()
     if request is None:
         return
-    session.execute(
-        update(Request)
-        .where(Request.id == request.id, Request.assignee_id == ctx.row.recipient)
-        .values(assignee_channel_id=sent.channel, assignee_message_ts=sent.ts)
-        .execution_options(synchronize_session=False)
+    connection = session.connection()
+    connection.execute(
+        _CARD_PLACE,
+        {
+            "card_of": request.id,
+            "assignee": ctx.row.recipient,
+            "card_channel": sent.channel,
+            "card_ts": sent.ts,
+        },
     )
     if request.thread_ts is None:
         # The card's thread is the request's thread: a reply there is an answer.
-        session.execute(
-            update(Request)
-            .where(Request.id == request.id, Request.thread_ts.is_(None))
-            .values(thread_channel_id=sent.channel, thread_ts=sent.ts)
-            .execution_options(synchronize_session=False)
+        connection.execute(
+            _CARD_THREAD, {"card_of": request.id, "card_channel": sent.channel, "card_ts": sent.ts}
         )
+
+
+# Built once: they run for every card posted.
+_CARD_PLACE = (
+    update(Request)
+    .where(Request.id == bindparam("card_of"), Request.assignee_id == bindparam("assignee"))
+    .values(assignee_channel_id=bindparam("card_channel"), assignee_message_ts=bindparam("card_ts"))
+)
+_CARD_THREAD = (
+    update(Request)
+    .where(Request.id == bindparam("card_of"), Request.thread_ts.is_(None))
+    .values(thread_channel_id=bindparam("card_channel"), thread_ts=bindparam("card_ts"))
+)
 
 
 def _card_redraw(ctx: Context) -> Delivery | Drop:

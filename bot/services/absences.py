@@ -27,9 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exc, or_, select
+from sqlalchemy import bindparam, delete, exc, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -78,7 +79,8 @@ def current(session: Session, *, team_id: str, user_id: str, now: datetime) -> l
     )
 
 
-def _info(user_id: str, rows: list[Absence]) -> AbsenceInfo | None:
+def _info(user_id: str, rows: list[Any]) -> AbsenceInfo | None:
+    """From absences (rows or their source, ends_at and deputy_id)."""
     if not rows:
         return None
     ends = [row.ends_at for row in rows]
@@ -90,7 +92,20 @@ def _info(user_id: str, rows: list[Absence]) -> AbsenceInfo | None:
 
 def absence_of(session: Session, *, team_id: str, user_id: str, now: datetime) -> AbsenceInfo | None:
     """Is the person away at ``now``; if so until when, and who is their deputy."""
-    return _info(user_id, current(session, team_id=team_id, user_id=user_id, now=now))
+    rows = session.connection().execute(_ABSENCE_OF, {"team_id": team_id, "user_id": user_id, "now": now})
+    return _info(user_id, list(rows))
+
+
+#: ``absence_of``'s query, built once (every card and confirmation asks it): the columns ``_info`` reads.
+_ABSENCE_OF = (
+    select(Absence.source, Absence.ends_at, Absence.deputy_id)
+    .where(
+        Absence.team_id == bindparam("team_id"),
+        Absence.user_id == bindparam("user_id"),
+        _current(bindparam("now", type_=Absence.starts_at.type)),
+    )
+    .order_by(Absence.id)
+)
 
 
 def is_away(session: Session, team_id: str, user_id: str, now: datetime) -> bool:
@@ -228,18 +243,22 @@ def _moved(
 def away_after(session: Session, *, team_id: str, user_id: str, since: datetime) -> bool:
     """Has the person an absence that reaches past ``since``? (One indexed look-up; when not, a request
     just filed has no clock to move: ``move_clocks`` would find nothing to do.)"""
-    return (
-        session.scalar(
-            select(Absence.id)
-            .where(
-                Absence.team_id == team_id,
-                Absence.user_id == user_id,
-                or_(Absence.ends_at.is_(None), Absence.ends_at > since),
-            )
-            .limit(1)
-        )
-        is not None
+    found = session.connection().execute(
+        _AWAY_AFTER, {"team_id": team_id, "user_id": user_id, "since": since}
     )
+    return found.first() is not None
+
+
+#: ``away_after``'s query, built once (it runs for every request filed).
+_AWAY_AFTER = (
+    select(Absence.id)
+    .where(
+        Absence.team_id == bindparam("team_id"),
+        Absence.user_id == bindparam("user_id"),
+        or_(Absence.ends_at.is_(None), Absence.ends_at > bindparam("since")),
+    )
+    .limit(1)
+)
 
 
 def move_clocks(

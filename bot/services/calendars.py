@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -62,7 +62,19 @@ def choices(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[st
 
 
 def choice(session: Session, *, team_id: str, user_id: str) -> CalendarChoice:
-    return choice_of(session.get(PersonCalendar, (team_id, user_id)))
+    row = session.connection().execute(_CHOICE, {"team_id": team_id, "user_id": user_id}).first()
+    return NO_CHOICE if row is None else CalendarChoice(**row._mapping)
+
+
+#: ``choice``'s query, built once: every clock reads a calendar (two for each request filed).
+_CHOICE = select(
+    PersonCalendar.work_start,
+    PersonCalendar.work_end,
+    PersonCalendar.working_days,
+    PersonCalendar.holiday_country,
+    PersonCalendar.holiday_subdivision,
+    PersonCalendar.reminder_time,
+).where(PersonCalendar.team_id == bindparam("team_id"), PersonCalendar.user_id == bindparam("user_id"))
 
 
 def personal_calendar(

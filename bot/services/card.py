@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.requests import (
@@ -68,11 +68,8 @@ def _moment(value: Any) -> datetime | None:
 
 
 def remember_requester_card(session: Session, *, request_id: int, channel_id: str, message_ts: str) -> None:
-    session.execute(
-        update(Request)
-        .where(Request.id == request_id)
-        .values(requester_channel_id=channel_id, requester_message_ts=message_ts)
-        .execution_options(synchronize_session=False)
+    session.connection().execute(
+        _REMEMBER_CARD, {"card_of": request_id, "card_channel": channel_id, "card_ts": message_ts}
     )
 
 
@@ -96,19 +93,32 @@ class CardFacts:
     edited: bool
 
 
+# The card's queries, built once: the card is drawn on every change of every request.
+_REMINDERS_SENT = select(func.count(Reminder.id), func.max(Reminder.sent_at)).where(
+    Reminder.request_id == bindparam("request_id"), Reminder.state == "sent", Reminder.audience == "assignee"
+)
+_NEXT_CHECK = select(NudgeSchedule.next_at).where(NudgeSchedule.request_id == bindparam("request_id"))
+_LATEST = (
+    select(RequestEvent)
+    .where(RequestEvent.request_id == bindparam("request_id"), RequestEvent.kind.in_(("message", "answered")))
+    .order_by(RequestEvent.id.desc())
+    .limit(1)
+)
+_EDITS = select(RequestEvent.detail).where(
+    RequestEvent.request_id == bindparam("request_id"), RequestEvent.kind == "edited"
+)
+_REMEMBER_CARD = (
+    update(Request)
+    .where(Request.id == bindparam("card_of"))
+    .values(requester_channel_id=bindparam("card_channel"), requester_message_ts=bindparam("card_ts"))
+)
+
+
 def card_facts(session: Session, request: Request, *, now: datetime) -> CardFacts:
-    sent = session.execute(
-        select(func.count(Reminder.id), func.max(Reminder.sent_at)).where(
-            Reminder.request_id == request.id, Reminder.state == "sent", Reminder.audience == "assignee"
-        )
-    ).one()
-    next_at = session.scalar(select(NudgeSchedule.next_at).where(NudgeSchedule.request_id == request.id))
-    latest = session.scalars(
-        select(RequestEvent)
-        .where(RequestEvent.request_id == request.id, RequestEvent.kind.in_(("message", "answered")))
-        .order_by(RequestEvent.id.desc())
-        .limit(1)
-    ).first()
+    connection, asked = session.connection(), {"request_id": request.id}
+    sent = connection.execute(_REMINDERS_SENT, asked).one()
+    next_at = connection.execute(_NEXT_CHECK, asked).scalar()
+    latest = session.scalars(_LATEST, asked).first()
     return CardFacts(
         proposal=pending_proposal(session, request_id=request.id),
         reminders_sent=int(sent[0] or 0),
@@ -121,11 +131,7 @@ def card_facts(session: Session, request: Request, *, now: datetime) -> CardFact
 
 def was_edited(session: Session, request_id: int) -> bool:
     """The requester changed the words after filing (the assignee's card marks it)."""
-    details = session.scalars(
-        select(RequestEvent.detail).where(
-            RequestEvent.request_id == request_id, RequestEvent.kind == "edited"
-        )
-    )
+    details = session.connection().execute(_EDITS, {"request_id": request_id}).scalars()
     return any(isinstance(detail, dict) and detail.get("text_changed") for detail in details)
 
 

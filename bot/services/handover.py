@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.conversation import Handover
@@ -147,14 +147,18 @@ def redirect(
     )
 
 
+#: ``last_handover``'s query, built once (every assignee's card asks it).
+_LAST_HANDOVER = (
+    select(RequestEvent)
+    .where(RequestEvent.request_id == bindparam("request_id"), RequestEvent.kind.in_(HANDOVER_KINDS))
+    .order_by(RequestEvent.id.desc())
+    .limit(1)
+)
+
+
 def last_handover(session: Session, request: Request) -> Handover | None:
     """The hand-over that made the current assignee the assignee, if the request was not filed to them."""
-    event = session.scalars(
-        select(RequestEvent)
-        .where(RequestEvent.request_id == request.id, RequestEvent.kind.in_(HANDOVER_KINDS))
-        .order_by(RequestEvent.id.desc())
-        .limit(1)
-    ).first()
+    event = session.scalars(_LAST_HANDOVER, {"request_id": request.id}).first()
     detail = event.detail if event is not None and isinstance(event.detail, dict) else {}
     if event is None or detail.get("to_assignee_id") != request.assignee_id:
         return None

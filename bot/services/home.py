@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exc, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, exc, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -89,12 +89,14 @@ def visitors(session: Session, *, team_id: str, user_ids: list[str]) -> list[str
     wanted = sorted(set(user_ids))
     if not wanted:
         return []
-    found = set(
-        session.scalars(
-            select(HomeVisit.user_id).where(HomeVisit.team_id == team_id, HomeVisit.user_id.in_(wanted))
-        )
-    )
+    found = set(session.connection().execute(_VISITORS, {"team_id": team_id, "user_ids": wanted}).scalars())
     return [user for user in wanted if user in found]
+
+
+#: ``visitors``' query, built once (it runs for every change that may redraw someone's App Home).
+_VISITORS = select(HomeVisit.user_id).where(
+    HomeVisit.team_id == bindparam("team_id"), HomeVisit.user_id.in_(bindparam("user_ids", expanding=True))
+)
 
 
 def month_numbers(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exc, insert, or_, select, update
+from sqlalchemy import bindparam, exc, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import ACTIVE_STATES, Kind, Proposal, Request, RequestEvent, State, Workspace
@@ -62,15 +62,22 @@ def _ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
         pass  # another process created it at the same moment
 
 
+#: ``next_number``'s counter step, built once (it runs for every request filed).
+_NEXT_NUMBER = (
+    update(Workspace)
+    .where(Workspace.team_id == bindparam("counter_of"))
+    .values(last_request_number=Workspace.last_request_number + 1)
+    .returning(Workspace.last_request_number)
+)
+
+
 def next_number(session: Session, team_id: str, now: datetime) -> int:
     """Per-workspace numbers (#1, #2, …) from a counter row: atomic on SQLite and PostgreSQL alike."""
-    _ensure_workspace(session, team_id, now)
-    return session.execute(
-        update(Workspace)
-        .where(Workspace.team_id == team_id)
-        .values(last_request_number=Workspace.last_request_number + 1)
-        .returning(Workspace.last_request_number)
-    ).scalar_one()
+    number = session.connection().execute(_NEXT_NUMBER, {"counter_of": team_id}).scalar()
+    if number is not None:
+        return number
+    _ensure_workspace(session, team_id, now)  # the workspace's first request
+    return session.connection().execute(_NEXT_NUMBER, {"counter_of": team_id}).scalar_one()
 
 
 def record(
@@ -406,14 +413,18 @@ def open_requests_for(session: Session, *, team_id: str, user_id: str) -> tuple[
 
 def pending_proposal(session: Session, *, request_id: int, lock: bool = False) -> Proposal | None:
     """The proposal waiting for the requester's decision, if any (at most one is pending)."""
-    query = (
-        select(Proposal)
-        .where(Proposal.request_id == request_id, Proposal.state == "pending")
-        .order_by(Proposal.id.desc())
-    )
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalars(query).first()
+        locked = _PENDING_PROPOSAL.with_for_update().execution_options(populate_existing=True)
+        return session.scalars(locked, {"request_id": request_id}).first()
+    return session.scalars(_PENDING_PROPOSAL, {"request_id": request_id}).first()
+
+
+#: ``pending_proposal``'s query, built once (every card drawn asks it).
+_PENDING_PROPOSAL = (
+    select(Proposal)
+    .where(Proposal.request_id == bindparam("request_id"), Proposal.state == "pending")
+    .order_by(Proposal.id.desc())
+)
 
 
 def _iso(moment: datetime | None) -> str | None:
