@@ -40,7 +40,7 @@ PENDING, CLAIMED, SENT, FAILED, DROPPED = "pending", "claimed", "sent", "failed"
 class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_state_priority_available", "state", "priority", "available_at", "id"),
+        Index("ix_outbox_claim_order", "state", "priority", "id", "available_at"),
         Index(
             "ix_outbox_claimed_by",
             "claimed_by",
