@@ -5,7 +5,8 @@ every one of them to be delivered: the assignee's card posted in the fake Slack.
 Commands are sent open-loop — on a fixed schedule, whether or not earlier ones were answered — by a pool
 of sender threads, so a slow bot cannot slow the offered load down. Reported: the rate offered and the
 rate achieved (acks, and cards delivered over the whole run), ack p50/p99, and the delivery lag from a
-command's ack to its card (p50/p99/max), plus the bot's peak RSS.
+command's ack to its card (p50/p99/max), plus the bot's peak RSS and CPU — and the CPU of this bench
+process itself, which shares the machine's cores with the bot.
 
     python bench/filing_rate.py [--rate 100] [--seconds 30]
                                 [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -14,6 +15,8 @@ command's ack to its card (p50/p99/max), plus the bot's peak RSS.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import tempfile
 import threading
@@ -76,6 +79,7 @@ def measure(backend: str, database_url: str, rate: float, seconds: float, people
                 burst.sent_at[tag] = time.time()
 
         cpu_before = bot.cpu_seconds()
+        own_before = _own_cpu()
         with sampling(bot, burst):
             burst.wall_started = time.time()
             start = time.perf_counter() + 0.2
@@ -90,6 +94,7 @@ def measure(backend: str, database_url: str, rate: float, seconds: float, people
                     break
                 time.sleep(0.5)
         cpu = bot.cpu_seconds() - cpu_before
+        own = _own_cpu() - own_before
         delivered = {tag: cards[tag] for tag in burst.sent_at if tag in cards}
         lags = [delivered[tag] - burst.sent_at[tag] for tag in delivered]
         last = max(delivered.values()) - burst.wall_started if delivered else float("nan")
@@ -102,12 +107,19 @@ def measure(backend: str, database_url: str, rate: float, seconds: float, people
             f"=> {len(delivered) / last:.0f} filings/s delivered; lag ack->card p50 {ms(percentile(lags, 0.5))}, "
             f"p99 {ms(percentile(lags, 0.99))}, max {ms(max(lags))}; bot RSS peak "
             f"{burst.peak_rss_kib / 1024:.0f} MB; bot CPU {cpu:.1f} s ({cpu / max(1, len(delivered)) * 1000:.1f} ms "
-            "a filing)",
+            f"a filing)\n  this bench process (senders and the fake Slack) used {own:.1f} s of CPU "
+            f"({own / max(1, len(delivered)) * 1000:.1f} ms a filing) on a machine with {os.cpu_count()} cores",
             flush=True,
         )
     finally:
         bot.stop()
         fake.stop()
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process (the load generator and the fake Slack share the bot's machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:

@@ -151,6 +151,51 @@ class Claimed:
     claimed_at: datetime
 
 
+def _claimable() -> Any:
+    earlier = aliased(M)
+    blocked_by_earlier = exists().where(
+        earlier.sequence_key == M.sequence_key,
+        earlier.id < M.id,
+        # Written into the SQL as it stands, so that SQLite sees it is the condition of the partial index
+        # ``ix_outbox_sequence_open`` and uses it (a bound parameter hides that, and every candidate row
+        # then scanned all pending rows: claiming grew with the square of the backlog).
+        earlier.state.in_(bindparam("open_states", (PENDING, CLAIMED), expanding=True, literal_execute=True)),
+    )
+    due = bindparam("wall_now", type_=M.available_at.type)
+    return select(M.id).where(
+        M.state == PENDING,
+        or_(M.available_at.is_(None), M.available_at <= due),
+        or_(M.sequence_key.is_(None), not_(blocked_by_earlier)),
+    )
+
+
+# The claim's statements, built once: the dispatcher claims many times a second under load, and building
+# the query (an alias, a correlated subquery) cost more than running it.
+_CLAIMABLE = _claimable()
+_TAKE = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)), _TABLE.c.state == PENDING)
+    .values(
+        state=CLAIMED,
+        claimed_by=bindparam("worker"),
+        claimed_at=bindparam("claimed_at"),
+        attempts=_TABLE.c.attempts + 1,
+    )
+    .returning(
+        _TABLE.c.id,
+        _TABLE.c.team_id,
+        _TABLE.c.kind,
+        _TABLE.c.request_id,
+        _TABLE.c.recipient,
+        _TABLE.c.payload,
+        _TABLE.c.priority,
+        _TABLE.c.attempts,
+        _TABLE.c.unsure,
+        _TABLE.c.claimed_at,
+    )
+)
+
+
 def claim(
     session: Session,
     *,
@@ -166,46 +211,20 @@ def claim(
     """
     if limit <= 0:
         return []
-    earlier = aliased(M)
-    blocked_by_earlier = exists().where(
-        earlier.sequence_key == M.sequence_key,
-        earlier.id < M.id,
-        # Written into the SQL as it stands, so that SQLite sees it is the condition of the partial index
-        # ``ix_outbox_sequence_open`` and uses it (a bound parameter hides that, and every candidate row
-        # then scanned all pending rows: claiming grew with the square of the backlog).
-        earlier.state.in_(bindparam("open_states", (PENDING, CLAIMED), expanding=True, literal_execute=True)),
-    )
-    query = select(M.id).where(
-        M.state == PENDING,
-        or_(M.available_at.is_(None), M.available_at <= wall_now),
-        or_(M.sequence_key.is_(None), not_(blocked_by_earlier)),
-    )
+    query = _CLAIMABLE
     for team_id, kinds in skip_pairs:
         query = query.where(not_(and_(M.team_id == team_id, M.kind.in_(list(kinds)))))
     if only_ids is not None:
         query = query.where(M.id.in_(list(only_ids)))
-    ids = list(
-        session.scalars(query.order_by(M.priority, M.id).limit(limit).with_for_update(skip_locked=True, of=M))
+    query = (
+        query.order_by(M.priority, M.id)
+        .limit(bindparam("claim_limit"))
+        .with_for_update(skip_locked=True, of=M)
     )
+    ids = list(session.scalars(query, {"wall_now": wall_now, "claim_limit": limit}))
     if not ids:
         return []
-    rows = session.execute(
-        update(M)
-        .where(M.id.in_(ids), M.state == PENDING)
-        .values(state=CLAIMED, claimed_by=worker, claimed_at=wall_now, attempts=M.attempts + 1)
-        .returning(
-            M.id,
-            M.team_id,
-            M.kind,
-            M.request_id,
-            M.recipient,
-            M.payload,
-            M.priority,
-            M.attempts,
-            M.unsure,
-            M.claimed_at,
-        )
-    ).all()
+    rows = session.connection().execute(_TAKE, {"ids": ids, "worker": worker, "claimed_at": wall_now}).all()
     return sorted((Claimed(*row) for row in rows), key=lambda row: (row.priority, row.id))
 
 
