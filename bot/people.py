@@ -30,7 +30,7 @@ from bot.domain.person import PersonInfo
 from bot.i18n import language_for
 from bot.services.agreement import zone_or_default
 from models import Person, Workspace
-from models.db import reading, transaction
+from models.db import connection_for, reading, transaction
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -311,7 +311,7 @@ class People:
             entry = self._memory.get((team_id, user_id))
         if entry is not None and entry[0] is not None and entry[0].dm_channel_id == channel_id:
             return
-        session.connection().execute(
+        connection_for(session).execute(
             _REMEMBER_DM, {"of_team": team_id, "of_user": user_id, "channel": channel_id}
         )
         with self._lock:

@@ -43,6 +43,7 @@ from bot.services import home as home_service
 from bot.services import reminders as reminder_service
 from bot.services.agreement import calendar_for
 from models import DigestSubscription, Proposal, Request, RequestEvent
+from models.db import connection_for
 from models.reminder import Reminder
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def _card_after(session: Session, ctx: Context, sent: Sent) -> None:
     request = ctx.request()
     if request is None:
         return
-    connection = session.connection()
+    connection = connection_for(session)
     connection.execute(
         _CARD_PLACE,
         {

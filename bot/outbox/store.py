@@ -28,6 +28,7 @@ from sqlalchemy import and_, bindparam, delete, exists, func, insert, not_, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from models.db import connection_for
 from models.outbox import (
     CLAIMED,
     DROPPED,
@@ -116,7 +117,7 @@ def enqueue(
         dedupe_key, collapse_key = f"{key}@{uuid.uuid4().hex}", key
     else:
         dedupe_key, collapse_key = key, None
-    connection = session.connection()
+    connection = connection_for(session)
     connection.execute(
         _ENQUEUE["postgresql" if connection.dialect.name == "postgresql" else "sqlite"],
         {
@@ -224,7 +225,9 @@ def claim(
     ids = list(session.scalars(query, {"wall_now": wall_now, "claim_limit": limit}))
     if not ids:
         return []
-    rows = session.connection().execute(_TAKE, {"ids": ids, "worker": worker, "claimed_at": wall_now}).all()
+    rows = (
+        connection_for(session).execute(_TAKE, {"ids": ids, "worker": worker, "claimed_at": wall_now}).all()
+    )
     return sorted((Claimed(*row) for row in rows), key=lambda row: (row.priority, row.id))
 
 

@@ -40,6 +40,7 @@ from bot.services import calendars as calendar_service
 from bot.services.agreement import zone_or_default
 from bot.services.requests import NotAllowed, NotNow, Outcome, ServiceError, load, record
 from models import ACTIVE_STATES, Absence, PausedClock, Request, State, StatusCheck
+from models.db import connection_for
 
 SLACK = "slack"
 PLANNED = "planned"
@@ -92,7 +93,7 @@ def _info(user_id: str, rows: list[Any]) -> AbsenceInfo | None:
 
 def absence_of(session: Session, *, team_id: str, user_id: str, now: datetime) -> AbsenceInfo | None:
     """Is the person away at ``now``; if so until when, and who is their deputy."""
-    rows = session.connection().execute(_ABSENCE_OF, {"team_id": team_id, "user_id": user_id, "now": now})
+    rows = connection_for(session).execute(_ABSENCE_OF, {"team_id": team_id, "user_id": user_id, "now": now})
     return _info(user_id, list(rows))
 
 
@@ -243,7 +244,7 @@ def _moved(
 def away_after(session: Session, *, team_id: str, user_id: str, since: datetime) -> bool:
     """Has the person an absence that reaches past ``since``? (One indexed look-up; when not, a request
     just filed has no clock to move: ``move_clocks`` would find nothing to do.)"""
-    found = session.connection().execute(
+    found = connection_for(session).execute(
         _AWAY_AFTER, {"team_id": team_id, "user_id": user_id, "since": since}
     )
     return found.first() is not None

@@ -26,6 +26,7 @@ from bot.services.agreement import (
     working_hours,
 )
 from models import ACTIVE_STATES, PersonCalendar, Request
+from models.db import connection_for
 from models.reminder import NudgeSchedule
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -62,7 +63,7 @@ def choices(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[st
 
 
 def choice(session: Session, *, team_id: str, user_id: str) -> CalendarChoice:
-    row = session.connection().execute(_CHOICE, {"team_id": team_id, "user_id": user_id}).first()
+    row = connection_for(session).execute(_CHOICE, {"team_id": team_id, "user_id": user_id}).first()
     return NO_CHOICE if row is None else CalendarChoice(**row._mapping)
 
 

@@ -30,6 +30,7 @@ from bot.services.requests import (
     record,
 )
 from models import Proposal, Rating, Request, RequestEvent, State
+from models.db import connection_for
 from models.outbox import OutboxMessage
 from models.reminder import NudgeSchedule, Reminder
 
@@ -68,7 +69,7 @@ def _moment(value: Any) -> datetime | None:
 
 
 def remember_requester_card(session: Session, *, request_id: int, channel_id: str, message_ts: str) -> None:
-    session.connection().execute(
+    connection_for(session).execute(
         _REMEMBER_CARD, {"card_of": request_id, "card_channel": channel_id, "card_ts": message_ts}
     )
 
@@ -115,7 +116,7 @@ _REMEMBER_CARD = (
 
 
 def card_facts(session: Session, request: Request, *, now: datetime) -> CardFacts:
-    connection, asked = session.connection(), {"request_id": request.id}
+    connection, asked = connection_for(session), {"request_id": request.id}
     sent = connection.execute(_REMINDERS_SENT, asked).one()
     next_at = connection.execute(_NEXT_CHECK, asked).scalar()
     latest = session.scalars(_LATEST, asked).first()
@@ -131,7 +132,7 @@ def card_facts(session: Session, request: Request, *, now: datetime) -> CardFact
 
 def was_edited(session: Session, request_id: int) -> bool:
     """The requester changed the words after filing (the assignee's card marks it)."""
-    details = session.connection().execute(_EDITS, {"request_id": request_id}).scalars()
+    details = connection_for(session).execute(_EDITS, {"request_id": request_id}).scalars()
     return any(isinstance(detail, dict) and detail.get("text_changed") for detail in details)
 
 

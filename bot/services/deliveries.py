@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.db import connection_for
 from models.outbox import SeenDelivery
 
 #: Slack retries within minutes; a day is plenty.
@@ -32,7 +33,7 @@ def first_time(session: Session, *, team_id: str, key: str | None, now: datetime
     A delivery without a key (an old client, a test) always counts as the first."""
     if not key:
         return True
-    connection = session.connection()
+    connection = connection_for(session)
     statement = _SEEN["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
     inserted = connection.execute(statement, {"team_id": team_id, "key": key[:160], "seen_at": now}).first()
     return inserted is not None

@@ -20,6 +20,7 @@ from bot.domain.digest_stats import MonthNumbers, median_duration, month_start
 from bot.services import calendars as calendar_service
 from bot.services import views
 from models import ACTIVE_STATES, Kudos, Rating, Request, State
+from models.db import connection_for
 from models.digest import HomeVisit
 
 R = Request
@@ -89,7 +90,9 @@ def visitors(session: Session, *, team_id: str, user_ids: list[str]) -> list[str
     wanted = sorted(set(user_ids))
     if not wanted:
         return []
-    found = set(session.connection().execute(_VISITORS, {"team_id": team_id, "user_ids": wanted}).scalars())
+    found = set(
+        connection_for(session).execute(_VISITORS, {"team_id": team_id, "user_ids": wanted}).scalars()
+    )
     return [user for user in wanted if user in found]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, exc, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import ACTIVE_STATES, Kind, Proposal, Request, RequestEvent, State, Workspace
+from models.db import connection_for
 
 
 class ServiceError(Exception):
@@ -73,11 +74,11 @@ _NEXT_NUMBER = (
 
 def next_number(session: Session, team_id: str, now: datetime) -> int:
     """Per-workspace numbers (#1, #2, …) from a counter row: atomic on SQLite and PostgreSQL alike."""
-    number = session.connection().execute(_NEXT_NUMBER, {"counter_of": team_id}).scalar()
+    number = connection_for(session).execute(_NEXT_NUMBER, {"counter_of": team_id}).scalar()
     if number is not None:
         return number
     _ensure_workspace(session, team_id, now)  # the workspace's first request
-    return session.connection().execute(_NEXT_NUMBER, {"counter_of": team_id}).scalar_one()
+    return connection_for(session).execute(_NEXT_NUMBER, {"counter_of": team_id}).scalar_one()
 
 
 def record(

@@ -6,9 +6,10 @@ Create Date: 2026-12-01
 
 The claim asks for the first pending rows ``ORDER BY priority, id``. The old index (state, priority,
 available_at, id) gave them by priority only, so SQLite sorted the whole backlog — and checked every
-pending row's sequence — for each claim: 25 ms a claim with 9,000 rows pending, and more the further
-delivery fell behind. With ``id`` before ``available_at`` the index hands them over in order and the claim
-stops after the rows it takes (8 ms with the same backlog, most of it the claim's own write).
+pending row's sequence — for each claim, and a claim cost more the further delivery fell behind. With
+``id`` before ``available_at`` the index hands them over in order and the claim stops after the rows it
+takes (``bench/claim.py``, 9,000 rows pending: 23.6 ms of CPU a claim before, 6.8 ms after, together
+with the claim's statements built once).
 """
 
 from __future__ import annotations
