@@ -167,9 +167,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-        if fake.drop_connections:
-            # Like a server that closes idle connections: gone after this answer, without saying so.
-            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("fake slack: " + format, *args)
@@ -184,11 +181,6 @@ class _FakeSlackServer(ThreadingHTTPServer):
     def __init__(self, fake: FakeSlack) -> None:
         self.fake = fake
         super().__init__(("127.0.0.1", 0), _RequestHandler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.fake._lock:
-            self.fake.connections += 1
-        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout test, a process stopped mid-call) is Slack's everyday life,
@@ -220,10 +212,6 @@ class FakeSlack:
         self.app_token = app_token
         #: Socket Mode: the ws:// URL apps.connections.open hands out (None: Socket Mode is off).
         self.socket_mode_url: str | None = None
-        #: Connections accepted so far (a client that keeps its connections open opens few).
-        self.connections = 0
-        #: Close each connection after its answer without announcing it, as servers do with idle ones.
-        self.drop_connections = False
         self._clock = clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
