@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.outbox.news import Origin
-from bot.outbox.store import enqueue
+from bot.outbox.store import enqueue, say
 from bot.services import card as card_service
 from bot.services.requests import Outcome
 from models import Request, RequestEvent
@@ -42,14 +42,13 @@ def _say(
 ) -> None:
     if not recipient:
         return  # a team request nobody has taken yet: nobody's card to talk to
-    enqueue(
+    say(
         session,
-        team_id=request.team_id,
-        kind=kind,
-        key=key,
+        request,
+        kind,
+        recipient,
+        key,
         now=now,
-        recipient=recipient,
-        request_id=request.id,
         payload=payload,
         priority=priority,
         sequence=_sequence_for(request, recipient),

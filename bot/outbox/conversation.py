@@ -14,13 +14,13 @@ Nothing here renders or talks to Slack (``bot.outbox.messages`` renders the kind
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.outbox.store import enqueue
+from bot.outbox.store import say
 from models import Request
-from models.outbox import PRIORITY_NORMAL, PRIORITY_NOW
+from models.outbox import PRIORITY_NOW
 
 if TYPE_CHECKING:
     from bot.outbox.news import Origin
@@ -32,38 +32,12 @@ def requester_sequence(request: Request) -> str:
     return f"requester:{request.id}"
 
 
-def _say(
-    session: Session,
-    request: Request,
-    kind: str,
-    recipient: str,
-    key: str,
-    *,
-    now: datetime,
-    payload: dict[str, Any],
-    priority: int = PRIORITY_NORMAL,
-    sequence: str | None = None,
-) -> None:
-    enqueue(
-        session,
-        team_id=request.team_id,
-        kind=kind,
-        key=key,
-        now=now,
-        recipient=recipient,
-        request_id=request.id,
-        payload=payload,
-        priority=priority,
-        sequence=sequence,
-    )
-
-
 def tell(session: Session, outcome: Outcome, *, key: str, now: datetime, origin: Origin | None) -> None:
     """The conversation's messages after ``outcome`` (nothing for other kinds of change)."""
     request, kind, detail = outcome.request, outcome.kind, outcome.detail
     if kind == "answered" or (kind == "done" and detail.get("answer")):
         text = detail.get("text") if kind == "answered" else detail.get("answer")
-        _say(
+        say(
             session,
             request,
             "answer",
@@ -74,7 +48,7 @@ def tell(session: Session, outcome: Outcome, *, key: str, now: datetime, origin:
             sequence=requester_sequence(request),
         )
     elif kind == "waiting_started":
-        _say(
+        say(
             session,
             request,
             "question",
@@ -85,7 +59,7 @@ def tell(session: Session, outcome: Outcome, *, key: str, now: datetime, origin:
             sequence=requester_sequence(request),
         )
     elif kind == "waiting_ended":
-        _say(
+        say(
             session,
             request,
             "question_reply",
@@ -94,7 +68,7 @@ def tell(session: Session, outcome: Outcome, *, key: str, now: datetime, origin:
             now=now,
             payload={"text": detail.get("text"), "waited_seconds": detail.get("waited_seconds", 0)},
         )
-        _say(
+        say(
             session,
             request,
             "question_answered",
@@ -107,7 +81,7 @@ def tell(session: Session, outcome: Outcome, *, key: str, now: datetime, origin:
     elif kind == "taken_over":
         previous = detail.get("from_assignee_id")
         if previous:
-            _say(
+            say(
                 session,
                 request,
                 "taken_over",
@@ -117,7 +91,7 @@ def tell(session: Session, outcome: Outcome, *, key: str, now: datetime, origin:
                 payload={"assignee_id": request.assignee_id},
             )
     elif kind == "redirected":
-        _say(
+        say(
             session,
             request,
             "redirected",

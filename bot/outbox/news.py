@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox import conversation
-from bot.outbox.store import enqueue
+from bot.outbox.store import enqueue, say
 from bot.services import home as home_service
 from bot.services.requests import Outcome
 from models import Request
-from models.outbox import PRIORITY_BULK, PRIORITY_NORMAL, PRIORITY_NOW
+from models.outbox import PRIORITY_BULK, PRIORITY_NOW
 from models.reminder import Reminder
 
 #: Outcomes the requester hears about as news (``bot.blocks.requests.REQUESTER_NEWS``).
@@ -97,32 +97,6 @@ def refresh_homes(session: Session, *, team_id: str, user_ids: list[str | None],
         )
 
 
-def _say(
-    session: Session,
-    request: Request,
-    kind: str,
-    recipient: str,
-    key: str,
-    *,
-    now: datetime,
-    payload: dict[str, Any] | None = None,
-    priority: int = PRIORITY_NORMAL,
-    sequence: str | None = None,
-) -> None:
-    enqueue(
-        session,
-        team_id=request.team_id,
-        kind=kind,
-        key=key,
-        now=now,
-        recipient=recipient,
-        request_id=request.id,
-        payload=payload,
-        priority=priority,
-        sequence=sequence,
-    )
-
-
 def filed(
     session: Session,
     request: Request,
@@ -133,7 +107,7 @@ def filed(
 ) -> None:
     """A new request: the assignee's card, the requester's confirmation where they filed it (naming the
     ``unread`` words that looked like a time but were not read as one), App Homes."""
-    _say(
+    say(
         session,
         request,
         "card",
@@ -154,7 +128,7 @@ def filed(
         payload["channel"] = origin.channel_id
     if unread:
         payload["unread"] = list(unread)
-    _say(
+    say(
         session,
         request,
         "confirmation",
@@ -182,7 +156,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         channel, ts = outcome.detail.get("previous_message") or (None, None)
         previous = outcome.detail.get("from_assignee_id") or ""
         if channel and ts:
-            _say(
+            say(
                 session,
                 request,
                 "handed_over",
@@ -192,7 +166,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
                 payload={"channel": channel, "ts": ts, "taken_over": kind == "taken_over"},
                 sequence=_card_sequence(request),
             )
-        _say(
+        say(
             session,
             request,
             "card",
@@ -209,13 +183,13 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         if (
             outcome.previous_state != "declined" and request.assignee_id
         ):  # who declined needs no word; an unclaimed team request has nobody to tell
-            _say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
+            say(session, request, "cancelled", request.assignee_id, f"{key}:assignee", now=now)
         if (
             origin is not None
             and origin.response_url
             and not card_news.clicked_on_requester_card(request, origin)
         ):
-            _say(
+            say(
                 session,
                 request,
                 "closed_reply",
@@ -227,7 +201,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             )
     elif kind == "done":
         # The news and "how did it go?" in one DM (after the answer it carried, if any).
-        _say(
+        say(
             session,
             request,
             "rating_prompt",
@@ -238,10 +212,10 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         )
     elif kind in NEWS:
         payload = {"event": kind, "from_assignee_id": outcome.detail.get("from_assignee_id")}
-        _say(session, request, "news", request.requester_id, f"{key}:news", now=now, payload=payload)
+        say(session, request, "news", request.requester_id, f"{key}:news", now=now, payload=payload)
     elif kind == "proposed":
         proposal = outcome.detail["proposal"]
-        _say(
+        say(
             session,
             request,
             "proposal",
@@ -250,7 +224,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             now=now,
             payload={"proposal_id": proposal.id},
         )
-        _say(
+        say(
             session,
             request,
             "proposal_sent",
@@ -276,7 +250,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
         reply: dict[str, Any] = {"accepted": accepted}
         if origin is not None and origin.response_url:
             reply["response_url"] = origin.response_url
-        _say(
+        say(
             session,
             request,
             "proposal_decided",
@@ -286,7 +260,7 @@ def announce(session: Session, outcome: Outcome, *, now: datetime, origin: Origi
             payload=reply,
             priority=PRIORITY_NOW,
         )
-        _say(
+        say(
             session,
             request,
             "proposal_decided",
@@ -322,7 +296,7 @@ def thanked(
     session: Session, request: Request, *, now: datetime, created: bool, origin: Origin | None
 ) -> None:
     if created:
-        _say(
+        say(
             session,
             request,
             "kudos",
@@ -357,7 +331,7 @@ def ask_channel(
     session: Session, request: Request, *, now: datetime, requester_id: str, origin: Origin | None
 ) -> None:
     """The requester chose to ask in the channel the request was filed in: one post, recorded once it is out."""
-    _say(
+    say(
         session,
         request,
         "channel_help",
@@ -372,7 +346,7 @@ def ask_person(
     session: Session, request: Request, *, now: datetime, requester_id: str, person_id: str, note: str | None
 ) -> None:
     """The requester chose to ask a colleague for help: a DM to them, recorded once it is out."""
-    _say(
+    say(
         session,
         request,
         "person_help",

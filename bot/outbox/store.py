@@ -28,6 +28,7 @@ from sqlalchemy import and_, bindparam, delete, exists, func, insert, not_, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from models import Request
 from models.db import connection_for
 from models.outbox import (
     CLAIMED,
@@ -134,6 +135,33 @@ def enqueue(
         },
     )
     session.info[NEW_ROWS] = True
+
+
+def say(
+    session: Session,
+    request: Request,
+    kind: str,
+    recipient: str,
+    key: str,
+    *,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    priority: int = PRIORITY_NORMAL,
+    sequence: str | None = None,
+) -> None:
+    """``enqueue`` a message about ``request`` (its workspace and id) for ``recipient``."""
+    enqueue(
+        session,
+        team_id=request.team_id,
+        kind=kind,
+        key=key,
+        now=now,
+        recipient=recipient,
+        request_id=request.id,
+        payload=payload,
+        priority=priority,
+        sequence=sequence,
+    )
 
 
 @dataclass(frozen=True)
