@@ -99,6 +99,16 @@ def make_formatter(log_format: str) -> logging.Formatter:
     return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+#: Loggers whose own level slack_sdk and Bolt read before building a debug line.
+LIBRARY_LOGGERS = (
+    "bot.bolt",
+    "bot.oauth",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.client",
+    "slack_sdk.socket_mode.builtin.client",
+)
+
+
 def configure_logging(settings: Settings, stream: object | None = None) -> None:
     secrets = [
         settings.slack_bot_token,
@@ -117,6 +127,13 @@ def configure_logging(settings: Settings, stream: object | None = None) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(quiet)
     # APScheduler logs every tick at INFO ("Running job …", "executed successfully").
     logging.getLogger("apscheduler").setLevel(quiet)
+    # slack_sdk and Bolt decide whether to build a debug line (a request's whole body, a response with
+    # its headers, one line per listener checked) from their own logger's ``level``, not from what the
+    # root logger lets through; left unset (0) that is "debug", and building those lines cost about a
+    # fifth of a delivery's CPU and a tenth of an ack's. Bolt's middleware copies the level of the
+    # logger the app is given (``bot.bolt``) when the app is built, so this runs before that.
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(root.level)
     alembic = logging.getLogger("alembic.runtime.migration")
     alembic.removeFilter(_ALEMBIC_CHATTER)
     if root.level > logging.DEBUG:

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.cli.common import configure_logging
+from bot.cli.common import LIBRARY_LOGGERS, configure_logging
 from bot.config import Settings
+from bot.sandbox.fake_slack import FakeSlack
+from bot.slack import make_web_client
 from tests.ops.processes import kundenfokus
 
 BOT_TOKEN = "xoxb-1234-5678-abcdefSECRET"
@@ -23,20 +25,24 @@ APP_TOKEN = "xapp-1-A111-222-feedface"
 def captured() -> Iterator[callable]:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
+    libraries = {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS}
 
-    def configure(log_format: str) -> io.StringIO:
+    def configure(log_format: str, log_level: str = "INFO") -> io.StringIO:
         stream = io.StringIO()
         settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_app_token=APP_TOKEN,
             log_format=log_format,
+            log_level=log_level,
         )
         configure_logging(settings, stream=stream)
         return stream
 
     yield configure
     root.handlers[:], root.level = saved
+    for name, level in libraries.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def log_everything() -> None:
@@ -85,3 +91,27 @@ def test_a_command_logs_json_lines_too(tmp_path):
     assert any(r["message"].startswith("Running upgrade") for r in records)
     assert not any("Context impl" in r["message"] or "Will assume" in r["message"] for r in records)
     assert "is at revision" in stdout
+
+
+class _Watched(str):
+    """A message text that notices being turned into a debug line (repr), not being sent (JSON)."""
+
+    shown = 0
+
+    def __repr__(self) -> str:
+        type(self).shown += 1
+        return str.__repr__(self)
+
+
+@pytest.mark.parametrize(("log_level", "built"), [("INFO", False), ("DEBUG", True)])
+def test_slack_sdk_builds_its_debug_lines_only_when_debug_is_asked_for(captured, log_level, built):
+    """slack_sdk reads its own logger's level, not the root's: unset, it formatted every request body."""
+    captured("text", log_level)
+    _Watched.shown = 0
+    with FakeSlack(team_id="T1", bot_token=BOT_TOKEN) as fake:
+        fake.add_user("UALICE", "alice")
+        client = make_web_client(BOT_TOKEN, fake.base_url)
+        client.chat_postMessage(channel="UALICE", text=_Watched("hello"))
+        [call] = fake.calls_to("chat.postMessage")
+    assert call.args["text"] == "hello"
+    assert (_Watched.shown > 0) is built
