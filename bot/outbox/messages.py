@@ -192,24 +192,24 @@ def _card(ctx: Context) -> Delivery | Drop:
 
 
 def _card_after(session: Session, ctx: Context, sent: Sent) -> None:
-    request = ctx.request()
-    if request is None:
+    # Two updates by id, nothing loaded: a request that is gone (or handed over) matches no row.
+    request_id = ctx.row.request_id
+    if request_id is None:
         return
     connection = connection_for(session)
     connection.execute(
         _CARD_PLACE,
         {
-            "card_of": request.id,
+            "card_of": request_id,
             "assignee": ctx.row.recipient,
             "card_channel": sent.channel,
             "card_ts": sent.ts,
         },
     )
-    if request.thread_ts is None:
-        # The card's thread is the request's thread: a reply there is an answer.
-        connection.execute(
-            _CARD_THREAD, {"card_of": request.id, "card_channel": sent.channel, "card_ts": sent.ts}
-        )
+    # The card's thread is the request's thread (unless it has one already): a reply there is an answer.
+    connection.execute(
+        _CARD_THREAD, {"card_of": request_id, "card_channel": sent.channel, "card_ts": sent.ts}
+    )
 
 
 # Built once: they run for every card posted.
