@@ -10,13 +10,19 @@ Within one process, SQLite writers also queue on a lock of the engine's own befo
 SQLite's busy handler lets a waiting writer sleep in growing steps (up to 100 ms) and retry, so under
 contention — the work after the acks and the delivery workers all committing — the write lock stood
 idle most of the time and filing throughput fell to ~20 requests a second; a lock handed over at once
-keeps it busy. Other processes (a ``kundenfokus sweep`` beside the bot) still meet at SQLite's lock.
+keeps it busy. Across processes (delivery processes beside ``kundenfokus run``, a ``kundenfokus
+sweep``) the same lock is a file lock beside the database (``<file>-writer.lock``), asked for every
+millisecond or two rather than in SQLite's growing steps.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +30,8 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+logger = logging.getLogger(__name__)
 
 #: How long a SQLite writer waits for its turn before giving up ("database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -87,16 +95,68 @@ class NestedWriteError(RuntimeError):
     it would wait for itself until the busy timeout. Look things up before the transaction instead."""
 
 
+class WriterLock:
+    """The turn to write on one SQLite database: a lock for this process's threads, then a file lock
+    that other processes on the same file take too (none for an in-memory database, or where the file
+    cannot be made). ``acquire(timeout)`` is False when the turn did not come in time."""
+
+    #: Sleeps between tries for a file lock another process holds: it holds it for a commit, a few ms.
+    _TRIES = (0.0005, 0.001, 0.002)
+
+    def __init__(self, path: str | None) -> None:
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        if path:
+            try:
+                self._fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as error:
+                logger.warning(
+                    "no writer lock file beside %s (%s): processes meet at SQLite's lock", path, error
+                )
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._fd is None:
+            return True
+        attempt = 0
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._threads.release()
+                    return False
+            time.sleep(self._TRIES[min(attempt, len(self._TRIES) - 1)])
+            attempt += 1
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 _writing = threading.local()
-_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_write_locks: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(engine: Engine) -> threading.Lock:
+def _write_lock(engine: Engine) -> WriterLock:
     with _write_locks_guard:
         lock = _write_locks.get(engine)
         if lock is None:
-            lock = _write_locks[engine] = threading.Lock()
+            database = engine.url.database
+            # A file by its name (not an in-memory database, not a ``file:`` URI with its own options).
+            on_disk = bool(database) and database != ":memory:" and "uri" not in engine.url.query
+            lock = _write_locks[engine] = WriterLock(os.path.abspath(database) if on_disk else None)
+            weakref.finalize(engine, lock.close)
         return lock
 
 
@@ -108,7 +168,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         bind is not None and getattr(bind, "dialect", None) is not None and bind.dialect.name == "sqlite"
     )
     held: set[int] = _writing.__dict__.setdefault("engines", set())
-    lock: threading.Lock | None = None
+    lock: WriterLock | None = None
     if guarded:
         if id(bind) in held:
             raise NestedWriteError("a SQLite writing transaction inside another one on the same thread")
