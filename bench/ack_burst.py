@@ -95,24 +95,43 @@ class Served:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
+    def processes(self) -> list[int]:
+        """The process and its children (``KUNDENFOKUS_DELIVERY_PROCESSES``), from the kernel."""
+        found, queue = [], [self.process.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            with contextlib.suppress(OSError):
+                for thread in os.listdir(f"/proc/{pid}/task"):  # a child is listed under its thread
+                    with (
+                        contextlib.suppress(OSError),
+                        open(f"/proc/{pid}/task/{thread}/children") as children,
+                    ):
+                        queue.extend(int(child) for child in children.read().split())
+        return found
+
     def memory(self) -> dict[str, int]:
-        """VmRSS and VmHWM (peak) in KiB, from the kernel."""
-        values = {}
-        with contextlib.suppress(OSError), open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                key, _, rest = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    values[key] = int(rest.split()[0])
+        """VmRSS and VmHWM (peak) in KiB, from the kernel, summed over the process and its children."""
+        values: dict[str, int] = {}
+        for pid in self.processes():
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    key, _, rest = line.partition(":")
+                    if key in ("VmRSS", "VmHWM"):
+                        values[key] = values.get(key, 0) + int(rest.split()[0])
         return values
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the process and its children have used so far."""
+        total = 0.0
+        for pid in self.processes():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -124,7 +143,8 @@ class Served:
                 self.process.wait()
 
 
-def start_bot(fake: FakeSlack, database_url: str) -> Served:
+def start_bot(fake: FakeSlack, database_url: str, **settings: str) -> Served:
+    """``settings``: more of the bot's environment, e.g. ``KUNDENFOKUS_DELIVERY_PROCESSES="1"``."""
     port = free_port()
     env = {
         "SLACK_BOT_TOKEN": fake.bot_token,
@@ -132,6 +152,7 @@ def start_bot(fake: FakeSlack, database_url: str) -> Served:
         "SLACK_API_URL": fake.base_url,
         "DATABASE_URL": database_url,
         "LOG_LEVEL": "INFO",
+        **settings,
     }
     launcher = os.environ.get("BENCH_BOT_LAUNCHER")  # e.g. a profiling wrapper around ``python -m bot``
     start = [sys.executable, launcher] if launcher else [sys.executable, "-m", "bot"]

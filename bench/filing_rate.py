@@ -5,10 +5,10 @@ every one of them to be delivered: the assignee's card posted in the fake Slack.
 Commands are sent open-loop — on a fixed schedule, whether or not earlier ones were answered — by a pool
 of sender threads, so a slow bot cannot slow the offered load down. Reported: the rate offered and the
 rate achieved (acks, and cards delivered over the whole run), ack p50/p99, and the delivery lag from a
-command's ack to its card (p50/p99/max), plus the bot's peak RSS and CPU — and the CPU of this bench
-process itself, which shares the machine's cores with the bot.
+command's ack to its card (p50/p99/max), plus the bot's peak RSS and CPU (with its delivery processes,
+if any) — and the CPU of this bench process itself, which shares the machine's cores with the bot.
 
-    python bench/filing_rate.py [--rate 100] [--seconds 30]
+    python bench/filing_rate.py [--rate 100] [--seconds 30] [--delivery-processes 1]
                                 [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -49,9 +49,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def measure(backend: str, database_url: str, rate: float, seconds: float, people: int) -> None:
+def measure(
+    backend: str, database_url: str, rate: float, seconds: float, people: int, delivery_processes: int
+) -> None:
     fake = fake_slack()
-    bot = start_bot(fake, database_url)
+    bot = start_bot(fake, database_url, KUNDENFOKUS_DELIVERY_PROCESSES=str(delivery_processes))
     try:
         # Warm-up: every pair files once, so the bot knows its people (users.info), as a bot that has
         # been running for a while does; the measured run then costs what filing costs.
@@ -100,7 +102,7 @@ def measure(backend: str, database_url: str, rate: float, seconds: float, people
         last = max(delivered.values()) - burst.wall_started if delivered else float("nan")
         ms = lambda value: f"{value * 1000:,.0f} ms"  # noqa: E731
         print(
-            f"[{backend}] offered {rate:g}/s for {seconds:g} s = {total:,} commands; sent in {sent_for:.1f} s "
+            f"[{backend}, delivery processes: {delivery_processes}] offered {rate:g}/s for {seconds:g} s = {total:,} commands; sent in {sent_for:.1f} s "
             f"({total / sent_for:.0f}/s); non-200: {burst.failed}; ack p50 {ms(burst.percentile(0.5))}, "
             f"p99 {ms(burst.percentile(0.99))}, >3 s: {burst.over_limit}\n"
             f"  delivered {len(delivered):,}/{total:,} cards; last {last:.1f} s after the first command "
@@ -129,16 +131,30 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200, help="requester/assignee pairs (<= 700)")
     parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway database is created there")
     parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument(
+        "--delivery-processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="KUNDENFOKUS_DELIVERY_PROCESSES for the bot (0: it delivers in its own threads)",
+    )
     args = parser.parse_args()
     if not args.postgres_only:
         with tempfile.TemporaryDirectory(dir=ROOT, prefix=".bench-") as folder:
-            measure("SQLite", f"sqlite:///{folder}/bench.db", args.rate, args.seconds, args.people)
+            measure(
+                "SQLite",
+                f"sqlite:///{folder}/bench.db",
+                args.rate,
+                args.seconds,
+                args.people,
+                args.delivery_processes,
+            )
     if args.postgres:
         from bot import migrate
 
         with postgres_database(args.postgres) as url:
             migrate.upgrade(url)
-            measure("PostgreSQL", url, args.rate, args.seconds, args.people)
+            measure("PostgreSQL", url, args.rate, args.seconds, args.people, args.delivery_processes)
     return 0
 
 

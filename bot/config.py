@@ -69,6 +69,11 @@ DOCUMENTED_KEYS: dict[str, tuple[str, str]] = {
         "Messages per minute the bot may post in one workspace, shared by all replicas (empty: as fast "
         "as Slack allows; the bot always keeps Slack's 1 per second per channel and its Retry-After).",
     ),
+    "KUNDENFOKUS_DELIVERY_PROCESSES": (
+        "0",
+        "Processes of their own that deliver the outbox's messages beside `kundenfokus run` (0: its own "
+        "threads do; 1 lets a machine with two cores or more file and deliver on two).",
+    ),
     "KUNDENFOKUS_RETENTION_DAYS": (
         "",
         "Days after a request closed until its texts are removed (numbers stay); empty keeps them.",
@@ -130,6 +135,8 @@ class Settings:
     digest_schedule: str = "mon 09:00"
     #: Proactive workspace budget for chat.postMessage (per minute); None follows Slack's 429s alone.
     post_rate: int | None = None
+    #: ``kundenfokus run`` starts this many ``kundenfokus deliver`` processes (0: delivers in its threads).
+    delivery_processes: int = 0
     #: None keeps texts forever; else the retention job removes them this many days after closing.
     retention_days: int | None = None
     digest_min_group: int = 5
@@ -179,6 +186,9 @@ class Settings:
             post_rate=_int(get("KUNDENFOKUS_POST_RATE"), "KUNDENFOKUS_POST_RATE", minimum=1)
             if get("KUNDENFOKUS_POST_RATE")
             else None,
+            delivery_processes=_int(
+                get("KUNDENFOKUS_DELIVERY_PROCESSES"), "KUNDENFOKUS_DELIVERY_PROCESSES", maximum=16
+            ),
             retention_days=_optional_days(get("KUNDENFOKUS_RETENTION_DAYS"), "KUNDENFOKUS_RETENTION_DAYS"),
             digest_min_group=_int(
                 get("KUNDENFOKUS_DIGEST_MIN_GROUP"), "KUNDENFOKUS_DIGEST_MIN_GROUP", minimum=1
@@ -314,13 +324,15 @@ class Settings:
             ) from None
 
 
-def _int(raw: str, key: str, minimum: int = 0) -> int:
+def _int(raw: str, key: str, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{key} must be a whole number, not {raw!r}.") from None
     if value < minimum:
         raise ConfigError(f"{key} must be at least {minimum}, not {value}.")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{key} must be at most {maximum}, not {value}.")
     return value
 
 

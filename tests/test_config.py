@@ -58,6 +58,9 @@ def test_values_are_read_and_normalised():
         ({"KUNDENFOKUS_HEALTH_PORT": "70000"}, "KUNDENFOKUS_HEALTH_PORT must be a port number"),
         ({"KUNDENFOKUS_MAX_REMINDERS": "five"}, "KUNDENFOKUS_MAX_REMINDERS must be a whole number"),
         ({"KUNDENFOKUS_MAX_REMINDERS": "0"}, "KUNDENFOKUS_MAX_REMINDERS must be between 1 and 50"),
+        ({"KUNDENFOKUS_DELIVERY_PROCESSES": "two"}, "KUNDENFOKUS_DELIVERY_PROCESSES must be a whole number"),
+        ({"KUNDENFOKUS_DELIVERY_PROCESSES": "-1"}, "KUNDENFOKUS_DELIVERY_PROCESSES must be at least 0"),
+        ({"KUNDENFOKUS_DELIVERY_PROCESSES": "17"}, "KUNDENFOKUS_DELIVERY_PROCESSES must be at most 16"),
     ],
 )
 def test_malformed_values_are_explained(env, message):

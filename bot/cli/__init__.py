@@ -20,12 +20,12 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.cli import digest, export, forget, migrate, run, shell, sweep
+from bot.cli import deliver, digest, export, forget, migrate, run, shell, sweep
 from bot.cli.common import OPERATOR_ERROR, OperatorError, configure_logging
 from bot.config import ConfigError, Settings
 from bot.version import package_version
 
-COMMANDS = (run, migrate, sweep, digest, export, forget, shell)
+COMMANDS = (run, deliver, migrate, sweep, digest, export, forget, shell)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.deps import Deps
-    from bot.health import Health
+    from bot.health import Check, Health
     from bot.lifecycle import Lifecycle
     from bot.metrics import Metrics
+    from bot.outbox.processes import DeliveryProcesses
 
 logger = logging.getLogger("bot")
 
@@ -86,24 +87,30 @@ def start_scheduler_work(deps: Deps, runtime: Runtime) -> None:
 
 
 def start_delivery_work(deps: Deps, runtime: Runtime) -> None:
-    """The work after the acks and the outbox's delivery workers. Stopping lets the work in progress
-    finish (it writes its outbox rows), then the outbox delivers what is in flight and hands the rest
-    back to the database for the next process."""
+    """The work after the acks and the outbox's delivery workers — in this process's threads, or in
+    ``KUNDENFOKUS_DELIVERY_PROCESSES`` processes of their own (``bot.outbox.processes``). Stopping lets
+    the work in progress finish (it writes its outbox rows), then the delivery finishes what is in
+    flight and hands the rest back to the database for the next process."""
     from bot.lifecycle import Phase
     from bot.metrics import OutboxStatus
     from bot.outbox import store
     from models.db import reading
 
-    deps.start()
-    runtime.lifecycle.on_stop(
-        lambda: deps.work.stop(runtime.lifecycle.time_left() / 2),
-        name="work after acks",
-        phase=Phase.IN_FLIGHT,
+    lifecycle = runtime.lifecycle
+    deps.work.start()
+    lifecycle.on_stop(
+        lambda: deps.work.stop(lifecycle.time_left() / 2), name="work after acks", phase=Phase.IN_FLIGHT
     )
-    runtime.lifecycle.on_stop(
-        lambda: deps.outbox.stop(max(0.5, runtime.lifecycle.time_left() - 0.5)),
-        name="outbox",
-        phase=Phase.DRAIN,
+    if deps.settings.delivery_processes:
+        children = _delivery_processes(deps.settings)
+        deps.outbox.notify = children.wake
+        runtime.health.add_check("delivery", delivery_check(children))
+        stop_delivery: Callable[[float], object] = children.stop
+    else:
+        deps.outbox.start()
+        stop_delivery = deps.outbox.stop
+    lifecycle.on_stop(
+        lambda: stop_delivery(max(0.5, lifecycle.time_left() - 0.5)), name="outbox", phase=Phase.DRAIN
     )
 
     def outbox_status() -> OutboxStatus:
@@ -113,6 +120,35 @@ def start_delivery_work(deps: Deps, runtime: Runtime) -> None:
         return OutboxStatus(pending=waiting.pending, oldest_seconds=max(0.0, oldest))
 
     runtime.metrics.set_outbox_probe(outbox_status)
+
+
+def _delivery_processes(settings: Settings) -> DeliveryProcesses:
+    """``KUNDENFOKUS_DELIVERY_PROCESSES`` children, with the Slack credentials this process took out of
+    its environment (``run`` keeps Bolt from reading them) put back for them."""
+    from bot.outbox.processes import DeliveryProcesses
+
+    env = dict(os.environ)
+    for key, value in (
+        ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+        ("SLACK_CLIENT_ID", settings.slack_client_id),
+        ("SLACK_CLIENT_SECRET", settings.slack_client_secret),
+    ):
+        if value:
+            env[key] = value
+    children = DeliveryProcesses(settings.delivery_processes, env=env).start()
+    logger.info("delivering in %s process(es) of their own: %s", children.count, children.pids)
+    return children
+
+
+def delivery_check(children: DeliveryProcesses) -> Check:
+    from bot.health import CheckResult
+
+    def check() -> CheckResult:
+        if children.alive():
+            return CheckResult(True, f"{children.count} delivery process(es) running")
+        return CheckResult(False, "a delivery process is not running (it is started again)")
+
+    return check
 
 
 #: Everything that works beside the Slack listeners, started in this order once Slack is connected. Each

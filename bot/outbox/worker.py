@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -163,6 +163,9 @@ class Outbox:
         self._outcomes: list[_Outcome] = []
         self._outcomes_lock = threading.Lock()
         self._record_lock = threading.Lock()
+        #: Called after a commit that wrote rows, beside waking this process's dispatcher: delivery
+        #: processes of their own (``bot.outbox.processes``) are told there is work.
+        self.notify: Callable[[], None] | None = None
         event.listen(deps.sessions, "after_commit", self._after_commit)
         event.listen(deps.sessions, "after_rollback", self._after_rollback)
 
@@ -231,6 +234,8 @@ class Outbox:
     def _after_commit(self, session: Any) -> None:
         if session.info.pop(store.NEW_ROWS, False):
             self._wake.set()
+            if self.notify is not None:
+                self.notify()
 
     @staticmethod
     def _after_rollback(session: Any) -> None:

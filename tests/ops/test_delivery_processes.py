@@ -1,0 +1,126 @@
+"""``KUNDENFOKUS_DELIVERY_PROCESSES``: ``kundenfokus run`` delivers in processes of its own — real
+processes, over HTTP, against the loopback fake Slack, on SQLite and PostgreSQL. The child delivers
+what the parent files, is started again when it dies, never outlives its parent (not even a SIGKILL of
+the parent) and stops with it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.sandbox.driver import SlackDriver
+from models import OutboxMessage
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.ops.processes import BotProcess, free_port, get
+from tests.slackutil import dms_to, text_of
+
+
+def children_of(pid: int) -> list[int]:
+    """Every thread's children (the kernel lists a child under the thread that started it)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{thread}/children") as children:
+                found.extend(int(child) for child in children.read().split())
+    return found
+
+
+def command_of(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read().replace(b"\0", b" ").decode()
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition, what: str, timeout: float = 30):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.05)
+    return value
+
+
+def start(database_url: str, fake_slack, tmp_path: Path) -> tuple[BotProcess, SlackDriver, int, int]:
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "INFO",
+        "KUNDENFOKUS_DELIVERY_PROCESSES": "1",
+    }
+    bot = BotProcess("--http", "--port", str(port), cwd=tmp_path, env=env)
+    bot.wait_for_line("is running", timeout=60)
+    [child] = wait_until(lambda: children_of(bot.process.pid), "the delivery process started")
+    assert "bot deliver --with-parent" in command_of(child)
+    wait_until(lambda: get(f"http://127.0.0.1:{port}/readyz")[0] == 200, "ready")
+    slack = SlackDriver(
+        f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, team_id=TEAM, fake=fake_slack
+    )
+    return bot, slack, port, child
+
+
+def card_for(fake_slack, words: str) -> dict | None:
+    return next((m for m in dms_to(fake_slack, "UBOB") if words in text_of(m)), None)
+
+
+def test_the_delivery_process_sends_what_the_bot_files_and_stops_with_it(
+    database_url, fake_slack, sessions, tmp_path
+):
+    bot, slack, port, child = start(database_url, fake_slack, tmp_path)
+    try:
+        status, body = get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 200
+        assert body["checks"]["delivery"]["ok"] is True, body
+        assert slack.command("UALICE", "<@UBOB|bob> Check the invoices within 4h").status == 200
+        card = wait_until(lambda: card_for(fake_slack, "Check the invoices"), "the card reached Bob")
+        assert "asks you" in text_of(card)
+        with sessions() as session:
+            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")))
+        # Claimed and sent by the child, not by the process that filed it.
+        assert [row.claimed_by.split(":")[-2] for row in rows] == [str(child)]
+        code, _took = bot.stop(signal.SIGTERM, timeout=15)
+    finally:
+        bot.kill()
+    assert code == 0, bot.output
+    assert not running(child)
+    assert "did not stop in time" not in bot.output, bot.output
+
+
+def test_a_delivery_process_that_dies_is_started_again(database_url, fake_slack, tmp_path):
+    bot, slack, port, child = start(database_url, fake_slack, tmp_path)
+    try:
+        os.kill(child, signal.SIGKILL)
+        wait_until(lambda: not running(child), "the child died")
+        [again] = wait_until(
+            lambda: [pid for pid in children_of(bot.process.pid) if pid != child and running(pid)],
+            "a new delivery process",
+            timeout=20,
+        )
+        assert "bot deliver --with-parent" in command_of(again)
+        assert "starting it again" in bot.output
+        wait_until(lambda: get(f"http://127.0.0.1:{port}/readyz")[0] == 200, "ready again")
+        assert slack.command("UALICE", "<@UBOB|bob> Renew the certificate within 4h").status == 200
+        wait_until(lambda: card_for(fake_slack, "Renew the certificate"), "the card reached Bob")
+    finally:
+        bot.stop(signal.SIGTERM, timeout=15)
+
+
+def test_the_delivery_process_never_outlives_its_parent(database_url, fake_slack, tmp_path):
+    bot, _slack, _port, child = start(database_url, fake_slack, tmp_path)
+    bot.process.send_signal(signal.SIGKILL)
+    bot.process.wait(timeout=10)
+    # Its stdin ends with the parent: it stops as on SIGTERM, on its own.
+    wait_until(lambda: not running(child), "the orphaned delivery process stopped", timeout=15)
