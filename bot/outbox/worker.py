@@ -201,6 +201,12 @@ class Outbox:
         if not self._running:
             return
         deadline = time.monotonic() + timeout
+        # The work that finished just before the stop committed its rows a moment ago, perhaps before the
+        # dispatcher woke for them: claim once more, so they go out now rather than with the next process.
+        try:
+            self._dispatch()
+        except Exception:
+            logger.warning("outbox: the last claim before stopping failed", exc_info=True)
         with self._lock:
             self._accepting = False
             waiting = [row for *_, row in self._waiting]

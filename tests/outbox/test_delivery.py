@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.outbox import store
+from bot.outbox.worker import Outbox
 from bot.sandbox.driver import SlackDriver
 from bot.slack import make_web_client
 from models import OutboxMessage, Request
@@ -148,6 +150,38 @@ def test_two_replicas_share_the_outbox_and_deliver_each_message_once(
     ids = Counter(c.args["metadata"]["event_payload"]["outbox_id"] for c in posts)
     assert len(ids) == 60 and set(ids.values()) == {1}
     assert all(deps.outbox.counts["chat.postMessage"] > 0 for deps in bots)  # both did part of it
+
+
+def test_stopping_sends_what_was_committed_just_before_the_stop(database_url, settings, clock, fake_slack):
+    """A graceful stop comes right after the last work committed its rows, perhaps before the dispatcher
+    woke for them (here it is never woken and polls once a minute): the stop claims them once more and
+    sends them, instead of leaving them to the next process."""
+    engines = [make_engine(database_url) for _ in range(2)]
+    try:
+        client = make_web_client(BOT_TOKEN, fake_slack.base_url)
+        _app, deps = create_app(
+            settings, sessions=make_session_factory(engines[0]), clock=clock, client=client
+        )
+        deps.outbox = Outbox(deps, poll=timedelta(seconds=60)).start()
+        elsewhere = make_session_factory(engines[1])  # its commits wake no one here
+        with transaction(elsewhere) as session:
+            store.enqueue(
+                session,
+                team_id=TEAM,
+                kind="notice",
+                key="test:last-words",
+                now=clock(),
+                recipient="UBOB",
+                payload={"code": "not_found", "params": {}},
+            )
+        time.sleep(0.3)
+        assert fake_slack.calls_to("chat.postMessage") == []  # the dispatcher has not seen it
+        deps.outbox.stop(5)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    [post] = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok]
+    assert post.args["channel"] == "UBOB"
 
 
 # --- a stuck method, collapsing, order ---------------------------------------------------------------------
