@@ -352,9 +352,15 @@ class Outbox:
                 started.append(row)
             for item in deferred:
                 heapq.heappush(self._waiting, item)
+        together: dict[object, list[Claimed]] = {}
         for row in started:
-            assert self._pool is not None
-            self._pool.submit(self._send, row)
+            together.setdefault(row.request_id if row.request_id is not None else -row.id, []).append(row)
+        assert self._pool is not None
+        for rows in together.values():
+            if len(rows) == 1:
+                self._pool.submit(self._send, rows[0])
+            else:
+                self._pool.submit(self._send_together, rows)
 
     # --- heartbeat -----------------------------------------------------------------------------------
 
@@ -391,15 +397,53 @@ class Outbox:
 
     # --- one message ---------------------------------------------------------------------------------
 
-    def _send(self, row: Claimed) -> None:
+    def _send_together(self, rows: list[Claimed]) -> None:
+        """Rows about one request that start together (a filing's card, confirmation and requester's
+        card) are rendered in one reading session — the request is read once, and all show the same
+        moment — then sent side by side, each on its own sender."""
+        now = self.deps.now()
+        rendered: dict[int, Delivery | Drop | Exception] = {}
+        # The session keeps what it loaded only while someone holds it: the contexts hold the request.
+        contexts: list[Context] = []
+        try:
+            with reading(self.deps.sessions) as session:
+                for row in rows:
+                    kind = KINDS.get(row.kind)
+                    if kind is None:
+                        continue  # _send fails it
+                    contexts.append(Context(self.deps, session, row, now))
+                    try:
+                        rendered[row.id] = kind.render(contexts[-1])
+                    except Exception as error:  # raised again by _send, which knows what to do with it
+                        rendered[row.id] = error
+                        session.rollback()
+        except Exception:
+            logger.warning(
+                "outbox: rendering %s messages together failed; one by one", len(rows), exc_info=True
+            )
+            rendered = {}
+        first, *others = rows
+        for row in others:
+            try:
+                assert self._pool is not None
+                self._pool.submit(self._send, row, rendered.get(row.id))
+            except RuntimeError:  # the pool is shutting down: send it here
+                self._send(row, rendered.get(row.id))
+        self._send(first, rendered.get(first.id))
+
+    def _send(self, row: Claimed, rendered: Delivery | Drop | Exception | None = None) -> None:
+        """Render (unless ``_send_together`` did), send and record one row."""
         kind = KINDS.get(row.kind)
         method = kind.method if kind else POST
         try:
             if kind is None:
                 raise Permanent(f"unknown_kind:{row.kind}")
-            now = self.deps.now()
-            with reading(self.deps.sessions) as session:
-                rendered = kind.render(Context(self.deps, session, row, now))
+            if isinstance(rendered, Exception):
+                raise rendered
+            if rendered is None:
+                now = self.deps.now()
+                with reading(self.deps.sessions) as session:
+                    rendered = kind.render(Context(self.deps, session, row, now))
             if isinstance(rendered, Drop):
                 self._finish(row, DROPPED_STATE, error=rendered.reason)
                 return

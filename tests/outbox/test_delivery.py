@@ -5,14 +5,16 @@ redraws collapse and come after what they redraw."""
 
 from __future__ import annotations
 
+import re
 import signal
+import threading
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.app import create_app
 from bot.outbox import store
@@ -185,6 +187,29 @@ def test_stopping_sends_what_was_committed_just_before_the_stop(database_url, se
 
 
 # --- a stuck method, collapsing, order ---------------------------------------------------------------------
+
+
+def test_a_filings_messages_are_rendered_together_reading_the_request_once(bot, engine, slack, fake_slack):
+    """The card, the confirmation and the requester's card start together: one reading session renders
+    all three, so the request is loaded once by the delivery, not once per message."""
+    loads: list[str] = []
+
+    def watch(_connection, _cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name.startswith("kf-deliver") and re.search(
+            r"FROM requests\s+WHERE requests\.id =", statement
+        ):
+            loads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        assert slack.command("UALICE", "<@UBOB|bob> Draft the agenda within 4h").status == 200
+        assert bot.settle(10)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    posts = sorted(c.args["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok)
+    assert posts == ["UALICE", "UBOB"]  # the requester's card and the card
+    assert [c.method for c in fake_slack.calls if c.method == "response_url"] == ["response_url"]
+    assert len(loads) == 1, loads
 
 
 def test_a_stuck_slack_method_does_not_hold_up_the_others(bot, fake_slack):
