@@ -123,15 +123,19 @@ class Served:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process and its children have used so far."""
-        total = 0.0
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """pid -> user + system CPU seconds so far, for the process and each of its children."""
+        used = {}
         for pid in self.processes():
             try:
                 with open(f"/proc/{pid}/stat") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+            used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return used
 
     def stop(self) -> None:
         if self.process.poll() is None:
