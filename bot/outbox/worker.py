@@ -352,6 +352,7 @@ class Outbox:
                 started.append(row)
             for item in deferred:
                 heapq.heappush(self._waiting, item)
+            started += self._siblings_of(started, now, per_method)
         together: dict[object, list[Claimed]] = {}
         for row in started:
             together.setdefault(row.request_id if row.request_id is not None else -row.id, []).append(row)
@@ -361,6 +362,32 @@ class Outbox:
                 self._pool.submit(self._send, rows[0])
             else:
                 self._pool.submit(self._send_together, rows)
+
+    def _siblings_of(self, started: list[Claimed], now: float, per_method: Counter[str]) -> list[Claimed]:
+        """Ready rows about the requests just started go with them (rendered together, ``_send_together``),
+        though the senders are all taken: the pool still runs no more than ``concurrency`` calls at once,
+        the rest wait their turn in it. Under load one sender frees up at a time, so without this a
+        filing's three messages would almost never start together. Call with ``_lock`` held."""
+        wanted = {row.request_id for row in started if row.request_id is not None}
+        if not wanted or not self._waiting:
+            return []
+        joined: list[Claimed] = []
+        for item in [item for item in self._waiting if item[3].request_id in wanted and item[0] <= now]:
+            row = item[3]
+            kind = KINDS.get(row.kind)
+            method = kind.method if kind else POST
+            # A stuck method still holds no more than its share of the senders.
+            if per_method[method] >= self._method_cap:
+                continue
+            if self.limiter.acquire(row.team_id, method, row.recipient or None) > 0:
+                continue
+            self._waiting.remove(item)
+            self._in_flight[row.id] = method
+            per_method[method] += 1
+            joined.append(row)
+        if joined:
+            heapq.heapify(self._waiting)
+        return joined
 
     # --- heartbeat -----------------------------------------------------------------------------------
 

@@ -189,9 +189,16 @@ def test_stopping_sends_what_was_committed_just_before_the_stop(database_url, se
 # --- a stuck method, collapsing, order ---------------------------------------------------------------------
 
 
-def test_a_filings_messages_are_rendered_together_reading_the_request_once(bot, engine, slack, fake_slack):
+@pytest.mark.parametrize("senders", [16, 2])
+def test_a_filings_messages_are_rendered_together_reading_the_request_once(
+    bot, engine, slack, fake_slack, senders
+):
     """The card, the confirmation and the requester's card start together: one reading session renders
-    all three, so the request is loaded once by the delivery, not once per message."""
+    all three, so the request is loaded once by the delivery, not once per message — also when fewer
+    senders are free than messages wait (under load one sender frees up at a time)."""
+    if senders != bot.deps.outbox.concurrency:
+        bot.deps.outbox.stop(5)
+        bot.deps.outbox = Outbox(bot.deps, concurrency=senders).start()
     loads: list[str] = []
 
     def watch(_connection, _cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
