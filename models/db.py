@@ -17,7 +17,6 @@ millisecond or two rather than in SQLite's growing steps.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sqlite3
@@ -30,6 +29,11 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: processes there meet at SQLite's own lock
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +110,7 @@ class WriterLock:
     def __init__(self, path: str | None) -> None:
         self._threads = threading.Lock()
         self._fd: int | None = None
-        if path:
+        if path and fcntl is not None:
             try:
                 self._fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             except OSError as error:
