@@ -10,9 +10,10 @@ Within one process, SQLite writers also queue on a lock of the engine's own befo
 SQLite's busy handler lets a waiting writer sleep in growing steps (up to 100 ms) and retry, so under
 contention — the work after the acks and the delivery workers all committing — the write lock stood
 idle most of the time and filing throughput fell to ~20 requests a second; a lock handed over at once
-keeps it busy. Across processes (delivery processes beside ``kundenfokus run``, a ``kundenfokus
-sweep``) the same lock is a file lock beside the database (``<file>-writer.lock``), asked for every
-millisecond or two rather than in SQLite's growing steps.
+keeps it busy. Across processes (``kundenfokus run`` and its delivery processes: ``share_writes``) the
+same lock is also a file lock beside the database (``<file>-writer.lock``), asked for every millisecond
+or two rather than in SQLite's growing steps. Others (a ``kundenfokus sweep`` beside the bot) still meet
+at SQLite's own lock, which stays the one that counts.
 """
 
 from __future__ import annotations
@@ -152,6 +153,18 @@ _write_locks: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDic
 _write_locks_guard = threading.Lock()
 
 
+_sharing: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def share_writes(engine: Engine) -> None:
+    """This process writes beside others on the same SQLite file (``kundenfokus run`` with delivery
+    processes, each of them): its writers take turns with theirs on the file lock. Call before the first
+    transaction. Without it the lock stays in this process: a file lock costs two system calls a
+    transaction, each a moment without the GIL while the write lock is held."""
+    with _write_locks_guard:
+        _sharing.add(engine)
+
+
 def _write_lock(engine: Engine) -> WriterLock:
     with _write_locks_guard:
         lock = _write_locks.get(engine)
@@ -159,7 +172,8 @@ def _write_lock(engine: Engine) -> WriterLock:
             database = engine.url.database
             # A file by its name (not an in-memory database, not a ``file:`` URI with its own options).
             on_disk = bool(database) and database != ":memory:" and "uri" not in engine.url.query
-            lock = _write_locks[engine] = WriterLock(os.path.abspath(database) if on_disk else None)
+            shared = on_disk and engine in _sharing
+            lock = _write_locks[engine] = WriterLock(os.path.abspath(database) if shared else None)
             weakref.finalize(engine, lock.close)
         return lock
 

@@ -40,7 +40,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.installations import make_installations
     from bot.lifecycle import Lifecycle
     from bot.slack import make_web_client
-    from models.db import make_engine, make_session_factory
+    from models.db import make_engine, make_session_factory, share_writes
 
     lifecycle = Lifecycle()
     lifecycle.install_signal_handlers()
@@ -53,6 +53,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Kundenfokus can't connect to Slack yet.\n\n{error}", file=sys.stderr)
         return OPERATOR_ERROR
     engine = make_engine(settings.database_url)
+    share_writes(engine)  # beside the bot, or beside more of its kind
     try:
         sessions = make_session_factory(engine)
         client = make_web_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)

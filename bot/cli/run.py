@@ -273,10 +273,12 @@ def _open_database(settings: Settings) -> Any:
     """SQLite is created and migrated here; PostgreSQL must exist and be migrated (``kundenfokus migrate``)."""
     from bot import migrate
     from bot.cli.database import check_schema, prepare_writable
-    from models.db import make_engine
+    from models.db import make_engine, share_writes
 
     prepare_writable(settings.database_url)
     engine = make_engine(settings.database_url)
+    if settings.delivery_processes:
+        share_writes(engine)  # its delivery processes write to the same file
     try:
         if engine.dialect.name == "sqlite":
             migrate.upgrade(settings.database_url)

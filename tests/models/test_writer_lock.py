@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from models.db import WriterLock, make_engine, make_session_factory, transaction
+from models.db import WriterLock, make_engine, make_session_factory, share_writes, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,9 +65,16 @@ def test_a_thread_of_the_same_process_waits_for_its_turn_too(tmp_path):
     lock.close()
 
 
-def test_transactions_on_a_file_take_the_file_lock_and_in_memory_ones_need_none(tmp_path):
+def test_a_process_that_shares_writes_takes_the_file_lock_and_others_need_none(tmp_path):
+    alone = tmp_path / "alone.db"
+    with transaction(make_session_factory(make_engine(f"sqlite:///{alone}"))) as session:
+        session.execute(text("CREATE TABLE t (x INTEGER)"))
+    assert not (tmp_path / "alone.db-writer.lock").exists()  # one process: its own lock is enough
+
     database = tmp_path / "kf.db"
-    sessions = make_session_factory(make_engine(f"sqlite:///{database}"))
+    engine = make_engine(f"sqlite:///{database}")
+    share_writes(engine)
+    sessions = make_session_factory(engine)
     with transaction(sessions) as session:
         session.execute(text("CREATE TABLE t (x INTEGER)"))
     assert (tmp_path / "kf.db-writer.lock").exists()
@@ -80,7 +87,8 @@ def test_transactions_on_a_file_take_the_file_lock_and_in_memory_ones_need_none(
     finally:
         child.wait(timeout=10)
     before = sorted(Path.cwd().glob("*-writer.lock"))
-    memory = make_session_factory(make_engine("sqlite://"))
-    with transaction(memory) as session:
+    memory = make_engine("sqlite://")
+    share_writes(memory)
+    with transaction(make_session_factory(memory)) as session:
         session.execute(text("SELECT 1"))
     assert sorted(Path.cwd().glob("*-writer.lock")) == before  # no file for a database without one

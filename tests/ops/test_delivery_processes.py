@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from bot.sandbox.driver import SlackDriver
 from models import OutboxMessage
@@ -91,6 +92,8 @@ def test_the_delivery_process_sends_what_the_bot_files_and_stops_with_it(
             rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")))
         # Claimed and sent by the child, not by the process that filed it.
         assert [row.claimed_by.split(":")[-2] for row in rows] == [str(child)]
+        if database_url.startswith("sqlite"):  # both take turns to write on the file lock
+            assert Path(make_url(database_url).database + "-writer.lock").exists()
         code, _took = bot.stop(signal.SIGTERM, timeout=15)
     finally:
         bot.kill()
