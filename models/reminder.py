@@ -95,9 +95,14 @@ _RESCHEDULE = (
 )
 
 
+def schedule_new_request(connection: Connection, request_id: int, created_at: datetime) -> None:
+    """A new request goes on the reminder schedule (the sweep plans it at once)."""
+    connection.execute(_SCHEDULE, {"request_id": request_id, "next_at": created_at})
+
+
 @event.listens_for(Request, "after_insert")
 def _schedule_new_request(mapper: Mapper[Any], connection: Connection, target: Request) -> None:
-    connection.execute(_SCHEDULE, {"request_id": target.id, "next_at": target.created_at})
+    schedule_new_request(connection, target.id, target.created_at)
 
 
 @event.listens_for(Request, "after_update")
