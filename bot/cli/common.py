@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot import redaction
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 #: Exit code for a problem the operator can fix (configuration, database, Slack credentials).
 OPERATOR_ERROR = 2
@@ -138,6 +138,14 @@ def configure_logging(settings: Settings, stream: object | None = None) -> None:
     alembic.removeFilter(_ALEMBIC_CHATTER)
     if root.level > logging.DEBUG:
         alembic.addFilter(_ALEMBIC_CHATTER)
+
+
+def require_slack(settings: Settings) -> None:
+    """The Slack settings a command that talks to Slack needs; ``OperatorError`` says which is missing."""
+    try:
+        settings.validate_slack()
+    except ConfigError as error:
+        raise OperatorError(f"Kundenfokus can't connect to Slack yet.\n\n{error}") from error
 
 
 def parse_instant(value: str) -> datetime:

@@ -16,8 +16,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from bot.cli.common import OPERATOR_ERROR
-from bot.config import ConfigError, Settings
+from bot.cli.common import require_slack
+from bot.config import Settings
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -47,11 +47,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.with_parent:
         # Ctrl-C in a terminal reaches the whole process group; the parent decides when this one stops.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        settings.validate_slack()
-    except ConfigError as error:
-        print(f"Kundenfokus can't connect to Slack yet.\n\n{error}", file=sys.stderr)
-        return OPERATOR_ERROR
+    require_slack(settings)
     engine = make_engine(settings.database_url)
     share_writes(engine)  # beside the bot, or beside more of its kind
     try:

@@ -14,13 +14,12 @@ import contextlib
 import errno
 import logging
 import os
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.common import OPERATOR_ERROR, OperatorError
-from bot.config import ConfigError, Settings
+from bot.cli.common import OperatorError, require_slack
+from bot.config import Settings
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -166,11 +165,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.health_port:
         settings = settings.with_(health_port=args.health_port)
     socket_mode = settings.socket_mode and not args.http and not settings.oauth
-    try:
-        settings.validate_slack()
-    except ConfigError as error:
-        print(f"Kundenfokus can't connect to Slack yet.\n\n{error}", file=sys.stderr)
-        return OPERATOR_ERROR
+    require_slack(settings)
 
     engine = _open_database(settings)
     # The heavy imports (Bolt, the handlers) only once the database is there: a failed start stays quick.

@@ -128,6 +128,36 @@ def bot_process(*args: str, cwd: Path, env: Mapping[str, str]) -> Iterator[BotPr
         bot.kill()
 
 
+def start_http_bot(
+    database_url: str, fake_slack: Any, tmp_path: Path, **settings: str
+) -> tuple[BotProcess, Any, int]:
+    """``kundenfokus run --http`` against the fake Slack, once ``/readyz`` says ready: the process, a
+    signed driver for it and its port. ``settings``: more of its environment (``LOG_LEVEL`` is WARNING)."""
+    from bot.sandbox.driver import SlackDriver
+    from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    bot = BotProcess("--http", "--port", str(port), cwd=tmp_path, env=env)
+    deadline = time.monotonic() + 60
+    while get(f"http://127.0.0.1:{port}/readyz", timeout=2)[0] != 200:
+        if bot.process.poll() is not None or time.monotonic() > deadline:
+            bot.kill()
+            raise AssertionError(f"the bot never became ready:\n{bot.output}")
+        time.sleep(0.1)
+    driver = SlackDriver(
+        f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, team_id=TEAM, fake=fake_slack
+    )
+    return bot, driver, port
+
+
 class SlowSlack:
     """An HTTP proxy in front of the fake Slack's Web API that holds the ``slow`` methods back for
     ``delay`` seconds: the bot's work is then demonstrably in flight. ``arrived(method)`` waits until

@@ -16,8 +16,7 @@ from sqlalchemy.engine import make_url
 
 from bot.sandbox.driver import SlackDriver
 from models import OutboxMessage
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
-from tests.ops.processes import BotProcess, free_port, get
+from tests.ops.processes import BotProcess, get, start_http_bot
 from tests.slackutil import dms_to, text_of
 
 
@@ -32,8 +31,15 @@ def children_of(pid: int) -> list[int]:
 
 
 def command_of(pid: int) -> str:
-    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as cmdline:
         return cmdline.read().replace(b"\0", b" ").decode()
+    return ""
+
+
+def delivering(parent: int) -> list[int]:
+    """The parent's delivery processes, once they are one (a child shows its parent's command line
+    between fork and exec)."""
+    return [pid for pid in children_of(parent) if "bot deliver --with-parent" in command_of(pid)]
 
 
 def running(pid: int) -> bool:
@@ -53,23 +59,10 @@ def wait_until(condition, what: str, timeout: float = 30):  # type: ignore[no-un
 
 
 def start(database_url: str, fake_slack, tmp_path: Path) -> tuple[BotProcess, SlackDriver, int, int]:
-    port = free_port()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.base_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "INFO",
-        "KUNDENFOKUS_DELIVERY_PROCESSES": "1",
-    }
-    bot = BotProcess("--http", "--port", str(port), cwd=tmp_path, env=env)
-    bot.wait_for_line("is running", timeout=60)
-    [child] = wait_until(lambda: children_of(bot.process.pid), "the delivery process started")
-    assert "bot deliver --with-parent" in command_of(child)
-    wait_until(lambda: get(f"http://127.0.0.1:{port}/readyz")[0] == 200, "ready")
-    slack = SlackDriver(
-        f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, team_id=TEAM, fake=fake_slack
+    bot, slack, port = start_http_bot(
+        database_url, fake_slack, tmp_path, LOG_LEVEL="INFO", KUNDENFOKUS_DELIVERY_PROCESSES="1"
     )
+    [child] = wait_until(lambda: delivering(bot.process.pid), "the delivery process started")
     return bot, slack, port, child
 
 
@@ -107,12 +100,11 @@ def test_a_delivery_process_that_dies_is_started_again(database_url, fake_slack,
     try:
         os.kill(child, signal.SIGKILL)
         wait_until(lambda: not running(child), "the child died")
-        [again] = wait_until(
-            lambda: [pid for pid in children_of(bot.process.pid) if pid != child and running(pid)],
+        [_started_again] = wait_until(
+            lambda: [pid for pid in delivering(bot.process.pid) if pid != child and running(pid)],
             "a new delivery process",
             timeout=20,
         )
-        assert "bot deliver --with-parent" in command_of(again)
         assert "starting it again" in bot.output
         wait_until(lambda: get(f"http://127.0.0.1:{port}/readyz")[0] == 200, "ready again")
         assert slack.command("UALICE", "<@UBOB|bob> Renew the certificate within 4h").status == 200

@@ -11,7 +11,6 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -24,7 +23,7 @@ from bot.slack import make_web_client
 from models import OutboxMessage, Request
 from models.db import make_engine, make_session_factory, transaction
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
-from tests.ops.processes import BotProcess, free_port, get
+from tests.ops.processes import start_http_bot
 from tests.slackutil import dms_to, press, text_of, wait_dms
 
 
@@ -40,29 +39,6 @@ def outbox_rows(sessions) -> list[OutboxMessage]:
 # --- a process killed right after a commit ---------------------------------------------------------------
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while get(url, timeout=2)[0] != 200:
-        assert time.monotonic() < deadline, f"{url} never became ready"
-        time.sleep(0.1)
-
-
-def start_bot(database_url: str, fake_slack, tmp_path: Path) -> tuple[BotProcess, SlackDriver]:
-    port = free_port()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.base_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
-    bot = BotProcess("--http", "--port", str(port), cwd=tmp_path, env=env)
-    wait_ready(f"http://127.0.0.1:{port}/readyz")
-    return bot, SlackDriver(
-        f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, team_id=TEAM, fake=fake_slack
-    )
-
-
 @pytest.mark.parametrize(
     "slack_did_it", [False, True], ids=["before-slack-stored-it", "after-slack-stored-it"]
 )
@@ -73,7 +49,7 @@ def test_a_process_killed_right_after_the_commit_loses_nothing_and_repeats_nothi
     before Slack stored it, or after Slack stored it but before the process saw the answer. The next
     process delivers every message once, within seconds of starting."""
     fake_slack.set_latency(30, methods=["chat.postMessage"], after=slack_did_it)
-    bot, slack = start_bot(database_url, fake_slack, tmp_path)
+    bot, slack, _port = start_http_bot(database_url, fake_slack, tmp_path)
     try:
         assert slack.command("UALICE", "<@UBOB|bob> Survive the crash within 4h").status == 200
         deadline = time.monotonic() + 20
@@ -92,7 +68,7 @@ def test_a_process_killed_right_after_the_commit_loses_nothing_and_repeats_nothi
     assert len(cards_to(fake_slack, "UBOB")) == (1 if slack_did_it else 0)
 
     started = time.monotonic()
-    bot, _slack = start_bot(database_url, fake_slack, tmp_path)
+    bot, _slack, _port = start_http_bot(database_url, fake_slack, tmp_path)
     try:
         deadline = time.monotonic() + 30
         while any(row.state in ("pending", "claimed") for row in outbox_rows(sessions)):
