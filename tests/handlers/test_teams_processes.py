@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.sandbox.driver import SlackDriver
 from models import OutboxMessage, Request, RequestEvent
 from tests.conftest import TEAM
-from tests.outbox.test_delivery import start_bot
+from tests.ops.processes import start_http_bot
 from tests.slackutil import action_ids, dms_to, responses, text_of
 
 IT = "SITSUPPORT"
@@ -71,8 +71,8 @@ def test_two_processes_one_claim_wins(database_url, fake_slack, sessions, tmp_pa
     first_dir, second_dir = tmp_path / "one", tmp_path / "two"
     first_dir.mkdir()
     second_dir.mkdir()
-    first, slack_one = start_bot(database_url, fake_slack, first_dir)
-    second, slack_two = start_bot(database_url, fake_slack, second_dir)
+    first, slack_one, _port = start_http_bot(database_url, fake_slack, first_dir)
+    second, slack_two, _port = start_http_bot(database_url, fake_slack, second_dir)
     try:
         for round_number in range(ROUNDS):
             assert (
