@@ -4,7 +4,8 @@ database), and the same burst to a bare Bolt app that only acks, on the same ser
 ``bot.cli.run.LISTENER_THREADS`` threads) and the same machine, in the same run.
 
 Both run as subprocesses so that neither shares the GIL with the senders and the bot's resident memory
-can be read honestly from ``/proc/PID/status`` (VmRSS sampled every 20 ms during the burst, VmHWM).
+can be read honestly from ``/proc/PID/status`` (VmRSS sampled every 20 ms during the burst, VmHWM),
+summed over the bot's delivery processes if it has any, and their PSS (``smaps_rollup``) beside it.
 The loopback fake Slack (in this process) is the Web API; after each burst the bench waits until every
 request's card reached its assignee, so every filing was also delivered.
 
@@ -12,7 +13,7 @@ Bursts by default: 300; two bursts of 300 at once (600); 200; then 20 clients ea
 one after another. Reported per burst: ack p50/p99/max for both, the ratio of the p99s, acks over
 Slack's 3-second limit, non-200 answers, the bot's peak RSS, and how long until the last card arrived.
 
-    python bench/ack_burst.py [--bursts 300,2x300,200] [--serial 20x10]
+    python bench/ack_burst.py [--bursts 300,2x300,200] [--serial 20x10] [--delivery-processes 2]
                               [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -110,16 +111,29 @@ class Served:
                         queue.extend(int(child) for child in children.read().split())
         return found
 
-    def memory(self) -> dict[str, int]:
-        """VmRSS and VmHWM (peak) in KiB, from the kernel, summed over the process and its children."""
+    def memory(self, pids: list[int] | None = None) -> dict[str, int]:
+        """VmRSS and VmHWM (peak) in KiB, from the kernel, summed over the process and its children
+        (``pids``: those, as ``processes()`` found them a moment ago)."""
         values: dict[str, int] = {}
-        for pid in self.processes():
+        for pid in self.processes() if pids is None else pids:
             with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
                 for line in status:
                     key, _, rest = line.partition(":")
                     if key in ("VmRSS", "VmHWM"):
                         values[key] = values.get(key, 0) + int(rest.split()[0])
         return values
+
+    def proportional(self, pids: list[int]) -> int:
+        """PSS in KiB summed over ``pids``: each shared page (the interpreter, the libraries that the
+        processes map alike) counted once in all, where a sum of RSS counts it in every process."""
+        total = 0
+        for pid in pids:
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        return total
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process and its children have used so far."""
@@ -207,7 +221,8 @@ class Burst:
     acks: list[float] = field(default_factory=list)  # seconds
     statuses: list[int] = field(default_factory=list)
     sent_at: dict[str, float] = field(default_factory=dict)  # tag -> wall time of the ack
-    peak_rss_kib: int = 0
+    peak_rss_kib: int = 0  # sum of VmRSS over the bot's processes, sampled every 20 ms
+    peak_pss_kib: int = 0  # sum of PSS, sampled twice a second
     delivered_after: float | None = None  # seconds from the burst's start to the last card
     delivered: int = 0
     wall_started: float = 0.0
@@ -264,8 +279,15 @@ def sampling(served: Served, burst: Burst) -> Iterator[None]:
     stop = threading.Event()
 
     def sample() -> None:
+        # The processes are looked up twice a second, not at every sample: that walk reads a file for
+        # each of the bot's threads, and its cost would be the bench's, on the bot's cores.
+        pids: list[int] = []
+        looked = 0.0
         while not stop.is_set():
-            burst.peak_rss_kib = max(burst.peak_rss_kib, served.memory().get("VmRSS", 0))
+            if time.monotonic() - looked > 0.5:
+                pids, looked = served.processes(), time.monotonic()
+                burst.peak_pss_kib = max(burst.peak_pss_kib, served.proportional(pids))
+            burst.peak_rss_kib = max(burst.peak_rss_kib, served.memory(pids).get("VmRSS", 0))
             stop.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -343,12 +365,14 @@ def fake_slack() -> FakeSlack:
     return fake
 
 
-def measure(database_url: str, plan: list[tuple[str, int, int]]) -> list[tuple[Burst, Burst, dict[str, int]]]:
+def measure(
+    database_url: str, plan: list[tuple[str, int, int]], delivery_processes: int = 0
+) -> list[tuple[Burst, Burst, dict[str, int]]]:
     fake = fake_slack()
     bot = bare = None
     results = []
     try:
-        bot = start_bot(fake, database_url)
+        bot = start_bot(fake, database_url, KUNDENFOKUS_DELIVERY_PROCESSES=str(delivery_processes))
         bare = start_bare(fake)
         for served in (bot, bare):  # warm-up: first imports, first connections, the people cache
             warm = run_burst(fake, served, "warm-up", 10, 2, deliver=served is bot)
@@ -379,7 +403,7 @@ def line(bot: Burst, bare: Burst) -> str:
         f"bare Bolt: p50 {ms(bare.percentile(0.5))}, p99 {ms(bare.percentile(0.99))}, "
         f"max {ms(max(bare.acks))}, >3 s: {bare.over_limit} | "
         f"p99 ratio {bot.percentile(0.99) / bare.percentile(0.99):.2f}x | "
-        f"bot RSS peak {bot.peak_rss_kib / 1024:.0f} MB | {delivered}"
+        f"bot RSS peak {bot.peak_rss_kib / 1024:.0f} MB (PSS {bot.peak_pss_kib / 1024:.0f} MB) | {delivered}"
     )
 
 
@@ -403,6 +427,13 @@ def main() -> int:
     parser.add_argument("--serial", default="20x10", help="CLIENTSxCOMMANDS sent one after another (or '')")
     parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway database is created there")
     parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument(
+        "--delivery-processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="KUNDENFOKUS_DELIVERY_PROCESSES for the bot (0: it delivers in its own threads)",
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
@@ -412,18 +443,21 @@ def main() -> int:
     if args.serial:
         clients, per_client = (int(n) for n in args.serial.split("x"))
         plan.append((f"{clients} serial x{per_client}", clients, per_client))
-    print(f"bare Bolt vs the bot (kundenfokus run --http), both on waitress; {os.cpu_count()} cores")
+    print(
+        f"bare Bolt vs the bot (kundenfokus run --http, delivery processes: {args.delivery_processes}), "
+        f"both on waitress; {os.cpu_count()} cores"
+    )
     if not args.postgres_only:
         with tempfile.TemporaryDirectory(dir=ROOT, prefix=".bench-") as folder:
             print("SQLite:", flush=True)
-            measure(f"sqlite:///{folder}/bench.db", plan)
+            measure(f"sqlite:///{folder}/bench.db", plan, args.delivery_processes)
     if args.postgres:
         from bot import migrate
 
         with postgres_database(args.postgres) as url:
             migrate.upgrade(url)
             print("PostgreSQL:", flush=True)
-            measure(url, plan)
+            measure(url, plan, args.delivery_processes)
     return 0
 
 

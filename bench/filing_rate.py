@@ -110,7 +110,7 @@ def measure(
             f"  delivered {len(delivered):,}/{total:,} cards; last {last:.1f} s after the first command "
             f"=> {len(delivered) / last:.0f} filings/s delivered; lag ack->card p50 {ms(percentile(lags, 0.5))}, "
             f"p99 {ms(percentile(lags, 0.99))}, max {ms(max(lags))}; bot RSS peak "
-            f"{burst.peak_rss_kib / 1024:.0f} MB; bot CPU {cpu:.1f} s ({cpu / max(1, len(delivered)) * 1000:.1f} ms "
+            f"{burst.peak_rss_kib / 1024:.0f} MB (PSS {burst.peak_pss_kib / 1024:.0f} MB); bot CPU {cpu:.1f} s ({cpu / max(1, len(delivered)) * 1000:.1f} ms "
             f"a filing{_split(per_process, len(delivered))})\n  this bench process (senders and the fake Slack) used {own:.1f} s of CPU "
             f"({own / max(1, len(delivered)) * 1000:.1f} ms a filing) on a machine with {os.cpu_count()} cores",
             flush=True,
