@@ -6,8 +6,8 @@ delivery in its own process the two halves use two cores. The parent starts N ``
 --with-parent`` children and keeps them running:
 
 * **Work is announced, not polled for.** After every commit that wrote outbox rows the parent writes a
-  byte to each child's stdin (never blocking: a full pipe already says "there is work"); the child
-  wakes its dispatcher. Without it a child would find new rows only at its next poll.
+  byte to one child's stdin, to each in turn (never blocking: a child whose pipe is full is passed
+  over); the child wakes its dispatcher. Without it a child would find new rows only at its next poll.
 * **A child never outlives its parent.** End of file on stdin — the parent stopped, even by SIGKILL —
   makes the child stop the way SIGTERM does: what it sends is finished, the rest handed back.
 * **A child that dies is started again** (after 1 s, longer if it keeps dying), and until then
@@ -21,6 +21,7 @@ as with replicas (``bot.outbox.worker``); on SQLite the processes take turns to 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import subprocess
@@ -46,6 +47,7 @@ class DeliveryProcesses:
         self._children: list[subprocess.Popen[bytes] | None] = [None] * count
         self._started_at = [0.0] * count
         self._restart_after = [RESTART_AFTER] * count
+        self._turns = itertools.count()  # whose turn it is to be woken (next() is atomic under the GIL)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -75,11 +77,23 @@ class DeliveryProcesses:
             return all(child is not None and child.poll() is None for child in self._children)
 
     def wake(self) -> None:
-        """There are new rows: a byte to every child (dropped where the pipe is full or gone)."""
-        for child in self._children:
-            if child is not None and child.stdin is not None:
-                with contextlib.suppress(OSError, ValueError):  # full, closed, or the child is gone
-                    os.write(child.stdin.fileno(), b"\n")
+        """There are new rows: a byte to one child, each in turn (the next one if that one is gone).
+
+        One is enough: it claims what is pending. Woken all at once, all but the first to claim would
+        find nothing left — an empty claim each, a write transaction on SQLite's one lock. Taking turns
+        also spreads the work over the children. A child that is busy claims again as each of its sends
+        finishes, so rows it leaves behind wait at most for that, or for another child's next wake-up
+        or poll."""
+        start = next(self._turns)
+        for step in range(self.count):
+            child = self._children[(start + step) % self.count]
+            if child is None or child.stdin is None:
+                continue
+            try:
+                os.write(child.stdin.fileno(), b"\n")
+            except (OSError, ValueError):
+                continue  # full (that child is not reading), closed, or gone: the next one
+            return
 
     def _watch(self) -> None:
         due: dict[int, float] = {}

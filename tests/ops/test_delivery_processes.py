@@ -8,12 +8,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bot.outbox.processes import DeliveryProcesses
 from bot.sandbox.driver import SlackDriver
 from models import OutboxMessage
 from tests.ops.processes import BotProcess, get, start_http_bot
@@ -119,3 +121,67 @@ def test_the_delivery_process_never_outlives_its_parent(database_url, fake_slack
     bot.process.wait(timeout=10)
     # Its stdin ends with the parent: it stops as on SIGTERM, on its own.
     wait_until(lambda: not running(child), "the orphaned delivery process stopped", timeout=15)
+
+
+def test_two_delivery_processes_take_turns_and_send_each_message_once(
+    database_url, fake_slack, sessions, tmp_path
+):
+    bot, slack, _port = start_http_bot(
+        database_url, fake_slack, tmp_path, LOG_LEVEL="INFO", KUNDENFOKUS_DELIVERY_PROCESSES="2"
+    )
+    try:
+        children = wait_until(
+            lambda: found if len(found := delivering(bot.process.pid)) == 2 else None,
+            "both delivery processes started",
+        )
+        tasks = [f"Task number {number} for the twins" for number in range(8)]
+        for task in tasks:  # one after another: each filing's news wakes the next child in turn
+            assert slack.command("UALICE", f"<@UBOB|bob> {task} within 4h").status == 200
+            wait_until(lambda task=task: card_for(fake_slack, task), f"the card of {task!r} reached Bob")
+        posted = [text_of(call.args) for call in fake_slack.calls_to("chat.postMessage")]
+        for task in tasks:  # the card once, and the requester's card once: never twice
+            assert sum(task in text for text in posted) == 2, task
+        with sessions() as session:
+            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")))
+        assert len(rows) == len(tasks) and {row.state for row in rows} == {"sent"}
+        assert {row.claimed_by.split(":")[-2] for row in rows} == {str(pid) for pid in children}
+        code, _took = bot.stop(signal.SIGTERM, timeout=15)
+    finally:
+        bot.kill()
+    assert code == 0, bot.output
+    assert not any(running(pid) for pid in children)
+
+
+def test_each_announcement_wakes_one_child_in_turn(tmp_path):
+    # Children that only write down each byte they are woken with, in a file named by their pid.
+    listen = (
+        "import os, sys\n"
+        "with open(os.path.join(sys.argv[1], str(os.getpid())), 'ab', buffering=0) as out:\n"
+        "    while chunk := os.read(0, 1):\n"
+        "        out.write(chunk)\n"
+    )
+    children = DeliveryProcesses(
+        2, env=dict(os.environ), command=[sys.executable, "-c", listen, str(tmp_path)]
+    ).start()
+    try:
+        pids = children.pids
+        for _ in range(6):
+            children.wake()
+
+        def woken() -> list[int]:
+            return [
+                len((tmp_path / str(pid)).read_bytes()) if (tmp_path / str(pid)).exists() else 0
+                for pid in pids
+            ]
+
+        wait_until(lambda: sum(woken()) == 6, "six wake-ups arrived")
+        assert woken() == [3, 3]
+        # One that has gone is passed over: the other is woken every time.
+        os.kill(pids[0], signal.SIGKILL)
+        wait_until(lambda: not running(pids[0]), "the first child died")
+        for _ in range(4):
+            children.wake()
+        wait_until(lambda: woken()[1] == 7, "the living child woken each time")
+        assert woken() == [3, 7]
+    finally:
+        children.stop(timeout=5)
