@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.deps import Deps
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.parsing import Deadline, Duration
@@ -33,7 +35,7 @@ from bot.services import requests as request_service
 from bot.services.agreement import response_due
 from bot.services.requests import ServiceError
 from models import Request
-from models.db import reading, transaction
+from models.db import group_commit, reading
 
 logger = logging.getLogger(__name__)
 
@@ -192,42 +194,50 @@ def _working_day(calendar: BusinessCalendar, day: date, step: int, wanted) -> da
 
 
 def store(deps: Deps, prepared: Prepared, *, now: datetime, origin: Origin | None = None) -> Request | None:
-    """Store the request and its messages in one transaction. Returns None when this delivery was
-    filed before (a retry, a second click)."""
+    """Store the request and its messages, all or nothing. Returns None when this delivery was filed
+    before (a retry, a second click). Filings stored at the same moment share one transaction
+    (``models.db.GroupCommit``), each still all or nothing."""
+    return group_commit(deps.sessions).run(
+        lambda session: _store(session, deps, prepared, now=now, origin=origin)
+    )
+
+
+def _store(
+    session: Session, deps: Deps, prepared: Prepared, *, now: datetime, origin: Origin | None
+) -> Request | None:
     filing = prepared.filing
-    with transaction(deps.sessions) as session:
-        if not deliveries.first_time(session, team_id=filing.team_id, key=filing.delivery_key, now=now):
-            logger.info("request from delivery %s was filed already", filing.delivery_key)
-            return None
-        request = request_service.file_request(
+    if not deliveries.first_time(session, team_id=filing.team_id, key=filing.delivery_key, now=now):
+        logger.info("request from delivery %s was filed already", filing.delivery_key)
+        return None
+    request = request_service.file_request(
+        session,
+        team_id=filing.team_id,
+        requester_id=filing.requester_id,
+        assignee_id=filing.assignee_id,
+        text=prepared.text,
+        kind=filing.kind,
+        channel_id=filing.channel_id,
+        now=now,
+        response_due_at=prepared.response_due_at,
+        due_at=prepared.due.at if prepared.due else None,
+        due_date_only=bool(prepared.due and prepared.due.date_only),
+        urgent=filing.urgent,
+        thread_channel_id=filing.thread_channel_id,
+        thread_ts=filing.thread_ts,
+    )
+    # Asked while away: the clocks agreed above pause for the absent working time. A new request has
+    # no paused clock yet, so without an absence from now on there is nothing to move.
+    if absence_service.away_after(session, team_id=filing.team_id, user_id=filing.assignee_id, since=now):
+        absence_service.move_clocks(
             session,
+            deps.settings,
             team_id=filing.team_id,
-            requester_id=filing.requester_id,
-            assignee_id=filing.assignee_id,
-            text=prepared.text,
-            kind=filing.kind,
-            channel_id=filing.channel_id,
+            user_id=filing.assignee_id,
+            tz=prepared.assignee.tz,
             now=now,
-            response_due_at=prepared.response_due_at,
-            due_at=prepared.due.at if prepared.due else None,
-            due_date_only=bool(prepared.due and prepared.due.date_only),
-            urgent=filing.urgent,
-            thread_channel_id=filing.thread_channel_id,
-            thread_ts=filing.thread_ts,
+            request_ids=[request.id],
         )
-        # Asked while away: the clocks agreed above pause for the absent working time. A new request has
-        # no paused clock yet, so without an absence from now on there is nothing to move.
-        if absence_service.away_after(session, team_id=filing.team_id, user_id=filing.assignee_id, since=now):
-            absence_service.move_clocks(
-                session,
-                deps.settings,
-                team_id=filing.team_id,
-                user_id=filing.assignee_id,
-                tz=prepared.assignee.tz,
-                now=now,
-                request_ids=[request.id],
-            )
-        news.filed(session, request, now=now, origin=origin, unread=filing.unread)
+    news.filed(session, request, now=now, origin=origin, unread=filing.unread)
     return request
 
 

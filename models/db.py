@@ -24,8 +24,9 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,8 @@ try:
     import fcntl
 except ImportError:  # not on Windows: processes there meet at SQLite's own lock
     fcntl = None  # type: ignore[assignment]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +198,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         # Waiting longer than SQLite would: go on and let SQLite's busy timeout decide, as before.
         if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             lock = None
+    released: list[Callable[[], None]] = []
     try:
         with factory() as session, session.begin():
+            session.info[_AFTER_RELEASE] = released
             session.connection(execution_options={_BEGIN: "IMMEDIATE"})
             yield session
     finally:
@@ -204,6 +209,102 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             lock.release()
         if guarded:
             held.discard(id(bind))
+    for callback in released:  # committed: what a callback raises is no failure of the transaction
+        try:
+            callback()
+        except Exception:
+            logger.exception("after the commit: %r failed", callback)
+
+
+_AFTER_RELEASE = "kf_after_release"
+
+
+def after_release(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` (from an ``after_commit`` hook) once ``transaction()`` has also let go of the
+    write lock — at once for any other session. Waking another thread or process while holding the lock
+    kept the lock while the one woken took the CPU, and made it wait for that very lock."""
+    waiting = session.info.get(_AFTER_RELEASE)
+    if waiting is None:
+        callback()
+    else:
+        waiting.append(callback)
+
+
+class _Work:
+    __slots__ = ("done", "error", "result", "settled", "work")
+
+    def __init__(self, work: Callable[[Session], Any]) -> None:
+        self.work = work
+        self.done = self.settled = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Writers that arrive at the same moment share one transaction (a group commit): whoever gets the
+    turn runs every piece of work waiting, one after another, and commits once. Under load on SQLite
+    the one write lock is then taken, begun and committed once for several callers instead of once
+    each — under load each time costs milliseconds of it, the holder also waiting for the CPU and the
+    GIL. Each caller gets its own result, as from a transaction of its own: if any piece raises, the
+    shared transaction is rolled back and each piece runs again alone, so one caller's trouble never
+    takes another's work with it. A piece must only use the session it is given (no transaction of its
+    own), touch nothing but the database, and may run twice (the first time rolled back)."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+        self._waiting: list[_Work] = []
+        self._waiting_lock = threading.Lock()
+        self._turn = threading.Lock()
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        mine = _Work(work)
+        with self._waiting_lock:
+            self._waiting.append(mine)
+        with self._turn:
+            if not mine.done:
+                with self._waiting_lock:
+                    batch, self._waiting = self._waiting, []
+                self._run_all(batch)
+        if mine.error is not None:
+            raise mine.error
+        return mine.result  # type: ignore[no-any-return]
+
+    def _run_all(self, batch: list[_Work]) -> None:
+        try:
+            if len(batch) > 1:
+                try:
+                    with transaction(self._factory) as session:
+                        results = [piece.work(session) for piece in batch]
+                except Exception:
+                    pass  # each again on its own, below
+                else:
+                    for piece, result in zip(batch, results, strict=True):
+                        piece.result, piece.settled = result, True
+                    return
+            for piece in batch:
+                try:
+                    with transaction(self._factory) as session:
+                        piece.result = piece.work(session)
+                except BaseException as error:
+                    piece.error = error
+                piece.settled = True
+        finally:
+            for piece in batch:
+                if not piece.settled:  # the turn's thread was interrupted before this piece ran
+                    piece.error = RuntimeError("the shared transaction was interrupted; nothing was written")
+                piece.done = True
+
+
+_groups: weakref.WeakKeyDictionary[sessionmaker[Session], GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def group_commit(factory: sessionmaker[Session]) -> GroupCommit:
+    """The one ``GroupCommit`` of ``factory`` (of this process's sessions on one database)."""
+    with _write_locks_guard:
+        group = _groups.get(factory)
+        if group is None:
+            group = _groups[factory] = GroupCommit(factory)
+        return group
 
 
 def connection_for(session: Session) -> Connection:
