@@ -52,7 +52,7 @@ from bot.outbox.messages import (
     Undeliverable,
 )
 from bot.outbox.store import Claimed
-from models.db import reading, transaction
+from models.db import after_release, reading, transaction
 from models.outbox import DROPPED as DROPPED_STATE
 from models.outbox import FAILED, SENT
 
@@ -67,6 +67,13 @@ CONCURRENCY = 16
 #: How often the database is asked for new rows when nothing woke the dispatcher (other processes' rows,
 #: back-offs that ran out).
 POLL = timedelta(seconds=1)
+#: Seconds at least between two claims, and between two commits of outcomes, of one process. Under load
+#: rows arrive and sends finish faster than that: one transaction then takes or records the messages of
+#: several filings, and SQLite's one write lock is taken once for them instead of once each (each time
+#: costs ~3 ms of it under load: a process that holds it also waits for the CPU and the GIL). When it is
+#: quiet the last claim is long past and nothing waits.
+CLAIM_GAP = 0.02
+RECORD_GAP = 0.02
 #: Give up on a transient failure after this many attempts (back-off 0.5 s, 1 s, 2 s … capped at 5 min).
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
@@ -163,6 +170,7 @@ class Outbox:
         self._outcomes: list[_Outcome] = []
         self._outcomes_lock = threading.Lock()
         self._record_lock = threading.Lock()
+        self._claimed_at = self._recorded_at = 0.0  # time.monotonic() of the last claim / record
         #: Called after a commit that wrote rows, beside waking this process's dispatcher: delivery
         #: processes of their own (``bot.outbox.processes``) are told there is work.
         self.notify: Callable[[], None] | None = None
@@ -239,9 +247,13 @@ class Outbox:
 
     def _after_commit(self, session: Any) -> None:
         if session.info.pop(store.NEW_ROWS, False):
-            self._wake.set()
-            if self.notify is not None:
-                self.notify()
+            after_release(session, self._announce)
+
+    def _announce(self) -> None:
+        """New rows are committed: this process's dispatcher, and the delivery processes, are told."""
+        self._wake.set()
+        if self.notify is not None:
+            self.notify()
 
     @staticmethod
     def _after_rollback(session: Any) -> None:
@@ -300,26 +312,42 @@ class Outbox:
 
     def _dispatch(self) -> None:
         self._start_ready()
-        with self._lock:
-            if not self._accepting:
-                return
-            room = self.concurrency * 2 - len(self._in_flight) - len(self._waiting)
-            queued = len(self._waiting)
-        # Claim in batches: while enough claimed rows wait to start, a few free places are not worth a
-        # query and a write transaction (the dispatcher is woken after every commit and every send).
-        if room <= 0 or (queued >= self.concurrency // 2 and room < self.concurrency // 2):
+        room = self._room()
+        if not room:
             return
+        pause = self._claimed_at + CLAIM_GAP - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)  # rows written meanwhile come along in this claim
+            room = self._room()
+            if not room:
+                return
         skip = self._blocked_kinds()
-        with transaction(self.deps.sessions) as session:
-            rows = store.claim(
-                session, worker=self.worker_id, wall_now=self._wall(), limit=room, skip_pairs=skip
-            )
+        try:
+            with transaction(self.deps.sessions) as session:
+                rows = store.claim(
+                    session, worker=self.worker_id, wall_now=self._wall(), limit=room, skip_pairs=skip
+                )
+        finally:
+            self._claimed_at = time.monotonic()
         if rows:
             now = time.monotonic()
             with self._lock:
                 for row in rows:
                     heapq.heappush(self._waiting, (now, row.priority, next(self._order), row))
             self._start_ready()
+
+    def _room(self) -> int:
+        """How many rows to claim now (0: none)."""
+        with self._lock:
+            if not self._accepting:
+                return 0
+            room = self.concurrency * 2 - len(self._in_flight) - len(self._waiting)
+            queued = len(self._waiting)
+        # Claim in batches: while enough claimed rows wait to start, a few free places are not worth a
+        # query and a write transaction (the dispatcher is woken after every commit and every send).
+        if room <= 0 or (queued >= self.concurrency // 2 and room < self.concurrency // 2):
+            return 0
+        return room
 
     def _blocked_kinds(self) -> list[tuple[str, list[str]]]:
         """(team, kinds) Slack told us to leave alone for now (Retry-After)."""
@@ -550,9 +578,15 @@ class Outbox:
             self._outcomes.append(outcome)
         with self._record_lock:
             if not outcome.recorded:
+                pause = self._recorded_at + RECORD_GAP - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)  # sends finishing meanwhile are recorded in this transaction
                 with self._outcomes_lock:
                     batch, self._outcomes = self._outcomes, []
-                self._record_all(batch)
+                try:
+                    self._record_all(batch)
+                finally:
+                    self._recorded_at = time.monotonic()
         if outcome.failure is not None:
             raise outcome.failure
 
