@@ -67,13 +67,13 @@ CONCURRENCY = 16
 #: How often the database is asked for new rows when nothing woke the dispatcher (other processes' rows,
 #: back-offs that ran out).
 POLL = timedelta(seconds=1)
-#: Seconds at least between two claims, and between two commits of outcomes, of one process. Under load
-#: rows arrive and sends finish faster than that: one transaction then takes or records the messages of
-#: several filings, and SQLite's one write lock is taken once for them instead of once each (each time
-#: costs ~3 ms of it under load: a process that holds it also waits for the CPU and the GIL). When it is
-#: quiet the last claim is long past and nothing waits.
+#: Seconds at least between two claims of one process. Under load rows arrive faster than that: one
+#: claim then takes the messages of several filings, and SQLite's one write lock is taken once for them
+#: instead of once each (each time costs ~3-5 ms of it under load: a process that holds it also waits for
+#: the CPU and the GIL). When it is quiet the last claim is long past and nothing waits. (The same pause
+#: before committing outcomes was tried and taken out: it kept every sender waiting, and with one
+#: delivery process the senders, not the lock, then set the pace.)
 CLAIM_GAP = 0.02
-RECORD_GAP = 0.02
 #: Give up on a transient failure after this many attempts (back-off 0.5 s, 1 s, 2 s … capped at 5 min).
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
@@ -170,7 +170,7 @@ class Outbox:
         self._outcomes: list[_Outcome] = []
         self._outcomes_lock = threading.Lock()
         self._record_lock = threading.Lock()
-        self._claimed_at = self._recorded_at = 0.0  # time.monotonic() of the last claim / record
+        self._claimed_at = 0.0  # time.monotonic() of the last claim
         #: Called after a commit that wrote rows, beside waking this process's dispatcher: delivery
         #: processes of their own (``bot.outbox.processes``) are told there is work.
         self.notify: Callable[[], None] | None = None
@@ -578,15 +578,9 @@ class Outbox:
             self._outcomes.append(outcome)
         with self._record_lock:
             if not outcome.recorded:
-                pause = self._recorded_at + RECORD_GAP - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)  # sends finishing meanwhile are recorded in this transaction
                 with self._outcomes_lock:
                     batch, self._outcomes = self._outcomes, []
-                try:
-                    self._record_all(batch)
-                finally:
-                    self._recorded_at = time.monotonic()
+                self._record_all(batch)
         if outcome.failure is not None:
             raise outcome.failure
 
