@@ -52,7 +52,7 @@ from bot.outbox.messages import (
     Undeliverable,
 )
 from bot.outbox.store import Claimed
-from models.db import after_release, reading, transaction
+from models.db import GroupCommit, after_release, reading, transaction
 from models.outbox import DROPPED as DROPPED_STATE
 from models.outbox import FAILED, SENT
 
@@ -134,8 +134,6 @@ class _Outcome:
     delivery: Delivery | None
     sent: Sent | None
     error: str
-    recorded: bool = False
-    failure: Exception | None = None
 
 
 class Outbox:
@@ -167,9 +165,9 @@ class Outbox:
         self._running = False
         self._accepting = False
         self.counts: Counter[str] = Counter()
-        self._outcomes: list[_Outcome] = []
-        self._outcomes_lock = threading.Lock()
-        self._record_lock = threading.Lock()
+        #: Claims and outcome records that come at the same moment share one transaction (its own group:
+        #: filings, which use the session factory's, keep what they loaded).
+        self._writes = GroupCommit(deps.sessions)
         self._claimed_at = 0.0  # time.monotonic() of the last claim
         #: Called after a commit that wrote rows, beside waking this process's dispatcher: delivery
         #: processes of their own (``bot.outbox.processes``) are told there is work.
@@ -323,10 +321,11 @@ class Outbox:
                 return
         skip = self._blocked_kinds()
         try:
-            with transaction(self.deps.sessions) as session:
-                rows = store.claim(
+            rows = self._writes.run(
+                lambda session: store.claim(
                     session, worker=self.worker_id, wall_now=self._wall(), limit=room, skip_pairs=skip
                 )
+            )
         finally:
             self._claimed_at = time.monotonic()
         if rows:
@@ -568,44 +567,18 @@ class Outbox:
         sent: Sent | None = None,
         error: str = "",
     ) -> None:
-        """Record a row's outcome. Senders finishing at the same moment share one transaction (a group
-        commit): whoever holds the recording lock writes every outcome that waits, so under load the
-        single SQLite writer commits once for many messages instead of once each. Returns only after
-        this row's outcome is committed (or raises what recording it raised), as one transaction per
-        row did."""
+        """Record a row's outcome. Senders finishing at the same moment — and the dispatcher's claim, if
+        it comes then — share one transaction (``GroupCommit``): under load the single SQLite writer is
+        taken and committed once for many messages instead of once each. Returns only after this row's
+        outcome is committed (or raises what recording it raised), as one transaction per row did."""
         outcome = _Outcome(row, state, delivery, sent, error)
-        with self._outcomes_lock:
-            self._outcomes.append(outcome)
-        with self._record_lock:
-            if not outcome.recorded:
-                with self._outcomes_lock:
-                    batch, self._outcomes = self._outcomes, []
-                self._record_all(batch)
-        if outcome.failure is not None:
-            raise outcome.failure
+        self._writes.run(lambda session: self._record_fresh(session, outcome))
 
-    def _record_all(self, batch: list[_Outcome]) -> None:
-        try:
-            with transaction(self.deps.sessions) as session:
-                for number, outcome in enumerate(batch):
-                    if number:
-                        # Each outcome sees the database, not objects an earlier one's hook left behind.
-                        session.expire_all()
-                    self._record(session, outcome)
-        except Exception as failure:
-            if len(batch) == 1:
-                batch[0].failure = failure
-            else:
-                # One outcome's trouble must not hold the others back: each again on its own.
-                for outcome in batch:
-                    try:
-                        with transaction(self.deps.sessions) as session:
-                            self._record(session, outcome)
-                    except Exception as alone:
-                        outcome.failure = alone
-        finally:
-            for outcome in batch:
-                outcome.recorded = True
+    def _record_fresh(self, session: Any, outcome: _Outcome) -> None:
+        # Each outcome sees the database, not objects an earlier one's hook left behind in the session.
+        session.flush()
+        session.expire_all()
+        self._record(session, outcome)
 
     def _record(self, session: Any, outcome: _Outcome) -> None:
         row, state, delivery, sent, error = (
