@@ -421,10 +421,8 @@ def postgres_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bursts", default="300,2x300,200", help="sizes; 2x300 = two bursts of 300 at once")
-    parser.add_argument("--serial", default="20x10", help="CLIENTSxCOMMANDS sent one after another (or '')")
+def add_bot_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the benches that run the bot: the databases, and its delivery processes."""
     parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway database is created there")
     parser.add_argument("--postgres-only", action="store_true")
     parser.add_argument(
@@ -434,6 +432,13 @@ def main() -> int:
         metavar="N",
         help="KUNDENFOKUS_DELIVERY_PROCESSES for the bot (0: it delivers in its own threads)",
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bursts", default="300,2x300,200", help="sizes; 2x300 = two bursts of 300 at once")
+    parser.add_argument("--serial", default="20x10", help="CLIENTSxCOMMANDS sent one after another (or '')")
+    add_bot_arguments(parser)
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:

@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 from ack_burst import (  # noqa: E402
     SECRET,
     Burst,
+    add_bot_arguments,
     cards_by_tag,
     command_text,
     fake_slack,
@@ -139,15 +140,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--people", type=int, default=200, help="requester/assignee pairs (<= 700)")
-    parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway database is created there")
-    parser.add_argument("--postgres-only", action="store_true")
-    parser.add_argument(
-        "--delivery-processes",
-        type=int,
-        default=0,
-        metavar="N",
-        help="KUNDENFOKUS_DELIVERY_PROCESSES for the bot (0: it delivers in its own threads)",
-    )
+    add_bot_arguments(parser)
     args = parser.parse_args()
     if not args.postgres_only:
         with tempfile.TemporaryDirectory(dir=ROOT, prefix=".bench-") as folder:
