@@ -9,8 +9,8 @@ rate limits and taken the fake's lock. :data:`METHODS` lists every method, with 
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,8 +125,14 @@ def _in_window(messages: list[dict[str, Any]], args: dict[str, Any]) -> list[dic
     return kept
 
 
+def _detached(message: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stored message to hand out (what Slack stores came in as JSON and goes out as JSON):
+    a JSON round trip, several times cheaper than ``copy.deepcopy`` — the fake answers every post."""
+    return json.loads(json.dumps(message))  # type: ignore[no-any-return]
+
+
 def _public_message(message: dict[str, Any], *, include_metadata: bool) -> dict[str, Any]:
-    shown = copy.deepcopy(message)
+    shown = _detached(message)
     if not include_metadata:
         shown.pop("metadata", None)
     return shown
@@ -372,7 +378,7 @@ def chat_post_message(ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
     if thread_ts and truthy(args.get("reply_broadcast")):
         message["subtype"] = "thread_broadcast"
     ws.store_message(channel.id, message)
-    return {"channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
+    return {"channel": channel.id, "ts": message["ts"], "message": _detached(message)}
 
 
 def chat_post_ephemeral(ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
@@ -403,7 +409,7 @@ def chat_update(ctx: Ctx, args: dict[str, Any]) -> dict[str, Any]:
         "channel": channel_id,
         "ts": message["ts"],
         "text": updated["text"],
-        "message": copy.deepcopy(updated),
+        "message": _detached(updated),
     }
 
 
