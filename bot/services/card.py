@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.services.requests import (
@@ -26,7 +26,6 @@ from bot.services.requests import (
     find_by_thread,
     load,
     new_proposal,
-    pending_proposal,
     record,
 )
 from models import Proposal, Rating, Request, RequestEvent, State
@@ -94,16 +93,23 @@ class CardFacts:
     edited: bool
 
 
-# The card's queries, built once: the card is drawn on every change of every request.
-_REMINDERS_SENT = select(func.count(Reminder.id), func.max(Reminder.sent_at)).where(
-    Reminder.request_id == bindparam("request_id"), Reminder.state == "sent", Reminder.audience == "assignee"
-)
-_NEXT_CHECK = select(NudgeSchedule.next_at).where(NudgeSchedule.request_id == bindparam("request_id"))
-_LATEST = (
-    select(RequestEvent)
-    .where(RequestEvent.request_id == bindparam("request_id"), RequestEvent.kind.in_(("message", "answered")))
-    .order_by(RequestEvent.id.desc())
-    .limit(1)
+# The card's queries, built once: the card is drawn on every change of every request. What it shows
+# besides the request is one statement (one row of subqueries); the objects it names are then loaded by
+# id, and only where there are any — a request just filed has none of them.
+_ASKED = bindparam("request_id")
+_SENT_REMINDERS = (Reminder.request_id == _ASKED, Reminder.state == "sent", Reminder.audience == "assignee")
+_FACTS = select(
+    select(func.count(Reminder.id)).where(*_SENT_REMINDERS).scalar_subquery(),
+    select(func.max(Reminder.sent_at)).where(*_SENT_REMINDERS).scalar_subquery(),
+    select(NudgeSchedule.next_at).where(NudgeSchedule.request_id == _ASKED).scalar_subquery(),
+    # The latest message relayed or answer given; the pending proposal (at most one, the latest).
+    select(func.max(RequestEvent.id))
+    .where(RequestEvent.request_id == _ASKED, RequestEvent.kind.in_(("message", "answered")))
+    .scalar_subquery(),
+    select(func.max(Proposal.id))
+    .where(Proposal.request_id == _ASKED, Proposal.state == "pending")
+    .scalar_subquery(),
+    exists().where(RequestEvent.request_id == _ASKED, RequestEvent.kind == "edited"),
 )
 _EDITS = select(RequestEvent.detail).where(
     RequestEvent.request_id == bindparam("request_id"), RequestEvent.kind == "edited"
@@ -116,17 +122,16 @@ _REMEMBER_CARD = (
 
 
 def card_facts(session: Session, request: Request, *, now: datetime) -> CardFacts:
-    connection, asked = connection_for(session), {"request_id": request.id}
-    sent = connection.execute(_REMINDERS_SENT, asked).one()
-    next_at = connection.execute(_NEXT_CHECK, asked).scalar()
-    latest = session.scalars(_LATEST, asked).first()
+    sent, last_sent_at, next_at, latest_id, proposal_id, any_edit = (
+        connection_for(session).execute(_FACTS, {"request_id": request.id}).one()
+    )
     return CardFacts(
-        proposal=pending_proposal(session, request_id=request.id),
-        reminders_sent=int(sent[0] or 0),
-        last_reminder_at=sent[1],
+        proposal=session.get(Proposal, proposal_id) if proposal_id is not None else None,
+        reminders_sent=int(sent or 0),
+        last_reminder_at=last_sent_at,
         next_check_at=next_at if next_at is not None and next_at > now and not request.is_closed else None,
-        latest=latest,
-        edited=was_edited(session, request.id),
+        latest=session.get(RequestEvent, latest_id) if latest_id is not None else None,
+        edited=bool(any_edit) and was_edited(session, request.id),
     )
 
 

@@ -26,6 +26,7 @@ from bot.services.requests import (
     load,
 )
 from models import Request, RequestEvent, State
+from models.db import connection_for
 
 #: The audit-trail kinds by which a request reaches a new assignee.
 HANDOVER_KINDS = ("reassigned", "taken_over", "redirected")
@@ -149,7 +150,7 @@ def redirect(
 
 #: ``last_handover``'s query, built once (every assignee's card asks it).
 _LAST_HANDOVER = (
-    select(RequestEvent)
+    select(RequestEvent.kind, RequestEvent.actor_id, RequestEvent.detail)
     .where(RequestEvent.request_id == bindparam("request_id"), RequestEvent.kind.in_(HANDOVER_KINDS))
     .order_by(RequestEvent.id.desc())
     .limit(1)
@@ -158,7 +159,8 @@ _LAST_HANDOVER = (
 
 def last_handover(session: Session, request: Request) -> Handover | None:
     """The hand-over that made the current assignee the assignee, if the request was not filed to them."""
-    event = session.scalars(_LAST_HANDOVER, {"request_id": request.id}).first()
+    # The columns it needs, without the ORM's object (every assignee card asks).
+    event = connection_for(session).execute(_LAST_HANDOVER, {"request_id": request.id}).first()
     detail = event.detail if event is not None and isinstance(event.detail, dict) else {}
     if event is None or detail.get("to_assignee_id") != request.assignee_id:
         return None
