@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 
 from bot.clock import Clock, system_clock
 from bot.outbox import store
@@ -52,6 +52,7 @@ from bot.outbox.messages import (
     Undeliverable,
 )
 from bot.outbox.store import Claimed
+from models import Request
 from models.db import GroupCommit, after_release, reading, transaction
 from models.outbox import DROPPED as DROPPED_STATE
 from models.outbox import FAILED, SENT
@@ -77,6 +78,8 @@ CLAIM_GAP = 0.02
 #: Give up on a transient failure after this many attempts (back-off 0.5 s, 1 s, 2 s … capped at 5 min).
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
+#: The requests of rows rendered together, read in one query (built once).
+_REQUESTS = select(Request).where(Request.id.in_(bindparam("ids", expanding=True)))
 #: Slack errors that go away by trying again later.
 TRANSIENT_ERRORS = frozenset(
     {
@@ -380,15 +383,11 @@ class Outbox:
             for item in deferred:
                 heapq.heappush(self._waiting, item)
             started += self._siblings_of(started, now, per_method)
-        together: dict[object, list[Claimed]] = {}
-        for row in started:
-            together.setdefault(row.request_id if row.request_id is not None else -row.id, []).append(row)
         assert self._pool is not None
-        for rows in together.values():
-            if len(rows) == 1:
-                self._pool.submit(self._send, rows[0])
-            else:
-                self._pool.submit(self._send_together, rows)
+        if len(started) == 1:
+            self._pool.submit(self._send, started[0])
+        elif started:
+            self._pool.submit(self._send_together, started)
 
     def _siblings_of(self, started: list[Claimed], now: float, per_method: Counter[str]) -> list[Claimed]:
         """Ready rows about the requests just started go with them (rendered together, ``_send_together``),
@@ -452,15 +451,20 @@ class Outbox:
     # --- one message ---------------------------------------------------------------------------------
 
     def _send_together(self, rows: list[Claimed]) -> None:
-        """Rows about one request that start together (a filing's card, confirmation and requester's
-        card) are rendered in one reading session — the request is read once, and all show the same
-        moment — then sent side by side, each on its own sender."""
+        """Rows that start together are rendered in one reading session — a filing's card, confirmation
+        and requester's card read their request once and show the same moment; under a backlog the
+        requests of a whole batch are read in one query — then sent side by side, each on its own
+        sender."""
         now = self.deps.now()
         rendered: dict[int, Delivery | Drop | Exception] = {}
         # The session keeps what it loaded only while someone holds it: the contexts hold the request.
         contexts: list[Context] = []
+        requests = sorted({row.request_id for row in rows if row.request_id is not None})
+        preloaded: list[Request] = []  # held, so that each renderer's ``session.get`` finds its request
         try:
             with reading(self.deps.sessions) as session:
+                if len(requests) > 1:
+                    preloaded.extend(session.scalars(_REQUESTS, {"ids": requests}))
                 for row in rows:
                     kind = KINDS.get(row.kind)
                     if kind is None:

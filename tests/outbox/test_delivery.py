@@ -195,6 +195,43 @@ def test_a_filings_messages_are_rendered_together_reading_the_request_once(
     assert len(loads) == 1, loads
 
 
+def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_in_one_query(
+    bot, engine, sessions, fake_slack
+):
+    """Three filings wait while no delivery runs; the next worker claims their nine messages at once and
+    renders them in one reading session: the three requests are read in one query, none by its id."""
+    bot.deps.outbox.stop(5)
+    raw = SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)  # does not wait
+    for person in ("bob", "carol", "dieter"):
+        assert raw.command("UALICE", f"<@U{person.upper()}|{person}> Draft {person} within 4h").status == 200
+    deadline = time.monotonic() + 10
+    while len(outbox_rows(sessions)) < 9 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [row.state for row in outbox_rows(sessions)] == ["pending"] * 9
+    by_id: list[str] = []
+    together: list[str] = []
+
+    def watch(_connection, _cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name.startswith("kf-deliver"):
+            if re.search(r"FROM requests\s+WHERE requests\.id =", statement):
+                by_id.append(statement)
+            elif re.search(r"FROM requests\s+WHERE requests\.id IN", statement):
+                together.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        bot.deps.outbox = Outbox(bot.deps).start()
+        assert bot.settle(10)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert (len(together), by_id) == (1, [])
+    assert sorted(c.args["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.ok) == sorted(
+        ["UALICE"] * 3 + ["UBOB", "UCAROL", "UDIETER"]
+    )
+    assert len([c for c in fake_slack.calls if c.method == "response_url"]) == 3
+    assert {row.state for row in outbox_rows(sessions)} == {"sent"}
+
+
 def test_a_stuck_slack_method_does_not_hold_up_the_others(bot, fake_slack):
     """chat.update hangs for 6 s on every call: cards (chat.postMessage) still arrive at once (three per
     person: Slack's per-channel pace, one a second after a burst of three, is not what is measured)."""
