@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.outbox import conversation
-from bot.outbox.store import enqueue, say
+from bot.outbox.store import enqueue, say, written_together
 from bot.services import home as home_service
 from bot.services.requests import Outcome
 from models import Request
@@ -106,7 +106,15 @@ def filed(
     unread: tuple[str, ...] = (),
 ) -> None:
     """A new request: the assignee's card, the requester's confirmation where they filed it (naming the
-    ``unread`` words that looked like a time but were not read as one), App Homes."""
+    ``unread`` words that looked like a time but were not read as one), App Homes — written in one
+    statement."""
+    with written_together(session):
+        _filed(session, request, now=now, origin=origin, unread=unread)
+
+
+def _filed(
+    session: Session, request: Request, *, now: datetime, origin: Origin | None, unread: tuple[str, ...]
+) -> None:
     say(
         session,
         request,

@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,23 +119,52 @@ def enqueue(
         dedupe_key, collapse_key = f"{key}@{uuid.uuid4().hex}", key
     else:
         dedupe_key, collapse_key = key, None
-    connection = connection_for(session)
-    connection.execute(
-        _ENQUEUE["postgresql" if connection.dialect.name == "postgresql" else "sqlite"],
-        {
-            "team_id": team_id,
-            "kind": kind,
-            "request_id": request_id,
-            "recipient": recipient,
-            "dedupe_key": dedupe_key[:200],
-            "collapse_key": collapse_key[:200] if collapse_key else None,
-            "sequence_key": sequence[:200] if sequence else None,
-            "payload": payload or {},
-            "priority": priority,
-            "created_at": now,
-        },
-    )
+    row = {
+        "team_id": team_id,
+        "kind": kind,
+        "request_id": request_id,
+        "recipient": recipient,
+        "dedupe_key": dedupe_key[:200],
+        "collapse_key": collapse_key[:200] if collapse_key else None,
+        "sequence_key": sequence[:200] if sequence else None,
+        "payload": payload or {},
+        "priority": priority,
+        "created_at": now,
+    }
+    waiting = session.info.get(_TOGETHER)
+    if waiting is not None:
+        waiting.append(row)
+    else:
+        _write(session, [row])
     session.info[NEW_ROWS] = True
+
+
+_TOGETHER = "kundenfokus.outbox.together"
+
+
+@contextmanager
+def written_together(session: Session) -> Iterator[None]:
+    """The messages ``enqueue``d inside are written at the end in one execution, in the order said (a
+    filing's card, requester's card and confirmation: one statement instead of three, while SQLite's one
+    write lock is held). Each row keeps its own key: one that is there already is still left out. Only
+    for code that does not read the outbox meanwhile; nothing is written if it raises."""
+    if session.info.get(_TOGETHER) is not None:  # inside another: that one writes them
+        yield
+        return
+    waiting: list[dict[str, Any]] = []
+    session.info[_TOGETHER] = waiting
+    try:
+        yield
+    finally:
+        del session.info[_TOGETHER]
+    if waiting:
+        _write(session, waiting)
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    connection = connection_for(session)
+    statement = _ENQUEUE["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    connection.execute(statement, rows if len(rows) > 1 else rows[0])
 
 
 def say(
