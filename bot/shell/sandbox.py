@@ -19,6 +19,7 @@ import re
 import secrets
 import tempfile
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -227,7 +228,23 @@ class Sandbox:
 
 def install_in_browser(bot_url: str, fake: FakeSlack, team_id: str, *, user_id: str) -> None:
     """What an admin's browser does: open the install page, approve at (fake) Slack, come back with the
-    code, the state and the state's cookie."""
+    code, the state and the state's cookie — once more, from the start, if the bot refused the state.
+
+    The sandbox's in-memory database is one connection that every thread shares. slack_sdk's state
+    store writes on it outside the bot's turn to write, and a read another thread has open at that
+    moment makes its DELETE fail ("database is locked"): the bot then answers 401 invalid_state, as
+    after an expired state, and a new state goes through."""
+    for attempt in range(3):
+        try:
+            _install_once(bot_url, fake, team_id, user_id=user_id)
+            return
+        except urllib.error.HTTPError as error:
+            if error.code != 401 or attempt == 2:
+                raise
+            logger.info("the sandbox's install in %s was refused (%s); once more", team_id, error)
+
+
+def _install_once(bot_url: str, fake: FakeSlack, team_id: str, *, user_id: str) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(bot_url + "/slack/install", timeout=10) as page:
         body, cookie = page.read().decode(), page.headers["Set-Cookie"].split(";")[0]
