@@ -35,6 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, func, select
 
+from bot.keepalive import KeptAliveWebClient
 from bot.version import package_version
 from models import Reminder, RequestEvent
 from models.request import State
@@ -174,7 +175,7 @@ class Metrics:
             return None
 
 
-class CountingWebClient(WebClient):
+class CountingWebClient(KeptAliveWebClient):
     """slack_sdk's client, reporting each finished call as (method, "ok" | Slack's error code |
     "unreachable"); retries inside the SDK count as one call with its final outcome."""
 

@@ -13,6 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.keepalive import KeptAliveWebClient
+
 logger = logging.getLogger(__name__)
 
 #: The bot scopes of manifest.yml; the OAuth install asks for exactly these (a test compares).
@@ -47,10 +49,11 @@ def delivery_client(client: WebClient) -> WebClient:
 
 
 def make_web_client(
-    token: str | None, base_url: str, *, client_factory: Callable[..., WebClient] = WebClient
+    token: str | None, base_url: str, *, client_factory: Callable[..., WebClient] = KeptAliveWebClient
 ) -> WebClient:
-    """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx.
-    ``client_factory``: a WebClient subclass, e.g. ``Metrics.web_client_factory()`` counting each call."""
+    """slack_sdk's client with its retry handlers for connection errors, 429 (Retry-After) and 5xx, on
+    kept connections (``bot.keepalive``). ``client_factory``: a WebClient subclass, e.g.
+    ``Metrics.web_client_factory()`` counting each call."""
     return client_factory(
         token=token,
         base_url=base_url,

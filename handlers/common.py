@@ -19,7 +19,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,6 +26,7 @@ from bot import payloads
 from bot.blocks.errors import error_text
 from bot.blocks.kit import Reader
 from bot.deps import Deps
+from bot.keepalive import KeptAliveWebhookClient
 from bot.outbox import news
 from bot.outbox.news import Origin
 from bot.services.requests import Outcome, ServiceError
@@ -187,7 +187,7 @@ class Interaction:
                 }
                 if blocks:
                     body["blocks"] = blocks
-                WebhookClient(self.response_url, timeout=5).send_dict(body)
+                KeptAliveWebhookClient(self.response_url, timeout=5).send_dict(body)
             else:
                 self.deps.client_for(self.team_id).chat_postMessage(
                     channel=self.user_id, text=text, blocks=blocks or None

@@ -31,10 +31,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import bindparam, event, select
 
 from bot.clock import Clock, system_clock
+from bot.keepalive import KeptAliveWebhookClient
 from bot.outbox import store
 from bot.outbox.limits import Limiter
 from bot.outbox.messages import (
@@ -698,7 +698,7 @@ class Outbox:
         }
         if delivery.blocks:
             body["blocks"] = delivery.blocks
-        response = WebhookClient(delivery.response_url, timeout=10).send_dict(body)
+        response = KeptAliveWebhookClient(delivery.response_url, timeout=10).send_dict(body)
         if response.status_code == 200:
             return Sent()
         if response.status_code == 429:

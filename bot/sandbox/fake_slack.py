@@ -64,6 +64,7 @@ import itertools
 import json
 import logging
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -135,6 +136,7 @@ Answer = tuple[int, dict[str, str], dict[str, Any]]
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: _FakeSlackServer
 
     def do_POST(self) -> None:
@@ -180,7 +182,28 @@ class _FakeSlackServer(ThreadingHTTPServer):
 
     def __init__(self, fake: FakeSlack) -> None:
         self.fake = fake
+        # Clients keep connections open (``bot.keepalive``): a stopped fake closes them, as a Slack that
+        # went away would, rather than answering on them.
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _RequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout test, a process stopped mid-call) is Slack's everyday life,
@@ -265,6 +288,7 @@ class FakeSlack:
         self._stopping.set()
         if server is not None:
             server.shutdown()
+            server.close_connections()
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
