@@ -280,7 +280,9 @@ def sampling(served: Served, burst: Burst) -> Iterator[None]:
 
     def sample() -> None:
         # The processes are looked up twice a second, not at every sample: that walk reads a file for
-        # each of the bot's threads, and its cost would be the bench's, on the bot's cores.
+        # each of the bot's threads, and its cost would be the bench's, on the bot's cores. RSS is read
+        # ten times a second (memory grows over many requests; at 50 a second the reads alone were a
+        # tenth of this process's CPU under a sustained load).
         pids: list[int] = []
         looked = 0.0
         while not stop.is_set():
@@ -288,7 +290,7 @@ def sampling(served: Served, burst: Burst) -> Iterator[None]:
                 pids, looked = served.processes(), time.monotonic()
                 burst.peak_pss_kib = max(burst.peak_pss_kib, served.proportional(pids))
             burst.peak_rss_kib = max(burst.peak_rss_kib, served.memory(pids).get("VmRSS", 0))
-            stop.wait(0.02)
+            stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
