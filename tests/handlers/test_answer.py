@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from models import Request
+from models.db import transaction
 from tests.handlers.conversation_util import (
     card_of,
     events,
@@ -49,7 +50,7 @@ def test_an_answer_goes_into_the_thread_of_the_requesters_card(slack, fake_slack
     file_request(slack, fake_slack, "<@UBOB|bob> What is the guest wifi password?")
     channel = fake_slack.dm_channel_for("UALICE")
     parent = fake_slack.add_message(channel, "UROBOT", "Your request #1 to @bob")
-    with sessions.begin() as session:
+    with transaction(sessions) as session:  # BEGIN IMMEDIATE: the running bot writes too
         session.execute(
             update(Request).values(requester_channel_id=channel, requester_message_ts=parent["ts"])
         )

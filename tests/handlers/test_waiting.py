@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.services import home as home_service
 from bot.services.digest import overdue_at
 from models import Request
+from models.db import transaction
 from tests.handlers.conversation_util import (
     card_of,
     events,
@@ -133,7 +134,7 @@ def test_while_waiting_nothing_counts_as_late(slack, fake_slack, sessions, clock
     assert overdue() == 0
     request = the_request(sessions)
     assert not home_service.is_overdue(request, later)
-    with sessions.begin() as session:
+    with transaction(sessions) as session:  # BEGIN IMMEDIATE: the running bot writes too
         session.get(Request, request.id).state = "open"  # the same request, not waiting
     assert overdue() == 1
 
