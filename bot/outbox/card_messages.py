@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from bot.blocks import absences as absence_blocks
 from bot.blocks import card as card_blocks
 from bot.outbox.messages import POST, UPDATE, Context, Delivery, Drop, Kind, Sent, in_thread_of
-from bot.services import absences as absence_service
 from bot.services import card as card_service
 from models import Proposal, Request, RequestEvent
 from models.reminder import Reminder
@@ -22,9 +21,7 @@ def _requester_card_blocks(ctx: Context, request: Request) -> tuple[str, list[di
     reader = ctx.reader(request.requester_id)
     away = None
     if request.assignee_id and not request.is_closed:
-        info = absence_service.absence_of(
-            ctx.session, team_id=request.team_id, user_id=request.assignee_id, now=ctx.now
-        )
+        info = ctx.absence_of(request.team_id, request.assignee_id)
         if info is not None:
             away = absence_blocks.away_line(
                 reader, person=request.assignee_id, until=info.until, deputy=info.deputy_id

@@ -130,9 +130,24 @@ class Context:
             self._request = self.session.get(Request, self.row.request_id)
         return self._request
 
+    def absence_of(self, team_id: str, user_id: str) -> absence_service.AbsenceInfo | None:
+        """Is ``user_id`` away now (``absences.absence_of``), read once for all the rows rendered in this
+        session: a filing's requester card and confirmation both show the assignee's absence. (The
+        renderers' session only reads, so what it found stays true while it is open.)"""
+        known = self.session.info.setdefault(_ABSENCES, {})
+        key = (team_id, user_id, self.now)
+        if key not in known:
+            known[key] = absence_service.absence_of(
+                self.session, team_id=team_id, user_id=user_id, now=self.now
+            )
+        return known[key]
+
     @property
     def payload(self) -> dict[str, Any]:
         return self.row.payload or {}
+
+
+_ABSENCES = "kundenfokus_render_absences"
 
 
 Render = Callable[[Context], "Delivery | Drop"]
@@ -313,9 +328,7 @@ def _confirmation(ctx: Context) -> Delivery | Drop:
 
 def _away_note(ctx: Context, request: Request, reader: Reader) -> list[dict[str, Any]]:
     """The person asked is away: say so at once, with the deputy (and one click to ask them instead)."""
-    away = absence_service.absence_of(
-        ctx.session, team_id=request.team_id, user_id=request.assignee_id, now=ctx.now
-    )
+    away = ctx.absence_of(request.team_id, request.assignee_id)
     if away is None or request.is_closed:
         return []
     deputy = away.deputy_id if away.deputy_id != request.requester_id else None

@@ -199,7 +199,8 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
     bot, engine, sessions, fake_slack
 ):
     """Three filings wait while no delivery runs; the next worker claims their nine messages at once and
-    renders them in one reading session: the three requests are read in one query, none by its id."""
+    renders them in one reading session: the three requests are read in one query, none by its id, and
+    each assignee's absence once (the requester's card and the confirmation both show it)."""
     bot.deps.outbox.stop(5)
     raw = SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)  # does not wait
     for person in ("bob", "carol", "dieter"):
@@ -210,6 +211,7 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
     assert [row.state for row in outbox_rows(sessions)] == ["pending"] * 9
     by_id: list[str] = []
     together: list[str] = []
+    absences: list[str] = []
 
     def watch(_connection, _cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
         if threading.current_thread().name.startswith("kf-deliver"):
@@ -217,6 +219,8 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
                 by_id.append(statement)
             elif re.search(r"FROM requests\s+WHERE requests\.id IN", statement):
                 together.append(statement)
+            elif re.search(r"FROM absences\s+WHERE", statement):
+                absences.append(statement)
 
     event.listen(engine, "before_cursor_execute", watch)
     try:
@@ -225,6 +229,7 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
     finally:
         event.remove(engine, "before_cursor_execute", watch)
     assert (len(together), by_id) == (1, [])
+    assert len(absences) == 3  # bob, carol, dieter
     # To a person by user id, or by the DM channel Slack answered with once the first post is recorded.
     posted = sorted(
         c.args["channel"].removeprefix("D") for c in fake_slack.calls_to("chat.postMessage") if c.ok
