@@ -13,7 +13,8 @@ close it; any error closes it (a late answer must never be read as the next call
 again it is dropped if it has been idle too long or the server has closed it meanwhile (the socket is
 readable: an end of file, or bytes nobody asked for). When a call on a connection that had been used
 before fails before any answer (the server closed it between that check and the request), it is sent
-once more on a new connection, as urllib3 does; a new connection's failure is the caller's.
+once more on a new connection, as urllib3 does; a new connection's failure is the caller's, in
+urlopen's terms (``URLError`` for a failure to connect or send).
 """
 
 from __future__ import annotations
@@ -73,7 +74,14 @@ class Connections:
                 if connection.sock is not None:
                     connection.sock.settimeout(timeout)
                 connection.timeout = timeout
-                connection.request(request.get_method(), path, body=request.data, headers=headers)
+                try:
+                    connection.request(request.get_method(), path, body=request.data, headers=headers)
+                except OSError as error:
+                    if reused and isinstance(error, _DROPPED):
+                        raise
+                    # As urlopen: a failure to connect or send is a URLError (slack_sdk's connection
+                    # retry handler knows that one; a bare "connection refused" it would not retry).
+                    raise urllib.error.URLError(error) from error
                 response = connection.getresponse()
                 body = response.read()
             except _DROPPED:

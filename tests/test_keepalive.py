@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.keepalive import CONNECTIONS, Connections, KeptAliveWebClient, KeptAliveWebhookClient
 from bot.sandbox.fake_slack import FakeSlack
@@ -217,3 +219,23 @@ def test_against_the_fake_slack_posts_and_response_urls_go_out_and_a_stopped_fak
         client.retry_handlers = []
         client.chat_postMessage(channel="UALICE", text="too late")
     CONNECTIONS.close()
+
+
+def test_a_refused_connection_is_a_urlerror_that_slack_sdk_retries_as_with_urllib():
+    class Counting(ConnectionErrorRetryHandler):
+        asked = 0
+
+        def _can_retry(self, **kwargs):  # type: ignore[no-untyped-def]
+            type(self).asked += 1
+            return super()._can_retry(**kwargs)
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Counting(max_retry_count=2, interval_calculator=FixedValueRetryIntervalCalculator(0.01))
+    client = KeptAliveWebClient(
+        token=TOKEN, base_url=f"http://127.0.0.1:{port}/api/", retry_handlers=[handler]
+    )
+    with pytest.raises(urllib.error.URLError):
+        client.api_call("auth.test")
+    assert Counting.asked == 2  # both retries asked for (a bare ConnectionRefusedError gets none)
