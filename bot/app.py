@@ -106,8 +106,8 @@ def _oauth_flow(
     from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
     from slack_bolt.oauth.oauth_settings import OAuthSettings
     from slack_bolt.response import BoltResponse
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+    from bot.installations import make_state_store
     from bot.services import workspaces
     from models.db import transaction
 
@@ -136,7 +136,7 @@ def _oauth_flow(
         user_scopes=[],
         authorization_url=authorize_url_for(settings.slack_api_url),
         installation_store=installations.store,
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=sessions.kw["bind"]),
+        state_store=make_state_store(sessions, expiration_seconds=600),
         state_expiration_seconds=600,
         callback_options=CallbackOptions(success=success, failure=failure),
         token_rotation_expiration_minutes=installations.refresh_before_minutes,

@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, MetaData, String, select
 from sqlalchemy.engine import Dialect
@@ -42,7 +43,7 @@ from bot import redaction
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from models import Workspace
-from models.db import reading
+from models.db import reading, writing_engine
 from models.installation import TOKEN_COLUMN_LENGTH, TOKEN_COLUMNS, installation_tables
 
 logger = logging.getLogger(__name__)
@@ -114,11 +115,8 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's store on the tables of migration 0006, with the token columns encrypted."""
 
     def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
-        # SQLite: the store reads, then writes in one transaction; take the write lock up front
-        # (models.db's BEGIN IMMEDIATE), so two saves at once wait for each other instead of failing.
-        if engine.dialect.name == "sqlite":
-            engine = engine.execution_options(sqlite_begin="IMMEDIATE")  # type: ignore[assignment]
-        super().__init__(client_id=client_id, engine=engine, logger=logger)
+        # The store reads, then writes in one transaction: two saves at once wait for each other.
+        super().__init__(client_id=client_id, engine=writing_engine(engine), logger=logger)
         self.metadata = MetaData()
         self.installations, self.bots, _states = installation_tables(self.metadata)
         for table in (self.installations, self.bots):
@@ -401,6 +399,18 @@ def make_installations(
         client_secret=settings.slack_client_secret,
         api_url=settings.slack_api_url,
         clock=clock,
+    )
+
+
+def make_state_store(
+    sessions: sessionmaker[Session], *, expiration_seconds: int
+) -> SQLAlchemyOAuthStateStore:
+    """slack_sdk's store of the install page's one-time states (``slack_oauth_states``, migration 0006).
+    Its ``consume`` reads the state, then deletes it, in one transaction: begun as a writer, a write
+    elsewhere in between (the outbox's heartbeat, a filing) cannot turn a valid install into
+    "invalid_state"."""
+    return SQLAlchemyOAuthStateStore(
+        expiration_seconds=expiration_seconds, engine=writing_engine(sessions.kw["bind"]), logger=logger
     )
 
 

@@ -307,6 +307,16 @@ def group_commit(factory: sessionmaker[Session]) -> GroupCommit:
         return group
 
 
+def writing_engine(engine: Engine) -> Engine:
+    """``engine`` for a library that reads, then writes in one ``engine.begin()`` (slack_sdk's installation
+    and OAuth state stores). On SQLite its transactions take the write lock up front (``BEGIN
+    IMMEDIATE``, waiting up to the busy timeout): begun as readers, the write after the read failed at
+    once ("database is locked") whenever another connection had written in between."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_BEGIN: "IMMEDIATE"})
+
+
 def connection_for(session: Session) -> Connection:
     """The session's connection, for a statement built once and run without the ORM around it (on hot
     paths that costs several times less). Changes the session holds are flushed first, as the ORM's own

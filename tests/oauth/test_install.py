@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import yaml
 from sqlalchemy import func, select, text
 
+from bot.installations import make_state_store
 from models import Workspace, slack_bots, slack_installations, slack_oauth_states
 from models.db import reading
 from tests.conftest import RunningBot
@@ -87,3 +91,32 @@ def test_requests_from_a_workspace_that_never_installed_the_app_change_nothing(o
     [answer] = [c.args for c in fake.calls if c.method == "response_url" and c.team_id == TWO]
     assert "isn't installed in this workspace" in answer["text"]
     assert "nicht mehr) installiert" in answer["text"]
+
+
+def test_a_state_is_consumed_though_another_connection_writes_meanwhile(engine, sessions):
+    """The install page's state is read, then deleted, in one transaction. Another connection writes
+    while that one waits (here: it holds the write lock and commits a moment later). Begun as a reader,
+    the delete then failed at once on SQLite and the admin's install came back "invalid_state"."""
+    store = make_state_store(sessions, expiration_seconds=600)
+    state, other = store.issue(), str(uuid.uuid4())
+    holder = engine.raw_connection()
+    try:
+        cursor = holder.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        # Another state issued meanwhile, in a transaction still open when the consume begins.
+        cursor.execute(
+            f"INSERT INTO slack_oauth_states (state, expire_at) VALUES ('{other}', '2999-01-01 00:00:00')"
+        )
+        consumed: list[bool] = []
+        consuming = threading.Thread(target=lambda: consumed.append(store.consume(state)))
+        consuming.start()
+        time.sleep(0.3)  # the consume has begun (and waits for the lock, or has read)
+        holder.commit()
+        consuming.join(timeout=30)
+    finally:
+        holder.close()
+    assert consumed == [True]
+    with reading(sessions) as session:
+        left = set(session.scalars(select(slack_oauth_states.c.state)))
+    assert left == {other}  # consumed once, and the other state is still there
