@@ -4,7 +4,6 @@ server of the test's own (which counts the connections it accepts and can misbeh
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import time
@@ -19,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.keepalive import CONNECTIONS, Connections, KeptAliveWebClient, KeptAliveWebhookClient
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.fake_slack import FakeSlack, send_json
 from bot.slack import delivery_client, make_web_client
 
 TOKEN = "xoxb-keepalive"
@@ -49,14 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers = 429, {"Retry-After": "7"}
         if behaviour == "close":
             headers = {"Connection": "close"}
-        data = json.dumps({"ok": status == 200, "number": number, "error": "ratelimited"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, headers, {"ok": status == 200, "number": number, "error": "ratelimited"})
         if behaviour == "close":
             self.close_connection = True
 

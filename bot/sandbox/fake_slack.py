@@ -161,17 +161,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, headers, payload = fake._handle_response_url(key, body, content_type)
         else:
             status, headers, payload = 404, {}, {"ok": False, "error": "not_found"}
-        data = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, headers, payload)
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("fake slack: " + format, *args)
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], payload: Any) -> None:
+    """Answer an HTTP/1.1 request with ``payload`` as JSON (its length given, so the connection can stay
+    open for the next request)."""
+    data = json.dumps(payload).encode("utf-8")
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 class _FakeSlackServer(ThreadingHTTPServer):
