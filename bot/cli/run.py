@@ -103,7 +103,10 @@ def start_delivery_work(deps: Deps, runtime: Runtime) -> None:
     if deps.settings.delivery_processes:
         children = _delivery_processes(deps.settings)
         deps.outbox.notify = children.wake
+        # Checked before they start: /readyz already answers, and says "not ready" until they run.
         runtime.health.add_check("delivery", delivery_check(children))
+        children.start()
+        logger.info("delivering in %s process(es) of their own: %s", children.count, children.pids)
         stop_delivery: Callable[[float], object] = children.stop
     else:
         deps.outbox.start()
@@ -122,7 +125,7 @@ def start_delivery_work(deps: Deps, runtime: Runtime) -> None:
 
 
 def _delivery_processes(settings: Settings) -> DeliveryProcesses:
-    """``KUNDENFOKUS_DELIVERY_PROCESSES`` children, with the Slack credentials this process took out of
+    """``KUNDENFOKUS_DELIVERY_PROCESSES`` children (not started yet), with the Slack credentials this process took out of
     its environment (``run`` keeps Bolt from reading them) put back for them."""
     from bot.outbox.processes import DeliveryProcesses
 
@@ -134,9 +137,7 @@ def _delivery_processes(settings: Settings) -> DeliveryProcesses:
     ):
         if value:
             env[key] = value
-    children = DeliveryProcesses(settings.delivery_processes, env=env).start()
-    logger.info("delivering in %s process(es) of their own: %s", children.count, children.pids)
-    return children
+    return DeliveryProcesses(settings.delivery_processes, env=env)
 
 
 def delivery_check(children: DeliveryProcesses) -> Check:
