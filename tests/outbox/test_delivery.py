@@ -141,6 +141,9 @@ def test_stopping_sends_what_was_committed_just_before_the_stop(database_url, se
             settings, sessions=make_session_factory(engines[0]), clock=clock, client=client
         )
         deps.outbox = Outbox(deps, poll=timedelta(seconds=60)).start()
+        deadline = time.monotonic() + 10
+        while not deps.outbox._claimed_at and time.monotonic() < deadline:  # its first look is over
+            time.sleep(0.01)
         elsewhere = make_session_factory(engines[1])  # its commits wake no one here
         with transaction(elsewhere) as session:
             store.enqueue(
