@@ -25,7 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -217,8 +229,9 @@ def _claimable() -> Any:
         earlier.id < M.id,
         # Written into the SQL as it stands, so that SQLite sees it is the condition of the partial index
         # ``ix_outbox_sequence_open`` and uses it (a bound parameter hides that, and every candidate row
-        # then scanned all pending rows: claiming grew with the square of the backlog).
-        earlier.state.in_(bindparam("open_states", (PENDING, CLAIMED), expanding=True, literal_execute=True)),
+        # then scanned all pending rows: claiming grew with the square of the backlog). Literal columns
+        # rather than a parameter rendered at execution: nothing to render each time.
+        earlier.state.in_([literal_column(f"'{PENDING}'"), literal_column(f"'{CLAIMED}'")]),
     )
     due = bindparam("wall_now", type_=M.available_at.type)
     return select(M.id).where(
@@ -228,31 +241,55 @@ def _claimable() -> Any:
     )
 
 
+def _chosen(claimable: Any) -> Any:
+    """The first due rows, most urgent first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    return (
+        claimable.order_by(M.priority, M.id)
+        .limit(bindparam("claim_limit"))
+        .with_for_update(skip_locked=True, of=M)
+    )
+
+
+def _take(chosen_ids: Any) -> Any:
+    """Claim the pending rows among ``chosen_ids`` and return them."""
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(chosen_ids), _TABLE.c.state == PENDING)
+        .values(
+            state=CLAIMED,
+            claimed_by=bindparam("worker"),
+            claimed_at=bindparam("claimed_at"),
+            attempts=_TABLE.c.attempts + 1,
+        )
+        .returning(
+            _TABLE.c.id,
+            _TABLE.c.team_id,
+            _TABLE.c.kind,
+            _TABLE.c.request_id,
+            _TABLE.c.recipient,
+            _TABLE.c.payload,
+            _TABLE.c.priority,
+            _TABLE.c.attempts,
+            _TABLE.c.unsure,
+            _TABLE.c.claimed_at,
+        )
+    )
+
+
+def _claim_at_once(claimable: Any) -> Any:
+    """On SQLite, one statement: ``UPDATE … WHERE id IN (the chosen rows) RETURNING …``. It runs while
+    this worker holds the one write lock, so one statement rather than a query and then an update keeps
+    that lock for less. (Not on PostgreSQL: there the planner may run a ``SKIP LOCKED`` subquery of an
+    update more than once, each time locking further rows, and claim more than the limit.)"""
+    return _take(_chosen(claimable).correlate(None))  # its own scan of the outbox, not the updated row
+
+
 # The claim's statements, built once: the dispatcher claims many times a second under load, and building
-# the query (an alias, a correlated subquery) cost more than running it.
+# them (an alias, a correlated subquery, the cache key) cost more than running them.
 _CLAIMABLE = _claimable()
-_TAKE = (
-    update(_TABLE)
-    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)), _TABLE.c.state == PENDING)
-    .values(
-        state=CLAIMED,
-        claimed_by=bindparam("worker"),
-        claimed_at=bindparam("claimed_at"),
-        attempts=_TABLE.c.attempts + 1,
-    )
-    .returning(
-        _TABLE.c.id,
-        _TABLE.c.team_id,
-        _TABLE.c.kind,
-        _TABLE.c.request_id,
-        _TABLE.c.recipient,
-        _TABLE.c.payload,
-        _TABLE.c.priority,
-        _TABLE.c.attempts,
-        _TABLE.c.unsure,
-        _TABLE.c.claimed_at,
-    )
-)
+_CLAIM_SQLITE = _claim_at_once(_CLAIMABLE)
+_CHOSEN = _chosen(_CLAIMABLE)
+_TAKE = _take(bindparam("ids", expanding=True))
 
 
 def claim(
@@ -270,23 +307,21 @@ def claim(
     """
     if limit <= 0:
         return []
+    connection = connection_for(session)
+    parameters = {"wall_now": wall_now, "claim_limit": limit, "worker": worker, "claimed_at": wall_now}
     query = _CLAIMABLE
     for team_id, kinds in skip_pairs:
         query = query.where(not_(and_(M.team_id == team_id, M.kind.in_(list(kinds)))))
     if only_ids is not None:
         query = query.where(M.id.in_(list(only_ids)))
-    query = (
-        query.order_by(M.priority, M.id)
-        .limit(bindparam("claim_limit"))
-        .with_for_update(skip_locked=True, of=M)
-    )
     # On the connection: the ORM's execution around a statement costs more than this one's run.
-    ids = list(connection_for(session).execute(query, {"wall_now": wall_now, "claim_limit": limit}).scalars())
-    if not ids:
-        return []
-    rows = (
-        connection_for(session).execute(_TAKE, {"ids": ids, "worker": worker, "claimed_at": wall_now}).all()
-    )
+    if connection.dialect.name == "sqlite":
+        statement = _CLAIM_SQLITE if query is _CLAIMABLE else _claim_at_once(query)
+        rows = connection.execute(statement, parameters).all()
+    else:
+        chosen = _CHOSEN if query is _CLAIMABLE else _chosen(query)
+        ids = list(connection.execute(chosen, parameters).scalars())
+        rows = connection.execute(_TAKE, {**parameters, "ids": ids}).all() if ids else []
     return sorted((Claimed(*row) for row in rows), key=lambda row: (row.priority, row.id))
 
 
