@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks import absences as absence_blocks
@@ -207,12 +207,11 @@ def _card(ctx: Context) -> Delivery | Drop:
 
 
 def _card_after(session: Session, ctx: Context, sent: Sent) -> None:
-    # Two updates by id, nothing loaded: a request that is gone (or handed over) matches no row.
+    # One update by id, nothing loaded: a request that is gone matches no row.
     request_id = ctx.row.request_id
     if request_id is None:
         return
-    connection = connection_for(session)
-    connection.execute(
+    connection_for(session).execute(
         _CARD_PLACE,
         {
             "card_of": request_id,
@@ -221,23 +220,29 @@ def _card_after(session: Session, ctx: Context, sent: Sent) -> None:
             "card_ts": sent.ts,
         },
     )
-    # The card's thread is the request's thread (unless it has one already): a reply there is an answer.
-    connection.execute(
-        _CARD_THREAD, {"card_of": request_id, "card_channel": sent.channel, "card_ts": sent.ts}
+
+
+def _card_place() -> Any:
+    """Built once (it runs for every card posted, while SQLite's one write lock is held): the card's place,
+    unless the request was handed over meanwhile; and the card's thread becomes the request's thread
+    unless it has one already (a reply there is an answer). Each ``CASE`` reads the row as it was."""
+    ours = Request.assignee_id == bindparam("assignee")
+    threadless = Request.thread_ts.is_(None)
+    channel = bindparam("card_channel", type_=Request.assignee_channel_id.type)
+    ts = bindparam("card_ts", type_=Request.assignee_message_ts.type)
+    return (
+        update(Request)
+        .where(Request.id == bindparam("card_of"), or_(ours, threadless))
+        .values(
+            assignee_channel_id=case((ours, channel), else_=Request.assignee_channel_id),
+            assignee_message_ts=case((ours, ts), else_=Request.assignee_message_ts),
+            thread_channel_id=case((threadless, channel), else_=Request.thread_channel_id),
+            thread_ts=case((threadless, ts), else_=Request.thread_ts),
+        )
     )
 
 
-# Built once: they run for every card posted.
-_CARD_PLACE = (
-    update(Request)
-    .where(Request.id == bindparam("card_of"), Request.assignee_id == bindparam("assignee"))
-    .values(assignee_channel_id=bindparam("card_channel"), assignee_message_ts=bindparam("card_ts"))
-)
-_CARD_THREAD = (
-    update(Request)
-    .where(Request.id == bindparam("card_of"), Request.thread_ts.is_(None))
-    .values(thread_channel_id=bindparam("card_channel"), thread_ts=bindparam("card_ts"))
-)
+_CARD_PLACE = _card_place()
 
 
 def _card_redraw(ctx: Context) -> Delivery | Drop:
