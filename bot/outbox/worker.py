@@ -461,6 +461,11 @@ class Outbox:
         contexts: list[Context] = []
         requests = sorted({row.request_id for row in rows if row.request_id is not None})
         preloaded: list[Request] = []  # held, so that each renderer's ``session.get`` finds its request
+        # The readers, read in one query when this process does not know them yet (after a start, with a
+        # backlog: otherwise one query each, one row after another).
+        readers = {(row.team_id, row.recipient) for row in rows if row.recipient[:1] in ("U", "W")}
+        if len(readers) > 1:
+            self.deps.people.prefetch(readers)
         try:
             with reading(self.deps.sessions) as session:
                 if len(requests) > 1:

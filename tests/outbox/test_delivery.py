@@ -203,7 +203,8 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
 ):
     """Three filings wait while no delivery runs; the next worker claims their nine messages at once and
     renders them in one reading session: the three requests are read in one query, none by its id, and
-    each assignee's absence once (the requester's card and the confirmation both show it)."""
+    each assignee's absence once (the requester's card and the confirmation both show it). The delivery
+    does not know the people yet (as after a restart): they too are read in one query."""
     bot.deps.outbox.stop(5)
     raw = SlackDriver(bot.events_url, SIGNING_SECRET, team_id=TEAM, fake=fake_slack)  # does not wait
     for person in ("bob", "carol", "dieter"):
@@ -215,6 +216,9 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
     by_id: list[str] = []
     together: list[str] = []
     absences: list[str] = []
+    people: list[str] = []
+    for person in ("UALICE", "UBOB", "UCAROL", "UDIETER"):
+        bot.deps.people.forget(TEAM, person)
 
     def watch(_connection, _cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
         if threading.current_thread().name.startswith("kf-deliver"):
@@ -224,6 +228,8 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
                 together.append(statement)
             elif re.search(r"FROM absences\s+WHERE", statement):
                 absences.append(statement)
+            elif re.search(r"FROM people\s+WHERE", statement):
+                people.append(statement)
 
     event.listen(engine, "before_cursor_execute", watch)
     try:
@@ -233,6 +239,7 @@ def test_a_backlog_of_filings_is_rendered_in_one_session_reading_their_requests_
         event.remove(engine, "before_cursor_execute", watch)
     assert (len(together), by_id) == (1, [])
     assert len(absences) == 3  # bob, carol, dieter
+    assert len(people) == 1 and " IN " in people[0], people
     # To a person by user id, or by the DM channel Slack answered with once the first post is recorded.
     posted = sorted(
         c.args["channel"].removeprefix("D") for c in fake_slack.calls_to("chat.postMessage") if c.ok
