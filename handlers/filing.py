@@ -31,6 +31,7 @@ from bot.outbox.news import Origin
 from bot.services import absences as absence_service
 from bot.services import calendars as calendar_service
 from bot.services import deliveries
+from bot.services import home as home_service
 from bot.services import requests as request_service
 from bot.services.agreement import response_due
 from bot.services.requests import ServiceError
@@ -74,6 +75,9 @@ class Prepared:
     #: The response time counted on the assignee's calendar (before the due date caps it).
     respond_by: datetime
     due: Deadline | None
+    #: Of the requester and the assignee, those who use App Home (read here, not in the writing
+    #: transaction: on SQLite that one holds the one write lock).
+    visitors: frozenset[str] = frozenset()
 
     @property
     def response_due_at(self) -> datetime:
@@ -142,7 +146,13 @@ def prepare(deps: Deps, filing: Filing, *, now: datetime) -> Prepared:
     )
     # Is the person asked away? Their Slack status is read again unless a recent read is trusted.
     deps.statuses.refresh(filing.team_id, filing.assignee_id)
-    calendar = calendar_of(deps, filing.team_id, filing.assignee_id, assignee.tz)
+    with reading(deps.sessions) as session:
+        calendar = calendar_service.personal_calendar(
+            session, deps.settings, team_id=filing.team_id, user_id=filing.assignee_id, tz=assignee.tz
+        )
+        visitors = home_service.visitors(
+            session, team_id=filing.team_id, user_ids=[filing.requester_id, filing.assignee_id]
+        )
     respond_by = response_due(
         deps.settings, tz=assignee.tz, now=now, within=filing.within, calendar=calendar, urgent=filing.urgent
     )
@@ -151,7 +161,7 @@ def prepare(deps: Deps, filing: Filing, *, now: datetime) -> Prepared:
         if filing.due is not None
         else None
     )
-    return Prepared(filing, text, assignee, calendar, respond_by, due)
+    return Prepared(filing, text, assignee, calendar, respond_by, due, frozenset(visitors))
 
 
 @dataclass(frozen=True)
@@ -237,7 +247,7 @@ def _store(
             now=now,
             request_ids=[request.id],
         )
-    news.filed(session, request, now=now, origin=origin, unread=filing.unread)
+    news.filed(session, request, now=now, origin=origin, unread=filing.unread, visitors=prepared.visitors)
     return request
 
 

@@ -7,6 +7,7 @@ renders or talks to Slack; ``bot.outbox.messages`` renders each row when its tur
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,10 +80,22 @@ def refresh_reminders(session: Session, request: Request, *, now: datetime) -> N
         )
 
 
-def refresh_homes(session: Session, *, team_id: str, user_ids: list[str | None], now: datetime) -> None:
-    """App Home again for those of ``user_ids`` who use it (one collapsed refresh each)."""
+def refresh_homes(
+    session: Session,
+    *,
+    team_id: str,
+    user_ids: list[str | None],
+    now: datetime,
+    visitors: Collection[str] | None = None,
+) -> None:
+    """App Home again for those of ``user_ids`` who use it (one collapsed refresh each). ``visitors``:
+    those of them who use it, read before the transaction (none of this one's statements, then)."""
     people = [user for user in dict.fromkeys(user_ids) if user]
-    for user_id in home_service.visitors(session, team_id=team_id, user_ids=people):
+    if visitors is None:
+        users = home_service.visitors(session, team_id=team_id, user_ids=people)
+    else:
+        users = [user for user in people if user in visitors]
+    for user_id in users:
         key = f"home:{team_id}:{user_id}"
         enqueue(
             session,
@@ -104,16 +117,23 @@ def filed(
     now: datetime,
     origin: Origin | None = None,
     unread: tuple[str, ...] = (),
+    visitors: Collection[str] | None = None,
 ) -> None:
     """A new request: the assignee's card, the requester's confirmation where they filed it (naming the
-    ``unread`` words that looked like a time but were not read as one), App Homes — written in one
-    statement."""
+    ``unread`` words that looked like a time but were not read as one), App Homes (of ``visitors``, if
+    read before: ``refresh_homes``) — written in one statement."""
     with written_together(session):
-        _filed(session, request, now=now, origin=origin, unread=unread)
+        _filed(session, request, now=now, origin=origin, unread=unread, visitors=visitors)
 
 
 def _filed(
-    session: Session, request: Request, *, now: datetime, origin: Origin | None, unread: tuple[str, ...]
+    session: Session,
+    request: Request,
+    *,
+    now: datetime,
+    origin: Origin | None,
+    unread: tuple[str, ...],
+    visitors: Collection[str] | None,
 ) -> None:
     say(
         session,
@@ -147,7 +167,11 @@ def _filed(
         priority=PRIORITY_NOW,
     )
     refresh_homes(
-        session, team_id=request.team_id, user_ids=[request.requester_id, request.assignee_id], now=now
+        session,
+        team_id=request.team_id,
+        user_ids=[request.requester_id, request.assignee_id],
+        now=now,
+        visitors=visitors,
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from models import Kudos, Rating, Request
 from models.db import transaction
@@ -160,6 +161,30 @@ def test_home_refreshes_after_an_action_for_people_who_use_it(slack, fake_slack,
     # … and so does the answer.
     fake_slack.wait_for(lambda _calls: "Acknowledged" in text_of(fake_slack.home_view("UBOB")))
     assert fake_slack.home_view("UALICE") is None  # Alice never opened App Home: no publish for her
+
+
+def test_who_uses_app_home_is_read_before_the_filings_writing_transaction(slack, fake_slack, engine):
+    """On SQLite the writing transaction holds the one write lock: the filing reads who uses App Home
+    before it begins, in the reading session of the assignee's calendar, and the refresh still comes."""
+    open_home(slack, fake_slack, "UBOB")
+    statements: list[str] = []
+
+    def watch(_connection, _cursor, statement, _parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name.startswith("kf-work"):
+            statements.append(" ".join(statement.split())[:60])
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        slack.command("UALICE", "<@UBOB|bob> Review the contract")
+        fake_slack.wait_for(lambda _calls: "Review the contract" in text_of(fake_slack.home_view("UBOB")))
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    visits = [i for i, statement in enumerate(statements) if "FROM home_visits" in statement]
+    [first_write] = [
+        i for i, statement in enumerate(statements) if "INSERT INTO seen_deliveries" in statement
+    ]
+    assert len(visits) == 1 and visits[0] < first_write, statements
+    assert fake_slack.home_view("UALICE") is None
 
 
 def home_buttons(home: dict, request_id: int) -> list[str]:
