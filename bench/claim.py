@@ -52,7 +52,8 @@ def measure(backend: str, url: str, pending: int, claims: int, limit: int) -> No
 
     @event.listens_for(engine, "before_cursor_execute")
     def _capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().startswith("SELECT outbox.id"):
+        # The claim's query: on its own (PostgreSQL), or within the one UPDATE that claims (SQLite).
+        if statement.lstrip().startswith(("SELECT outbox.id", "UPDATE outbox SET state")):
             seen.append((statement, parameters))
 
     taken = 0

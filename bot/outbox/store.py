@@ -250,11 +250,14 @@ def _chosen(claimable: Any) -> Any:
     )
 
 
-def _take(chosen_ids: Any) -> Any:
-    """Claim the pending rows among ``chosen_ids`` and return them."""
+def _take(chosen_ids: Any, *, still_pending: bool = True) -> Any:
+    """Claim the rows among ``chosen_ids`` (``still_pending``: those still pending) and return them."""
+    where = [_TABLE.c.id.in_(chosen_ids)]
+    if still_pending:
+        where.append(_TABLE.c.state == PENDING)
     return (
         update(_TABLE)
-        .where(_TABLE.c.id.in_(chosen_ids), _TABLE.c.state == PENDING)
+        .where(*where)
         .values(
             state=CLAIMED,
             claimed_by=bindparam("worker"),
@@ -279,9 +282,12 @@ def _take(chosen_ids: Any) -> Any:
 def _claim_at_once(claimable: Any) -> Any:
     """On SQLite, one statement: ``UPDATE … WHERE id IN (the chosen rows) RETURNING …``. It runs while
     this worker holds the one write lock, so one statement rather than a query and then an update keeps
-    that lock for less. (Not on PostgreSQL: there the planner may run a ``SKIP LOCKED`` subquery of an
-    update more than once, each time locking further rows, and claim more than the limit.)"""
-    return _take(_chosen(claimable).correlate(None))  # its own scan of the outbox, not the updated row
+    that lock for less. The chosen rows are pending (nothing else writes during the statement), so the
+    update finds them by id: asked again whether they are pending, SQLite walked every pending row to
+    find them. (Not on PostgreSQL: there the planner may run a ``SKIP LOCKED`` subquery of an update
+    more than once, each time locking further rows, and claim more than the limit.)"""
+    # The subquery scans the outbox on its own (not correlated with the updated row).
+    return _take(_chosen(claimable).correlate(None), still_pending=False)
 
 
 # The claim's statements, built once: the dispatcher claims many times a second under load, and building
