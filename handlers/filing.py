@@ -75,9 +75,9 @@ class Prepared:
     #: The response time counted on the assignee's calendar (before the due date caps it).
     respond_by: datetime
     due: Deadline | None
-    #: Of the requester and the assignee, those who use App Home (read here, not in the writing
-    #: transaction: on SQLite that one holds the one write lock).
-    visitors: frozenset[str] = frozenset()
+    #: Of the requester and the assignee, those who use App Home, read by ``prepare`` (not in the
+    #: writing transaction: on SQLite that one holds the one write lock). None: read there after all.
+    visitors: frozenset[str] | None = None
 
     @property
     def response_due_at(self) -> datetime:
