@@ -306,9 +306,8 @@ _scanned: dict[int, tuple[int, dict[str, float]]] = {}
 
 def cards_by_tag(fake: FakeSlack) -> dict[str, float]:
     """tag -> when the assignee's card with it was posted (first ok chat.postMessage naming the tag).
-    Reads only the calls since the last look, and of each its text first, so watching costs the fake
-    (same process, same cores as the bot) little: a JSON dump of every post was a quarter of the
-    bench's CPU."""
+    Reads only the calls since the last look, and of each its text first (a JSON dump of the whole call
+    only when the text does not name it), so watching costs the fake (same process) little."""
     done, found = _scanned.get(id(fake), (0, {}))
     calls = fake.calls
     for call in calls[done:]:
