@@ -11,7 +11,9 @@ request's card reached its assignee, so every filing was also delivered.
 
 Bursts by default: 300; two bursts of 300 at once (600); 200; then 20 clients each sending 10 commands
 one after another. Reported per burst: ack p50/p99/max for both, the ratio of the p99s, acks over
-Slack's 3-second limit, non-200 answers, the bot's peak RSS, and how long until the last card arrived.
+Slack's 3-second limit, non-200 answers, the bot's peak RSS, how long until the last card arrived, and
+the share of CPU time the virtual machine's host took for others during each run ("steal": on a busy
+host the same code runs slower, and a figure means little without it).
 
     python bench/ack_burst.py [--bursts 300,2x300,200] [--serial 20x10] [--delivery-processes 2]
                               [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -50,6 +52,43 @@ SECRET = "bench-signing-secret"
 SLACK_LIMIT = 3.0
 PEOPLE = 700
 TAG = re.compile(r"Bench ([a-z0-9]+)\b")
+
+
+# --- the machine ----------------------------------------------------------------------------------
+
+
+class Stolen:
+    """The share of the machine's CPU time its host gave to others while a run went on ("steal" in
+    ``/proc/stat``; on a virtual machine whose host is busy). The same code then takes longer and uses
+    more CPU, so a figure means little without it. ``str()``: "steal 12%", or "" where not on Linux."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+        self._end: tuple[int, int] | None = None
+
+    @staticmethod
+    def _read() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat") as stat:
+                ticks = [int(value) for value in stat.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        return ticks[7], sum(ticks)  # steal, all (user nice system idle iowait irq softirq steal)
+
+    def stop(self) -> Stolen:
+        self._end = self._read()
+        return self
+
+    @property
+    def share(self) -> float | None:
+        end = self._end or self._read()
+        if self._start is None or end is None or end[1] == self._start[1]:
+            return None
+        return (end[0] - self._start[0]) / (end[1] - self._start[1])
+
+    def __str__(self) -> str:
+        share = self.share
+        return "" if share is None else f"steal {share:.0%}"
 
 
 # --- processes ------------------------------------------------------------------------------------
@@ -226,6 +265,7 @@ class Burst:
     delivered_after: float | None = None  # seconds from the burst's start to the last card
     delivered: int = 0
     wall_started: float = 0.0
+    stolen: Stolen | None = None  # the host's share of the CPU during the burst
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.acks)
@@ -344,10 +384,12 @@ def run_burst(
     driver = SlackDriver(served.url, SECRET, fake=fake, timeout=60)
     burst = Burst(label)
     prefix = f"{uuid.uuid4().hex[:6]}"
+    stolen = Stolen()
     with sampling(served, burst):
         fire(driver, clients, per_client, burst, prefix)
         if deliver:
             wait_delivered(fake, burst, timeout=180)
+    burst.stolen = stolen.stop()
     return burst
 
 
@@ -411,7 +453,16 @@ def line(bot: Burst, bare: Burst) -> str:
         f"max {ms(max(bare.acks))}, >3 s: {bare.over_limit} | "
         f"p99 ratio {bot.percentile(0.99) / bare.percentile(0.99):.2f}x | "
         f"bot RSS peak {bot.peak_rss_kib / 1024:.0f} MB (PSS {bot.peak_pss_kib / 1024:.0f} MB) | {delivered}"
+        f"{_stolen(bot, bare)}"
     )
+
+
+def _stolen(bot: Burst, bare: Burst) -> str:
+    """ " | steal 13% / 15% (bot / bare)": the host's share of the CPU time during each run."""
+    shares = [burst.stolen.share if burst.stolen is not None else None for burst in (bot, bare)]
+    if None in shares:
+        return ""
+    return f" | steal {shares[0]:.0%} / {shares[1]:.0%} (bot / bare)"
 
 
 @contextlib.contextmanager

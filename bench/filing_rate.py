@@ -6,7 +6,8 @@ Commands are sent open-loop — on a fixed schedule, whether or not earlier ones
 of sender threads, so a slow bot cannot slow the offered load down. Reported: the rate offered and the
 rate achieved (acks, and cards delivered over the whole run), ack p50/p99, and the delivery lag from a
 command's ack to its card (p50/p99/max), plus the bot's peak RSS and CPU (with its delivery processes,
-if any) — and the CPU of this bench process itself, which shares the machine's cores with the bot.
+if any) — and the CPU of this bench process itself, which shares the machine's cores with the bot, and
+the share of CPU time the host took for others during the run (steal; ``ack_burst.Stolen``).
 
     python bench/filing_rate.py [--rate 100] [--seconds 30] [--delivery-processes 1]
                                 [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -32,6 +33,7 @@ if str(ROOT) not in sys.path:
 from ack_burst import (  # noqa: E402
     SECRET,
     Burst,
+    Stolen,
     add_bot_arguments,
     cards_by_tag,
     command_text,
@@ -83,6 +85,7 @@ def measure(
 
         cpu_before = bot.cpu_by_process()
         own_before = _own_cpu()
+        stolen = Stolen()
         with sampling(bot, burst):
             burst.wall_started = time.time()
             start = time.perf_counter() + 0.2
@@ -97,6 +100,7 @@ def measure(
                     break
                 time.sleep(0.5)
         cpu_after = bot.cpu_by_process()
+        stolen.stop()
         cpu = sum(cpu_after.values()) - sum(cpu_before.values())
         per_process = [cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after]
         own = _own_cpu() - own_before
@@ -113,7 +117,7 @@ def measure(
             f"p99 {ms(percentile(lags, 0.99))}, max {ms(max(lags))}; bot RSS peak "
             f"{burst.peak_rss_kib / 1024:.0f} MB (PSS {burst.peak_pss_kib / 1024:.0f} MB); bot CPU {cpu:.1f} s ({cpu / max(1, len(delivered)) * 1000:.1f} ms "
             f"a filing{_split(per_process, len(delivered))})\n  this bench process (senders and the fake Slack) used {own:.1f} s of CPU "
-            f"({own / max(1, len(delivered)) * 1000:.1f} ms a filing) on a machine with {os.cpu_count()} cores",
+            f"({own / max(1, len(delivered)) * 1000:.1f} ms a filing) on a machine with {os.cpu_count()} cores{_host(stolen)}",
             flush=True,
         )
     finally:
@@ -127,6 +131,12 @@ def _split(per_process: list[float], filings: int) -> str:
         return ""
     bot, *children = (f"{seconds / max(1, filings) * 1000:.1f} ms" for seconds in per_process)
     return f": the bot {bot}, its delivery process(es) {', '.join(children)}"
+
+
+def _host(stolen: Stolen) -> str:
+    """ "; the host took 18% of the CPU time (steal)": on a busy host the same code is slower."""
+    share = stolen.share
+    return "" if share is None else f"; the host took {share:.0%} of the CPU time (steal)"
 
 
 def _own_cpu() -> float:
