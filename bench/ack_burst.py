@@ -450,7 +450,7 @@ def line(bot: Burst, bare: Burst) -> str:
         f"  {bot.label:<18} bot: p50 {ms(bot.percentile(0.5))}, p99 {ms(bot.percentile(0.99))}, "
         f"max {ms(max(bot.acks))}, >3 s: {bot.over_limit}, non-200: {bot.failed} | "
         f"bare Bolt: p50 {ms(bare.percentile(0.5))}, p99 {ms(bare.percentile(0.99))}, "
-        f"max {ms(max(bare.acks))}, >3 s: {bare.over_limit} | "
+        f"max {ms(max(bare.acks))}, >3 s: {bare.over_limit}, non-200: {bare.failed} | "
         f"p99 ratio {bot.percentile(0.99) / bare.percentile(0.99):.2f}x | "
         f"bot RSS peak {bot.peak_rss_kib / 1024:.0f} MB (PSS {bot.peak_pss_kib / 1024:.0f} MB) | {delivered}"
         f"{_stolen(bot, bare)}"
