@@ -60,7 +60,7 @@ TAG = re.compile(r"Bench ([a-z0-9]+)\b")
 class Stolen:
     """The share of the machine's CPU time its host gave to others while a run went on ("steal" in
     ``/proc/stat``; on a virtual machine whose host is busy). The same code then takes longer and uses
-    more CPU, so a figure means little without it. ``str()``: "steal 12%", or "" where not on Linux."""
+    more CPU, so a figure means little without it. ``share`` is None where there is no ``/proc/stat``."""
 
     def __init__(self) -> None:
         self._start = self._read()
@@ -72,6 +72,8 @@ class Stolen:
             with open("/proc/stat") as stat:
                 ticks = [int(value) for value in stat.readline().split()[1:9]]
         except (OSError, ValueError):
+            return None
+        if len(ticks) < 8:
             return None
         return ticks[7], sum(ticks)  # steal, all (user nice system idle iowait irq softirq steal)
 
@@ -85,10 +87,6 @@ class Stolen:
         if self._start is None or end is None or end[1] == self._start[1]:
             return None
         return (end[0] - self._start[0]) / (end[1] - self._start[1])
-
-    def __str__(self) -> str:
-        share = self.share
-        return "" if share is None else f"steal {share:.0%}"
 
 
 # --- processes ------------------------------------------------------------------------------------
