@@ -60,11 +60,10 @@ TAG = re.compile(r"Bench ([a-z0-9]+)\b")
 class Stolen:
     """The share of the machine's CPU time its host gave to others while a run went on ("steal" in
     ``/proc/stat``; on a virtual machine whose host is busy). The same code then takes longer and uses
-    more CPU, so a figure means little without it. ``share`` is None where there is no ``/proc/stat``."""
+    more CPU, so a figure means little without it."""
 
     def __init__(self) -> None:
         self._start = self._read()
-        self._end: tuple[int, int] | None = None
 
     @staticmethod
     def _read() -> tuple[int, int] | None:
@@ -77,13 +76,9 @@ class Stolen:
             return None
         return ticks[7], sum(ticks)  # steal, all (user nice system idle iowait irq softirq steal)
 
-    def stop(self) -> Stolen:
-        self._end = self._read()
-        return self
-
-    @property
-    def share(self) -> float | None:
-        end = self._end or self._read()
+    def stop(self) -> float | None:
+        """The share since the start, 0.0–1.0 (None without ``/proc/stat``)."""
+        end = self._read()
         if self._start is None or end is None or end[1] == self._start[1]:
             return None
         return (end[0] - self._start[0]) / (end[1] - self._start[1])
@@ -263,7 +258,7 @@ class Burst:
     delivered_after: float | None = None  # seconds from the burst's start to the last card
     delivered: int = 0
     wall_started: float = 0.0
-    stolen: Stolen | None = None  # the host's share of the CPU during the burst
+    steal: float | None = None  # the host's share of the CPU time during the burst (Stolen)
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.acks)
@@ -387,7 +382,7 @@ def run_burst(
         fire(driver, clients, per_client, burst, prefix)
         if deliver:
             wait_delivered(fake, burst, timeout=180)
-    burst.stolen = stolen.stop()
+    burst.steal = stolen.stop()
     return burst
 
 
@@ -457,10 +452,9 @@ def line(bot: Burst, bare: Burst) -> str:
 
 def _stolen(bot: Burst, bare: Burst) -> str:
     """ " | steal 13% / 15% (bot / bare)": the host's share of the CPU time during each run."""
-    shares = [burst.stolen.share if burst.stolen is not None else None for burst in (bot, bare)]
-    if None in shares:
+    if bot.steal is None or bare.steal is None:
         return ""
-    return f" | steal {shares[0]:.0%} / {shares[1]:.0%} (bot / bare)"
+    return f" | steal {bot.steal:.0%} / {bare.steal:.0%} (bot / bare)"
 
 
 @contextlib.contextmanager

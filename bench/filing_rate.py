@@ -100,7 +100,7 @@ def measure(
                     break
                 time.sleep(0.5)
         cpu_after = bot.cpu_by_process()
-        stolen.stop()
+        steal = stolen.stop()
         cpu = sum(cpu_after.values()) - sum(cpu_before.values())
         per_process = [cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after]
         own = _own_cpu() - own_before
@@ -117,7 +117,7 @@ def measure(
             f"p99 {ms(percentile(lags, 0.99))}, max {ms(max(lags))}; bot RSS peak "
             f"{burst.peak_rss_kib / 1024:.0f} MB (PSS {burst.peak_pss_kib / 1024:.0f} MB); bot CPU {cpu:.1f} s ({cpu / max(1, len(delivered)) * 1000:.1f} ms "
             f"a filing{_split(per_process, len(delivered))})\n  this bench process (senders and the fake Slack) used {own:.1f} s of CPU "
-            f"({own / max(1, len(delivered)) * 1000:.1f} ms a filing) on a machine with {os.cpu_count()} cores{_host(stolen)}",
+            f"({own / max(1, len(delivered)) * 1000:.1f} ms a filing) on a machine with {os.cpu_count()} cores{_host(steal)}",
             flush=True,
         )
     finally:
@@ -133,10 +133,9 @@ def _split(per_process: list[float], filings: int) -> str:
     return f": the bot {bot}, its delivery process(es) {', '.join(children)}"
 
 
-def _host(stolen: Stolen) -> str:
+def _host(steal: float | None) -> str:
     """ "; the host took 18% of the CPU time (steal)": on a busy host the same code is slower."""
-    share = stolen.share
-    return "" if share is None else f"; the host took {share:.0%} of the CPU time (steal)"
+    return "" if steal is None else f"; the host took {steal:.0%} of the CPU time (steal)"
 
 
 def _own_cpu() -> float:
